@@ -1,0 +1,156 @@
+// Package testenv starts a real kube-apiserver and etcd for integration tests, through
+// controller-runtime's envtest, with drctl's CRDs installed. The binaries are built from the Go
+// module proxy into bin/ by `make test-tools` (see hack/tools/); nothing is downloaded at test time.
+//
+// Without the binaries a test is skipped with a message saying how to build them; under CI=true
+// it fails instead, so a CI run can never pass by skipping.
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/drctl/drctl/pkg/crd"
+)
+
+// Env is a running API server.
+type Env struct {
+	// Config is an admin rest.Config for the API server.
+	Config *rest.Config
+	env    *envtest.Environment
+}
+
+// Options adds to what Start installs.
+type Options struct {
+	// ExtraCRDs are installed next to drctl's own (for example Clusternet's real CRDs).
+	ExtraCRDs []*apiextensionsv1.CustomResourceDefinition
+	// SkipDrctlCRDs leaves drctl's CRDs out (for tests of `drctl install`).
+	SkipDrctlCRDs bool
+}
+
+// Start starts an API server for the tests of one package; call it from TestMain and Stop it
+// after m.Run. A missing binary returns ErrMissingBinaries (see Require).
+func Start(opts Options) (*Env, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	var crds []*apiextensionsv1.CustomResourceDefinition
+	if !opts.SkipDrctlCRDs {
+		if crds, err = crd.CRDs(); err != nil {
+			return nil, err
+		}
+	}
+	crds = append(crds, opts.ExtraCRDs...)
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err)
+	}
+	return &Env{Config: cfg, env: env}, nil
+}
+
+// Stop stops the API server and etcd.
+func (e *Env) Stop() error {
+	if e == nil {
+		return nil
+	}
+	return e.env.Stop()
+}
+
+// ErrMissingBinaries says kube-apiserver or etcd has not been built.
+type ErrMissingBinaries struct{ Dir string }
+
+func (e ErrMissingBinaries) Error() string {
+	return fmt.Sprintf("kube-apiserver and etcd not found in %s: run `make test-tools` (builds them from the Go module proxy)", e.Dir)
+}
+
+// AssetsDir finds the directory holding kube-apiserver and etcd: $KUBEBUILDER_ASSETS, or bin/ at
+// the root of the drctl module.
+func AssetsDir() (string, error) {
+	dir := os.Getenv("KUBEBUILDER_ASSETS")
+	if dir == "" {
+		root, err := ModuleRoot()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(root, "bin")
+	}
+	for _, name := range []string{"kube-apiserver", "etcd"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return "", ErrMissingBinaries{Dir: dir}
+		}
+	}
+	return dir, nil
+}
+
+// ModuleRoot walks up from the working directory to the directory holding drctl's go.mod.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && isDrctlModule(data) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("go.mod of github.com/drctl/drctl not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func isDrctlModule(gomod []byte) bool {
+	const want = "module github.com/drctl/drctl\n"
+	return len(gomod) >= len(want) && string(gomod[:len(want)]) == want
+}
+
+// InCI reports whether the tests run under CI (CI=true), where nothing may be skipped.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Main is a TestMain body for packages whose tests need an API server: it starts one, runs the
+// tests, stops it and returns the exit code. The running Env is stored in *env. Without the
+// binaries the package's tests run with *env == nil (each calls Require) unless CI=true, where
+// that is a failure.
+func Main(m *testing.M, env **Env, opts Options) int {
+	e, err := Start(opts)
+	if err != nil {
+		if _, missing := err.(ErrMissingBinaries); !missing || InCI() {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+			return 1
+		}
+		skipReason = err.Error()
+	}
+	*env = e
+	code := m.Run()
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "testenv: stop:", err)
+	}
+	return code
+}
+
+var skipReason string
+
+// Require skips the test when no API server could be started outside CI.
+func Require(t testing.TB, env *Env) *Env {
+	t.Helper()
+	if env == nil {
+		if InCI() {
+			t.Fatalf("no API server under CI=true: %s", skipReason)
+		}
+		t.Skipf("no API server: %s", skipReason)
+	}
+	return env
+}

@@ -1,0 +1,196 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// OperationType says whether an execution runs a plan forward or reverts an earlier execution.
+type OperationType string
+
+// Operation types.
+const (
+	OperationExecute OperationType = "Execute"
+	OperationRevert  OperationType = "Revert"
+)
+
+// ExecutionMode selects install/upgrade/delete/rollback paths through action `when` conditions.
+// +kubebuilder:validation:Enum=Install;Upgrade;Delete;Rollback
+type ExecutionMode string
+
+// Execution modes.
+const (
+	ModeInstall  ExecutionMode = "Install"
+	ModeUpgrade  ExecutionMode = "Upgrade"
+	ModeDelete   ExecutionMode = "Delete"
+	ModeRollback ExecutionMode = "Rollback"
+)
+
+// DRPlanExecutionSpec defines the desired state of DRPlanExecution
+type DRPlanExecutionSpec struct {
+	// PlanRef is the associated DRPlan name
+	PlanRef string `json:"planRef"`
+	// OperationType is the operation type: Execute, Revert
+	// +kubebuilder:validation:Enum=Execute;Revert
+	OperationType OperationType `json:"operationType"`
+	// RevertExecutionRef specifies which execution to revert (required for Revert operation).
+	// Must reference an existing DRPlanExecution with operationType=Execute and phase=Succeeded.
+	// This ensures precise control over which execution to rollback.
+	// +optional
+	RevertExecutionRef string `json:"revertExecutionRef,omitempty"`
+	// Mode is the execution mode for Execute operation.
+	// It is used by action-level `when` conditions (e.g. install/upgrade path selection).
+	// When not set, executors keep backward-compatible behavior and do not filter by mode.
+	// +optional
+	Mode ExecutionMode `json:"mode,omitempty"`
+	// Params are execution-level parameters with the highest priority.
+	// They override DRPlan.spec.globalParams and stage-level params with the same name.
+	// Each param supports either a static value or a dynamic valueFrom.manifestRef.
+	// Note: the reserved key "mode" is managed by the Mode field and cannot be overridden here.
+	// +optional
+	Params []Parameter `json:"params,omitempty"`
+}
+
+// ExecutionPhase is the state of an execution, stage, workflow or action.
+type ExecutionPhase string
+
+// Phases. Canceled is the spelling on the wire; Cancelled is read as the same (see NormalizePhase).
+const (
+	PhasePending   ExecutionPhase = "Pending"
+	PhaseRunning   ExecutionPhase = "Running"
+	PhaseSucceeded ExecutionPhase = "Succeeded"
+	PhaseFailed    ExecutionPhase = "Failed"
+	PhaseSkipped   ExecutionPhase = "Skipped"
+	PhaseCanceled  ExecutionPhase = "Canceled"
+	PhaseUnknown   ExecutionPhase = "Unknown"
+)
+
+// DRPlanExecutionStatus defines the observed state of DRPlanExecution
+type DRPlanExecutionStatus struct {
+	// Phase is the execution phase: Pending, Running, Succeeded, Failed, Canceled
+	// +kubebuilder:validation:Enum=Pending;Running;Succeeded;Failed;Canceled;Unknown
+	// +optional
+	Phase ExecutionPhase `json:"phase,omitempty"`
+	// StartTime is the start time
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime is the completion time
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// Message is the status message
+	// +optional
+	Message string `json:"message,omitempty"`
+	// StageStatuses are the status of each stage
+	// +optional
+	StageStatuses []StageStatus `json:"stageStatuses,omitempty"`
+	// Summary is the execution statistics summary
+	// +optional
+	Summary *ExecutionSummary `json:"summary,omitempty"`
+	// Conditions represent the current state of the DRPlanExecution resource
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// Progress is "completed/total" actions, for `kubectl get` (drctl addition).
+	// +optional
+	Progress string `json:"progress,omitempty"`
+	// ResolvedParams is the snapshot of plan-level parameter values (globalParams overridden by the
+	// execution's params) taken when the run started (FR-026, drctl addition). Per-workflow values,
+	// after stage params and workflow defaults, are in each workflow execution's resolvedParams.
+	// +optional
+	ResolvedParams map[string]string `json:"resolvedParams,omitempty"`
+	// Runner identifies who runs this execution: a drctl process on a terminal or `drctl serve`
+	// (drctl addition).
+	// +optional
+	Runner *RunnerInfo `json:"runner,omitempty"`
+}
+
+// RunnerInfo identifies the process that runs an execution.
+type RunnerInfo struct {
+	// User is the Kubernetes user the runner authenticates as
+	// +optional
+	User string `json:"user,omitempty"`
+	// Host is the machine the runner runs on
+	// +optional
+	Host string `json:"host,omitempty"`
+	// PID is the runner's process id on Host
+	// +optional
+	PID int64 `json:"pid,omitempty"`
+	// Version is the drctl version of the runner
+	// +optional
+	Version string `json:"version,omitempty"`
+	// Mode is "cli" for a terminal run, "serve" for the in-cluster controller
+	// +optional
+	Mode string `json:"mode,omitempty"`
+}
+
+// ExecutionSummary counts stages and workflows by state.
+type ExecutionSummary struct {
+	// TotalStages is the total number of stages
+	// +optional
+	TotalStages int `json:"totalStages,omitempty"`
+	// CompletedStages is the number of completed stages
+	// +optional
+	CompletedStages int `json:"completedStages,omitempty"`
+	// RunningStages is the number of running stages
+	// +optional
+	RunningStages int `json:"runningStages,omitempty"`
+	// PendingStages is the number of pending stages
+	// +optional
+	PendingStages int `json:"pendingStages,omitempty"`
+	// FailedStages is the number of failed stages
+	// +optional
+	FailedStages int `json:"failedStages,omitempty"`
+	// TotalWorkflows is the total number of workflows
+	// +optional
+	TotalWorkflows int `json:"totalWorkflows,omitempty"`
+	// CompletedWorkflows is the number of completed workflows
+	// +optional
+	CompletedWorkflows int `json:"completedWorkflows,omitempty"`
+	// RunningWorkflows is the number of running workflows
+	// +optional
+	RunningWorkflows int `json:"runningWorkflows,omitempty"`
+	// PendingWorkflows is the number of pending workflows
+	// +optional
+	PendingWorkflows int `json:"pendingWorkflows,omitempty"`
+	// FailedWorkflows is the number of failed workflows
+	// +optional
+	FailedWorkflows int `json:"failedWorkflows,omitempty"`
+	// TotalActions is the total number of actions (drctl addition)
+	// +optional
+	TotalActions int `json:"totalActions,omitempty"`
+	// CompletedActions is the number of finished actions, whatever their outcome (drctl addition)
+	// +optional
+	CompletedActions int `json:"completedActions,omitempty"`
+}
+
+// DRPlanExecution is the record of one run of a DRPlan: Execute runs it forward, Revert undoes an
+// earlier Execute in reverse order.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=drpe,categories=dr
+// +kubebuilder:printcolumn:name="PLAN",type=string,JSONPath=`.spec.planRef`
+// +kubebuilder:printcolumn:name="OPERATION",type=string,JSONPath=`.spec.operationType`
+// +kubebuilder:printcolumn:name="PHASE",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="PROGRESS",type=string,JSONPath=`.status.progress`
+// +kubebuilder:printcolumn:name="AGE",type=date,JSONPath=`.metadata.creationTimestamp`
+type DRPlanExecution struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec defines the desired state of DRPlanExecution
+	Spec DRPlanExecutionSpec `json:"spec"`
+	// status defines the observed state of DRPlanExecution
+	// +optional
+	Status DRPlanExecutionStatus `json:"status,omitempty"`
+}
+
+// DRPlanExecutionList contains a list of DRPlanExecution
+//
+// +kubebuilder:object:root=true
+type DRPlanExecutionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []DRPlanExecution `json:"items"`
+}
