@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/drctl/drctl/internal/iostreams"
+)
+
+// globals are what every command shares: streams and the kubectl-style connection flags.
+type globals struct {
+	streams     *iostreams.IOStreams
+	configFlags *genericclioptions.ConfigFlags
+}
+
+// run executes drctl with args and returns the process exit code. Errors are printed once, here.
+func run(ctx context.Context, streams *iostreams.IOStreams, args []string) int {
+	root := newRootCommand(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var silent silentExit
+	if err != nil && !errors.As(err, &silent) {
+		fmt.Fprintln(streams.ErrOut, "Error:", err)
+	}
+	return exitCode(err)
+}
+
+func newRootCommand(streams *iostreams.IOStreams) *cobra.Command {
+	g := &globals{streams: streams, configFlags: genericclioptions.NewConfigFlags(true)}
+	root := &cobra.Command{
+		Use:   "drctl",
+		Short: "Run Kubernetes disaster-recovery plans from your terminal",
+		Long: `drctl runs disaster-recovery plans (DRPlan, DRWorkflow, DRPlanExecution of
+dr.bkbcs.tencent.com/v1alpha1) against a cluster and records every step in a DRPlanExecution,
+so a run can be watched, reverted and resumed. It also validates plans offline, for CI.`,
+		Example: `  # Check plan YAML in CI, no cluster needed
+  drctl validate -f plans/
+
+  # Install the CRDs into the current kubectl context
+  drctl install`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: exitInvalid, err: err}
+	})
+	g.configFlags.AddFlags(root.PersistentFlags())
+
+	root.AddCommand(
+		newValidateCommand(g),
+		newInstallCommand(g),
+		newUninstallCommand(g),
+		newVersionCommand(g),
+	)
+	root.Args = cobra.NoArgs // `drctl foo`: unknown command, a usage error
+	wrapArgs(root)
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// wrapArgs makes argument-count errors usage errors (exit code 2), like flag errors.
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &exitError{code: exitInvalid, err: err}
+		}
+		return nil
+	}
+}

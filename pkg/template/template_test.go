@@ -1,0 +1,88 @@
+package template
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseFindsBothSpellings(t *testing.T) {
+	refs, errs := Parse(`url: $(params.target-url)/x?c={{ .params.cluster_1 }}&p=$(planName)&n={{.planNamespace}}&e=$(executionName)&o=$(outputs.create-job.name)`)
+	require.Empty(t, errs)
+	var got []string
+	for _, r := range refs {
+		got = append(got, r.String())
+	}
+	assert.Equal(t, []string{
+		"$(params.target-url)", "$(params.cluster_1)", "$(planName)", "$(planNamespace)", "$(executionName)",
+		"$(outputs.create-job.name)",
+	}, got)
+	assert.Equal(t, Output, refs[5].Kind)
+	assert.Equal(t, "create-job", refs[5].Name)
+	assert.Equal(t, "name", refs[5].Field)
+}
+
+func TestParseLeavesOtherTemplatingAlone(t *testing.T) {
+	for _, s := range []string{
+		`args: ["--pod=$(POD_NAME)"]`,          // Kubernetes env expansion
+		`sh -c 'echo $(date +%s) $(hostname)'`, // shell command substitution
+		`summary: {{ $labels.instance }} down`, // Alertmanager template
+		`escaped $$(params.x) stays`,           // escape
+		`just a $ sign and ( parens )`,
+	} {
+		refs, errs := Parse(s)
+		assert.Empty(t, refs, s)
+		assert.Empty(t, errs, s)
+	}
+}
+
+func TestParseReportsSyntaxErrors(t *testing.T) {
+	for s, want := range map[string]string{
+		`$(params.x`:              "missing closing ')'",
+		`{{ .params.x `:           "missing closing '}}'",
+		`$(params.)`:              "invalid parameter reference",
+		`$(params.a.b)`:           "invalid parameter reference",
+		`{{ .param.x }}`:          `unknown name "param.x"`,
+		`$(outputs.only-one)`:     "invalid output reference",
+		`{{ .params.has space }}`: "invalid parameter reference",
+	} {
+		_, errs := Parse(s)
+		require.Len(t, errs, 1, s)
+		assert.Contains(t, errs[0].Error(), want, s)
+	}
+}
+
+func TestRenderIsOnePassAndExact(t *testing.T) {
+	values := map[string]string{
+		"quote":  `he said "hi": {ok}` + "\nline2",
+		"nested": "$(params.quote)",
+		"empty":  "",
+	}
+	lookup := func(r Ref) (string, bool) {
+		v, ok := values[r.Name]
+		return v, ok && r.Kind == Param
+	}
+	out, err := Render(`a=$(params.quote) b={{ .params.nested }} c=[$(params.empty)] d=$$(params.quote)`, lookup)
+	require.NoError(t, err)
+	assert.Equal(t, `a=he said "hi": {ok}`+"\nline2"+` b=$(params.quote) c=[] d=$(params.quote)`, out)
+}
+
+func TestRenderReportsEveryUndefinedName(t *testing.T) {
+	_, err := Render(`$(params.a) $(params.b) {{ .params.c`, func(Ref) (string, bool) { return "", false })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `undefined parameter "a"`)
+	assert.Contains(t, err.Error(), `undefined parameter "b"`)
+	assert.Contains(t, err.Error(), "missing closing '}}'")
+}
+
+func TestIsSinglePlaceholder(t *testing.T) {
+	_, ok := IsSinglePlaceholder("$(params.replicas)")
+	assert.True(t, ok)
+	_, ok = IsSinglePlaceholder("{{ .params.replicas }}")
+	assert.True(t, ok)
+	_, ok = IsSinglePlaceholder(" $(params.replicas)")
+	assert.False(t, ok)
+	_, ok = IsSinglePlaceholder("$(params.a)$(params.b)")
+	assert.False(t, ok)
+}

@@ -1,0 +1,244 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	goccyyaml "github.com/goccy/go-yaml"
+	goccyparser "github.com/goccy/go-yaml/parser"
+	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// StdinPath is the path that means standard input.
+const StdinPath = "-"
+
+// stdinName is how standard input is named in diagnostics.
+const stdinName = "<stdin>"
+
+// Load reads every path (a file, a directory searched recursively for *.yaml, *.yml and *.json, or
+// "-" for stdin) and returns the documents of drctl kinds. Problems reading or parsing input, and
+// documents of other kinds (skipped, as info), are returned as diagnostics.
+func Load(paths []string, stdin io.Reader) ([]*Document, []Diagnostic) {
+	var docs []*Document
+	var diags []Diagnostic
+	for _, p := range paths {
+		if p == StdinPath {
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				diags = append(diags, fileError(stdinName, "read: %v", err))
+				continue
+			}
+			d, ds := parseFile(stdinName, data)
+			docs, diags = append(docs, d...), append(diags, ds...)
+			continue
+		}
+		files, err := expand(p)
+		if err != nil {
+			diags = append(diags, fileError(p, "%v", err))
+			continue
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				diags = append(diags, fileError(f, "read: %v", err))
+				continue
+			}
+			d, ds := parseFile(f, data)
+			docs, diags = append(docs, d...), append(diags, ds...)
+		}
+	}
+	return docs, diags
+}
+
+// expand turns a path into the files it names: itself, or a directory's YAML/JSON files in
+// lexical order (hidden directories such as .git are not entered).
+func expand(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+			if !d.IsDir() {
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no *.yaml, *.yml or *.json files in directory")
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// chunk is one document's text and the line it starts on.
+type chunk struct {
+	text []byte
+	line int
+}
+
+// splitDocuments splits a multi-document YAML stream on "---" lines, as kubectl does.
+func splitDocuments(data []byte) []chunk {
+	var chunks []chunk
+	start, startLine := 0, 1
+	line := 1
+	for i := 0; i <= len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data) - i
+		}
+		text := data[i : i+end]
+		if isSeparator(text) {
+			chunks = append(chunks, chunk{text: data[start:i], line: startLine})
+			start, startLine = i+end+1, line+1
+		}
+		i += end + 1
+		line++
+	}
+	if start < len(data) {
+		chunks = append(chunks, chunk{text: data[start:], line: startLine})
+	}
+	return chunks
+}
+
+func isSeparator(line []byte) bool {
+	line = bytes.TrimRight(line, " \t\r")
+	return bytes.Equal(line, []byte("---")) || bytes.HasPrefix(line, []byte("--- "))
+}
+
+// typeMeta is the part of every document that says what it is.
+type typeMeta struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
+	} `json:"metadata"`
+}
+
+func parseFile(file string, data []byte) ([]*Document, []Diagnostic) {
+	var docs []*Document
+	var diags []Diagnostic
+	for _, c := range splitDocuments(data) {
+		root := &yaml.Node{}
+		if err := yaml.Unmarshal(c.text, root); err != nil {
+			diags = append(diags, syntaxDiagnostic(file, c, err))
+			continue
+		}
+		if root.Kind == 0 || len(root.Content) == 0 {
+			continue // empty document or only comments
+		}
+		top := root.Content[0]
+		jsonData, err := sigsyaml.YAMLToJSON(c.text)
+		if err != nil {
+			diags = append(diags, syntaxDiagnostic(file, c, err))
+			continue
+		}
+		if top.Kind != yaml.MappingNode {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line + top.Line - 1, Column: top.Column,
+				Message: "document is not an object (a mapping with apiVersion and kind)"})
+			continue
+		}
+		var tm typeMeta
+		if err := json.Unmarshal(jsonData, &tm); err != nil {
+			diags = append(diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line + top.Line - 1, Column: top.Column,
+				Message: "apiVersion, kind and metadata must be a string, a string and an object: " + err.Error()})
+			continue
+		}
+		doc := &Document{File: file, Line: c.line, APIVersion: tm.APIVersion, Kind: tm.Kind,
+			Namespace: tm.Metadata.Namespace, Name: tm.Metadata.Name, JSON: jsonData, root: root}
+		if skip, diag := skipDocument(doc); skip {
+			if diag != nil {
+				diags = append(diags, *diag)
+			}
+			continue
+		}
+		docs = append(docs, doc)
+	}
+	return docs, diags
+}
+
+// skipDocument decides whether a document is of a drctl kind. Other kinds are skipped with an info
+// line; a drctl group with an unknown kind or version is an error (a typo must not pass silently).
+func skipDocument(doc *Document) (bool, *Diagnostic) {
+	group, version, _ := strings.Cut(doc.APIVersion, "/")
+	if !strings.Contains(doc.APIVersion, "/") {
+		group, version = "", doc.APIVersion
+	}
+	line, col := doc.Position("")
+	diag := func(sev Severity, field, format string, args ...any) *Diagnostic {
+		if field != "" {
+			line, col = doc.Position(field)
+		}
+		return &Diagnostic{Severity: sev, File: doc.File, Line: line, Column: col, Kind: doc.Kind,
+			Namespace: doc.Namespace, Name: doc.Name, Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if group != v1alpha1.GroupVersion.Group {
+		what := doc.Kind
+		if what == "" {
+			what = "document without kind"
+		}
+		if doc.Name != "" {
+			what += " " + doc.Name
+		}
+		return true, diag(SeverityInfo, "", "skipped %s: not a %s kind", what, v1alpha1.GroupVersion.Group)
+	}
+	if version != v1alpha1.GroupVersion.Version {
+		return true, diag(SeverityError, "apiVersion", "unsupported apiVersion %q: drctl understands %s", doc.APIVersion, v1alpha1.GroupVersion)
+	}
+	switch doc.Kind {
+	case v1alpha1.KindDRWorkflow, v1alpha1.KindDRPlan, v1alpha1.KindDRPlanExecution:
+		return false, nil
+	}
+	return true, diag(SeverityError, "kind", "unknown kind %q in %s: want DRWorkflow, DRPlan or DRPlanExecution", doc.Kind, doc.APIVersion)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// syntaxDiagnostic turns a YAML parse error into file:line:col. The line and column come from
+// goccy/go-yaml's parser, which reports both; the message of the parser that failed is kept.
+func syntaxDiagnostic(file string, c chunk, err error) Diagnostic {
+	d := Diagnostic{Severity: SeverityError, File: file, Line: c.line, Column: 1, Message: "malformed YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	var perr goccyyaml.Error
+	if _, gerr := goccyparser.ParseBytes(c.text, 0); errors.As(gerr, &perr) && perr.GetToken() != nil {
+		pos := perr.GetToken().Position
+		d.Line, d.Column = c.line+pos.Line-1, pos.Column
+		d.Message = "malformed YAML: " + perr.GetMessage()
+	} else if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		d.Line = c.line + n - 1
+	}
+	return d
+}
+
+func fileError(file, format string, args ...any) Diagnostic {
+	return Diagnostic{Severity: SeverityError, File: file, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,115 @@
+package validate
+
+import (
+	"regexp"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/template"
+)
+
+// paramName is what a parameter may be called: the characters a placeholder can name.
+var paramName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// ReservedParamMode is the parameter name that spec.mode owns in an execution.
+const ReservedParamMode = "mode"
+
+// paramRole says whether a parameter list declares parameters (a workflow's spec.parameters) or
+// supplies values (plan globalParams, stage params, execution params).
+type paramRole int
+
+const (
+	declares paramRole = iota
+	supplies
+)
+
+// checkParams checks a parameter list: names valid and unique, values of the declared type, no
+// placeholders inside values (parameters may not reference parameters), value and valueFrom not
+// both. A supplied parameter with default but no value is honoured as the value, with a warning.
+func checkParams(path *field.Path, params []v1alpha1.Parameter, role paramRole) Findings {
+	var fs Findings
+	seen := map[string]int{}
+	for i, p := range params {
+		pp := path.Index(i)
+		switch {
+		case p.Name == "":
+			fs.Errorf(pp.Child("name").String(), "Required value: a parameter needs a name")
+		case !paramName.MatchString(p.Name):
+			fs.Errorf(pp.Child("name").String(), "Invalid value %q: a parameter name may contain only letters, digits, '-' and '_'", p.Name)
+		}
+		if first, dup := seen[p.Name]; dup && p.Name != "" {
+			fs.Errorf(pp.Child("name").String(), "Duplicate value %q: also defined at %s", p.Name, path.Index(first))
+		} else {
+			seen[p.Name] = i
+		}
+		for _, v := range []struct {
+			field string
+			value *string
+		}{{"value", p.Value}, {"default", p.Default}} {
+			if v.value == nil {
+				continue
+			}
+			if template.HasPlaceholder(*v.value) {
+				fs.Errorf(pp.Child(v.field).String(), "Invalid value %q: a parameter value may not contain a placeholder (parameters cannot reference parameters)", *v.value)
+				continue
+			}
+			if msg := typeMismatch(p.Type, *v.value); msg != "" {
+				fs.Errorf(pp.Child(v.field).String(), "Invalid value %q: %s", *v.value, msg)
+			}
+		}
+		if p.ValueFrom != nil && p.Value != nil {
+			fs.Errorf(pp.Child("valueFrom").String(), "Forbidden: value and valueFrom are mutually exclusive")
+		}
+		if ref := valueFromRef(p); ref != nil && ref.Name != "" && ref.LabelSelector != "" {
+			fs.Errorf(pp.Child("valueFrom", "manifestRef").String(), "Forbidden: name and labelSelector are mutually exclusive")
+		}
+		if role == supplies && p.Value == nil && p.Default != nil && p.ValueFrom == nil {
+			fs.Warnf(pp.Child("default").String(), "parameter %q supplies its value with default; use value (drctl uses %q as the value)", p.Name, *p.Default)
+		}
+	}
+	return fs
+}
+
+func valueFromRef(p v1alpha1.Parameter) *v1alpha1.ManifestRef {
+	if p.ValueFrom == nil {
+		return nil
+	}
+	return p.ValueFrom.ManifestRef
+}
+
+// typeMismatch says why value is not of type t, or "" when it is.
+func typeMismatch(t v1alpha1.ParameterType, value string) string {
+	switch t {
+	case v1alpha1.ParameterTypeNumber:
+		if _, err := strconv.ParseFloat(value, 64); err != nil {
+			return "not a number (the parameter's type is number)"
+		}
+	case v1alpha1.ParameterTypeBoolean:
+		if value != "true" && value != "false" {
+			return "not a boolean: want true or false (the parameter's type is boolean)"
+		}
+	}
+	return ""
+}
+
+// suppliedValue returns the value a supplied parameter provides: value, else default (honoured
+// with a warning), and whether it provides one at all (valueFrom provides one at run time).
+func suppliedValue(p v1alpha1.Parameter) (value string, known, provided bool) {
+	switch {
+	case p.Value != nil:
+		return *p.Value, true, true
+	case p.ValueFrom != nil:
+		return "", false, true
+	case p.Default != nil:
+		return *p.Default, true, true
+	}
+	return "", false, false
+}
+
+// isRequired reports whether a workflow parameter must be supplied: it says required: true, or it
+// has no default, value or valueFrom to fall back on.
+func isRequired(p v1alpha1.Parameter) bool {
+	return p.Required || (p.Default == nil && p.Value == nil && p.ValueFrom == nil)
+}

@@ -1,0 +1,155 @@
+package validate
+
+import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/template"
+)
+
+// RefCheck configures how references to other objects are judged.
+type RefCheck struct {
+	// Resolver finds referenced objects; nil skips reference checks.
+	Resolver Resolver
+	// MissingSeverity is the severity of a reference that does not resolve (error by default;
+	// warning with --allow-missing-refs).
+	MissingSeverity Severity
+}
+
+func (rc RefCheck) missing(fs *Findings, field, format string, args ...any) {
+	if rc.MissingSeverity == SeverityWarning {
+		fs.Warnf(field, format, args...)
+	} else {
+		fs.Errorf(field, format, args...)
+	}
+}
+
+// WorkflowNamespace is the namespace a plan's workflow reference points into: its own, or the plan's.
+func WorkflowNamespace(plan *v1alpha1.DRPlan, ref v1alpha1.ObjectReference) string {
+	if ref.Namespace != "" {
+		return ref.Namespace
+	}
+	return plan.Namespace
+}
+
+// CheckPlan checks a DRPlan: parameters, stages and their dependency graph, and, for each
+// workflow it references, that the workflow exists and gets every parameter it requires with
+// values of the declared types.
+func CheckPlan(plan *v1alpha1.DRPlan, refs RefCheck) Findings {
+	var fs Findings
+	spec := field.NewPath("spec")
+	fs = append(fs, checkParams(spec.Child("globalParams"), plan.Spec.GlobalParams, supplies)...)
+
+	stages := spec.Child("stages")
+	seen := map[string]int{}
+	nodes := make([]node, 0, len(plan.Spec.Stages))
+	globalUsed := map[string]bool{}
+	allResolved := refs.Resolver != nil
+	for i, st := range plan.Spec.Stages {
+		sp := stages.Index(i)
+		if first, dup := seen[st.Name]; dup && st.Name != "" {
+			fs.Errorf(sp.Child("name").String(), "Duplicate value %q: also the name of %s", st.Name, stages.Index(first))
+		} else {
+			seen[st.Name] = i
+		}
+		nodes = append(nodes, node{name: st.Name, dependsOn: st.DependsOn})
+		for j, ref := range st.Workflows {
+			rp := sp.Child("workflows").Index(j)
+			fs = append(fs, checkParams(rp.Child("params"), ref.Params, supplies)...)
+			if refs.Resolver == nil || ref.WorkflowRef.Name == "" {
+				continue
+			}
+			ns := WorkflowNamespace(plan, ref.WorkflowRef)
+			wf, ok := refs.Resolver.Workflow(ns, ref.WorkflowRef.Name)
+			if !ok {
+				allResolved = false
+				refs.missing(&fs, rp.Child("workflowRef").String(), "Not found: DRWorkflow %s", qualified(ns, ref.WorkflowRef.Name))
+				continue
+			}
+			fs = append(fs, checkSuppliedParams(plan, rp, ref, wf, globalUsed)...)
+		}
+	}
+	fs = append(fs, checkDependencies(stages, "stage", nodes)...)
+	if allResolved {
+		for i, p := range plan.Spec.GlobalParams {
+			if !globalUsed[p.Name] {
+				fs.Warnf(spec.Child("globalParams").Index(i).Child("name").String(), "parameter %q is neither declared nor used by any workflow of the plan; it has no effect", p.Name)
+			}
+		}
+	}
+	return fs
+}
+
+// checkSuppliedParams checks one workflow reference against its workflow: every required parameter
+// supplied (by globalParams or the stage's params), supplied values of the declared type, and
+// stage params the workflow does not know about (ignored, so a warning). It records in globalUsed
+// the global parameters this workflow declares or uses.
+func checkSuppliedParams(plan *v1alpha1.DRPlan, rp *field.Path, ref v1alpha1.WorkflowReference, wf *v1alpha1.DRWorkflow, globalUsed map[string]bool) Findings {
+	var fs Findings
+	type supplied struct {
+		param v1alpha1.Parameter
+		path  *field.Path
+	}
+	values := map[string]supplied{}
+	for i, p := range plan.Spec.GlobalParams {
+		values[p.Name] = supplied{p, field.NewPath("spec", "globalParams").Index(i)}
+	}
+	for i, p := range ref.Params {
+		values[p.Name] = supplied{p, rp.Child("params").Index(i)}
+	}
+	used := usedParams(wf)
+	declared := map[string]bool{}
+	for _, p := range wf.Spec.Parameters {
+		declared[p.Name] = true
+		globalUsed[p.Name] = true
+		provided := false
+		if s, ok := values[p.Name]; ok {
+			value, known, given := suppliedValue(s.param)
+			provided = given
+			if msg := typeMismatch(p.Type, value); known && msg != "" {
+				fs.Errorf(s.path.Child(valueField(s.param)).String(), "Invalid value %q for parameter %q of workflow %s: %s", value, p.Name, wf.Name, msg)
+			}
+		}
+		if !provided && isRequired(p) {
+			fs.Errorf(rp.Child("workflowRef").String(), "Required value: workflow %s requires parameter %q; supply it in spec.globalParams or in this stage's params", wf.Name, p.Name)
+		}
+	}
+	for name := range used {
+		globalUsed[name] = true
+	}
+	for i, p := range ref.Params {
+		if !declared[p.Name] && !used[p.Name] {
+			fs.Warnf(rp.Child("params").Index(i).Child("name").String(), "parameter %q is not declared by workflow %s; it is ignored", p.Name, wf.Name)
+		}
+	}
+	return fs
+}
+
+// valueField names the field a supplied parameter's value came from.
+func valueField(p v1alpha1.Parameter) string {
+	if p.Value == nil && p.Default != nil {
+		return "default"
+	}
+	return "value"
+}
+
+// usedParams returns the names of the parameters a workflow's actions and rollbacks use.
+func usedParams(wf *v1alpha1.DRWorkflow) map[string]bool {
+	used := map[string]bool{}
+	for i := range wf.Spec.Actions {
+		uses, _ := placeholders(field.NewPath("spec", "actions").Index(i), &wf.Spec.Actions[i])
+		for _, u := range uses {
+			if u.Ref.Kind == template.Param {
+				used[u.Ref.Name] = true
+			}
+		}
+	}
+	return used
+}
+
+func qualified(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
+}

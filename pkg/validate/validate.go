@@ -1,0 +1,127 @@
+package validate
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// Options configures Validate.
+type Options struct {
+	// AllowMissingRefs reports a reference to an object absent from the input as a warning
+	// instead of an error (for validating a plan without its workflows, say).
+	AllowMissingRefs bool
+}
+
+// Validate checks documents, on their own and against each other, and returns every diagnostic
+// (unsorted). It decodes each document's Object as a side effect.
+func Validate(docs []*Document, opts Options) []Diagnostic {
+	var diags []Diagnostic
+	add := func(d *Document, fs Findings) {
+		for _, f := range fs {
+			diags = append(diags, d.Diagnostic(f))
+		}
+	}
+	first := map[string]*Document{}
+	for _, d := range docs {
+		add(d, checkSchema(d))
+		add(d, decode(d))
+		key := d.Kind + "/" + d.Namespace + "/" + d.Name
+		if prev, dup := first[key]; dup && d.Name != "" {
+			line, col := prev.Position("")
+			add(d, Findings{{Severity: SeverityError, Field: "metadata.name",
+				Message: fmt.Sprintf("Duplicate value: %s %s is also defined at %s:%d:%d", d.Kind, qualified(d.Namespace, d.Name), prev.File, line, col)}})
+		} else {
+			first[key] = d
+		}
+	}
+
+	resolver := newDocumentResolver(docs)
+	refs := RefCheck{Resolver: resolver, MissingSeverity: SeverityError}
+	if opts.AllowMissingRefs {
+		refs.MissingSeverity = SeverityWarning
+	}
+	supply := newSupplyIndex(docs, resolver)
+	for _, d := range docs {
+		switch obj := d.Object.(type) {
+		case *v1alpha1.DRWorkflow:
+			add(d, CheckWorkflow(obj, supply.forWorkflow(d)))
+		case *v1alpha1.DRPlan:
+			add(d, CheckPlan(obj, refs))
+		case *v1alpha1.DRPlanExecution:
+			add(d, CheckExecution(obj, refs))
+		}
+	}
+	return diags
+}
+
+// ValidatePaths loads paths (see Load) and validates what they hold; the diagnostics are sorted.
+// It returns the number of drctl documents found too.
+func ValidatePaths(paths []string, stdin io.Reader, opts Options) ([]Diagnostic, int) {
+	docs, diags := Load(paths, stdin)
+	diags = append(diags, Validate(docs, opts)...)
+	Sort(diags)
+	return diags, len(docs)
+}
+
+// supplyIndex knows, for each workflow document, the plans of the input that reference it and
+// the parameters each supplies to it.
+type supplyIndex struct {
+	refs map[*Document][]planSupply
+}
+
+type planSupply struct {
+	plan   string
+	params map[string]bool
+}
+
+func newSupplyIndex(docs []*Document, r *documentResolver) *supplyIndex {
+	idx := &supplyIndex{refs: map[*Document][]planSupply{}}
+	for _, d := range docs {
+		plan, ok := d.Object.(*v1alpha1.DRPlan)
+		if !ok {
+			continue
+		}
+		for _, st := range plan.Spec.Stages {
+			for _, ref := range st.Workflows {
+				wfDoc := r.find(v1alpha1.KindDRWorkflow, WorkflowNamespace(plan, ref.WorkflowRef), ref.WorkflowRef.Name)
+				if wfDoc == nil {
+					continue
+				}
+				params := map[string]bool{}
+				for _, p := range plan.Spec.GlobalParams {
+					params[p.Name] = true
+				}
+				for _, p := range ref.Params {
+					params[p.Name] = true
+				}
+				idx.refs[wfDoc] = append(idx.refs[wfDoc], planSupply{plan: qualified(plan.Namespace, plan.Name), params: params})
+			}
+		}
+	}
+	return idx
+}
+
+func (idx *supplyIndex) forWorkflow(d *Document) ParamSupply {
+	refs := idx.refs[d]
+	return func(param string) (supplying, missing []string) {
+		for _, r := range refs {
+			if r.params[param] {
+				supplying = appendOnce(supplying, r.plan)
+			} else {
+				missing = appendOnce(missing, r.plan)
+			}
+		}
+		return supplying, missing
+	}
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

@@ -1,0 +1,141 @@
+package validate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/template"
+)
+
+// ParamSupply answers, for a parameter a workflow uses without declaring it, which of the plans
+// that reference the workflow supply it and which do not.
+type ParamSupply func(param string) (supplying, missing []string)
+
+// CheckWorkflow checks a DRWorkflow on its own: parameters, actions, rollbacks, dependencies and
+// every placeholder. supply may be nil; see ParamSupply and checkUndeclared.
+func CheckWorkflow(wf *v1alpha1.DRWorkflow, supply ParamSupply) Findings {
+	var fs Findings
+	spec := field.NewPath("spec")
+	fs = append(fs, checkParams(spec.Child("parameters"), wf.Spec.Parameters, declares)...)
+
+	actions := spec.Child("actions")
+	seen := map[string]int{}
+	nodes := make([]node, 0, len(wf.Spec.Actions))
+	for i := range wf.Spec.Actions {
+		a := &wf.Spec.Actions[i]
+		ap := actions.Index(i)
+		if first, dup := seen[a.Name]; dup && a.Name != "" {
+			fs.Errorf(ap.Child("name").String(), "Duplicate value %q: also the name of %s", a.Name, actions.Index(first))
+		} else {
+			seen[a.Name] = i
+		}
+		nodes = append(nodes, node{name: a.Name, dependsOn: a.DependsOn})
+		fs = append(fs, checkAction(ap, a, false)...)
+		if a.Rollback != nil {
+			rp := ap.Child("rollback")
+			fs = append(fs, checkRollbackSchema(rp, a.Rollback)...)
+			fs = append(fs, checkAction(rp, a.Rollback, true)...)
+		}
+	}
+	fs = append(fs, checkDependencies(actions, "action", nodes)...)
+	fs = append(fs, checkWorkflowPlaceholders(wf, seen, supply)...)
+	if e := wf.Spec.Executor; e != nil && e.Type == v1alpha1.ExecutorArgo {
+		fs.Warnf("spec.executor.type", "drctl runs every workflow with its native engine; executor Argo is not supported and is ignored")
+	}
+	return fs
+}
+
+// checkWorkflowPlaceholders checks every placeholder of every action and rollback: parameters must
+// be declared, outputs must come from an earlier action of the workflow (a rollback may also read
+// its own action's outputs), and the syntax must be right.
+func checkWorkflowPlaceholders(wf *v1alpha1.DRWorkflow, actionIndex map[string]int, supply ParamSupply) Findings {
+	var fs Findings
+	declared := map[string]bool{}
+	for _, p := range wf.Spec.Parameters {
+		declared[p.Name] = true
+	}
+	undeclared := map[string][]string{} // parameter -> fields using it
+	var order []string
+	actions := field.NewPath("spec", "actions")
+	for i := range wf.Spec.Actions {
+		a := wf.Spec.Actions[i]
+		rollback := a.Rollback
+		a.Rollback = nil
+		for _, part := range []struct {
+			path     *field.Path
+			action   *v1alpha1.Action
+			rollback bool
+		}{{actions.Index(i), &a, false}, {actions.Index(i).Child("rollback"), rollback, true}} {
+			if part.action == nil {
+				continue
+			}
+			uses, syntax := placeholders(part.path, part.action)
+			fs = append(fs, syntax...)
+			for _, u := range uses {
+				switch u.Ref.Kind {
+				case template.Param:
+					if !declared[u.Ref.Name] {
+						if _, ok := undeclared[u.Ref.Name]; !ok {
+							order = append(order, u.Ref.Name)
+						}
+						undeclared[u.Ref.Name] = append(undeclared[u.Ref.Name], u.Field)
+					}
+				case template.Output:
+					j, ok := actionIndex[u.Ref.Name]
+					switch {
+					case !ok:
+						fs.Errorf(u.Field, "undefined output reference %s: the workflow has no action %q", u.Ref.Text, u.Ref.Name)
+					case j > i || (j == i && !part.rollback):
+						fs.Errorf(u.Field, "output reference %s: action %q runs after this one; only earlier actions' outputs are available", u.Ref.Text, u.Ref.Name)
+					}
+				}
+			}
+		}
+	}
+	for _, name := range order {
+		fs = append(fs, checkUndeclared(name, undeclared[name], supply)...)
+	}
+	return fs
+}
+
+// checkUndeclared judges a parameter used but not declared. It is an error, except where the
+// plans referencing the workflow all supply it: upstream's examples rely on that, so it is a
+// warning asking to declare it.
+func checkUndeclared(name string, fields []string, supply ParamSupply) Findings {
+	var fs Findings
+	var supplying, missing []string
+	if supply != nil {
+		supplying, missing = supply(name)
+	}
+	for _, f := range fields {
+		switch {
+		case len(supplying) > 0 && len(missing) == 0:
+			fs.Warnf(f, "parameter %q is not declared; %s %s it: declare it in spec.parameters", name, plural(supplying, "plan"), verb(supplying, "supplies", "supply"))
+		case len(missing) > 0:
+			fs.Errorf(f, "undefined parameter %q: not declared in spec.parameters, and not supplied by %s", name, plural(missing, "plan"))
+		default:
+			fs.Errorf(f, "undefined parameter %q: not declared in spec.parameters", name)
+		}
+	}
+	return fs
+}
+
+func plural(names []string, noun string) string {
+	names = slices.Clone(names)
+	slices.Sort(names)
+	if len(names) == 1 {
+		return fmt.Sprintf("%s %s", noun, names[0])
+	}
+	return fmt.Sprintf("%ss %s", noun, strings.Join(names, ", "))
+}
+
+func verb(names []string, one, many string) string {
+	if len(names) == 1 {
+		return one
+	}
+	return many
+}
