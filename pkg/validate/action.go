@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/template"

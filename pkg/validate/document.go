@@ -1,8 +1,8 @@
 package validate
 
 import (
-	"k8s.io/apimachinery/pkg/runtime"
 	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Document is one YAML or JSON document of an input file that holds a drctl kind.
