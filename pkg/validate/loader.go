@@ -173,6 +173,10 @@ func parseFile(file string, data []byte) ([]*Document, []Diagnostic) {
 				Message: "apiVersion, kind and metadata must be a string, a string and an object: " + err.Error()})
 			continue
 		}
+		if jsonData, err = withoutStatus(jsonData); err != nil {
+			diags = append(diags, syntaxDiagnostic(file, c, err))
+			continue
+		}
 		doc := &Document{File: file, Line: c.line, APIVersion: tm.APIVersion, Kind: tm.Kind,
 			Namespace: tm.Metadata.Namespace, Name: tm.Metadata.Name, JSON: jsonData, root: root}
 		if skip, diag := skipDocument(doc); skip {
@@ -241,4 +245,18 @@ func syntaxDiagnostic(file string, c chunk, err error) Diagnostic {
 
 func fileError(file, format string, args ...any) Diagnostic {
 	return Diagnostic{Severity: SeverityError, File: file, Message: fmt.Sprintf(format, args...)}
+}
+
+// withoutStatus drops a document's status: the API server ignores status when an object is
+// created (all drctl kinds have a status subresource), so validation ignores it too.
+func withoutStatus(data []byte) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, err
+	}
+	if _, ok := obj["status"]; !ok {
+		return data, nil
+	}
+	delete(obj, "status")
+	return json.Marshal(obj)
 }

@@ -87,8 +87,8 @@ func checkSchema(doc *Document) Findings {
 
 // schemaMessage phrases a schema error without repeating its field path.
 func schemaMessage(e *field.Error) string {
-	msg := e.ErrorBody()
-	return strings.ReplaceAll(msg, " in body ", " ")
+	msg := strings.ReplaceAll(e.ErrorBody(), " in body ", " ")
+	return strings.ReplaceAll(msg, e.Field+" ", "")
 }
 
 // checkMetadata applies the API server's name rules: a name is required and is a DNS subdomain;
