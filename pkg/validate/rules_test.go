@@ -127,7 +127,9 @@ func TestTypeSpecificRequirements(t *testing.T) {
 
 func TestExecutionRules(t *testing.T) {
 	revert := strings.NewReplacer("name: prod-failover-1", "name: prod-failover-undo", "Execute", "Revert").Replace(validExecution)
-	all := func(extra ...string) string { return docs(append([]string{validWorkflow, validPlan, validExecution}, extra...)...) }
+	all := func(extra ...string) string {
+		return docs(append([]string{validWorkflow, validPlan, validExecution}, extra...)...)
+	}
 
 	requireOne(t, run(t, all(revert)), SeverityError, "spec.revertExecutionRef", "must name the execution it reverts")
 	requireClean(t, run(t, all(revert+"  revertExecutionRef: prod-failover-1\n")))
