@@ -44,6 +44,8 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
   drctl install`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Runnable, so that `drctl frobnicate` fails the Args check (exit 2) instead of printing help.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)

@@ -47,11 +47,13 @@ Documents of other kinds are skipped. Exit code 0 means valid (warnings allowed 
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json or github")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail on warnings too")
 	cmd.Flags().BoolVar(&o.allowMissingRefs, "allow-missing-refs", false, "report references to objects not in the input as warnings, not errors")
-	_ = cmd.MarkFlagRequired("filename")
 	return cmd
 }
 
 func (o *validateOptions) run(g *globals) error {
+	if len(o.files) == 0 {
+		return invalidInput("no input: give at least one -f PATH (a file, a directory or - for stdin)")
+	}
 	switch o.output {
 	case "text", "json", "github":
 	default:

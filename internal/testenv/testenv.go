@@ -60,6 +60,25 @@ func Start(opts Options) (*Env, error) {
 	return &Env{Config: cfg, env: env}, nil
 }
 
+// Kubeconfig writes an admin kubeconfig for the API server into a temporary file of the test and
+// returns its path, for tests that run drctl's command line.
+func (e *Env) Kubeconfig(t testing.TB) string {
+	t.Helper()
+	user, err := e.env.AddUser(envtest.User{Name: "drctl-test-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatalf("add envtest user: %v", err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		t.Fatalf("kubeconfig: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Stop stops the API server and etcd.
 func (e *Env) Stop() error {
 	if e == nil {
