@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/drctl/drctl/internal/testenv"
 	"github.com/drctl/drctl/pkg/crd"
@@ -87,9 +89,9 @@ func TestInstallOverUpstreamThenUninstall(t *testing.T) {
 	require.Contains(t, out.String(), "drplans.dr.bkbcs.tencent.com already absent")
 }
 
-// TestUpstreamObjectsAccepted: every sample and example object written for the upstream controller
-// is accepted by drctl's CRDs on a real API server, with strict field validation (a field drctl's
-// schema lacks would be an error, not silently pruned).
+// TestUpstreamObjectsAccepted: every sample and example object written for the upstream controller,
+// and every drctl example, is accepted by drctl's CRDs on a real API server, with strict field
+// validation (a field drctl's schema lacks would be an error, not silently pruned).
 func TestUpstreamObjectsAccepted(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, crd.Install(ctx, crdClient(t).ApiextensionsV1(), crd.InstallOptions{Timeout: 30 * time.Second}))
@@ -99,6 +101,12 @@ func TestUpstreamObjectsAccepted(t *testing.T) {
 	for _, dir := range []string{"samples", "example-install"} {
 		files = append(files, yamlFiles(t, testenv.SharedDir(t, "upstream", dir))...)
 	}
+	// drctl's own examples too: what `drctl validate` passes, the API server must accept.
+	root, err := testenv.ModuleRoot()
+	require.NoError(t, err)
+	for _, dir := range []string{"quickstart", "ecommerce", "ecommerce/workflows"} {
+		files = append(files, yamlFiles(t, filepath.Join(root, "examples", dir))...)
+	}
 	count := 0
 	for _, f := range files {
 		for _, obj := range decodeDocuments(t, f) {
@@ -106,6 +114,7 @@ func TestUpstreamObjectsAccepted(t *testing.T) {
 			name := filepath.Base(f) + "/" + obj.GetKind() + "/" + obj.GetName()
 			t.Run(name, func(t *testing.T) {
 				gvr := schema.GroupVersionResource{Group: "dr.bkbcs.tencent.com", Version: "v1alpha1", Resource: strings.ToLower(obj.GetKind()) + "s"}
+				ensureNamespace(t, obj.GetNamespace())
 				_, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{
 					DryRun:          []string{metav1.DryRunAll},
 					FieldValidation: "Strict",
@@ -114,7 +123,7 @@ func TestUpstreamObjectsAccepted(t *testing.T) {
 			})
 		}
 	}
-	require.GreaterOrEqual(t, count, 9)
+	require.GreaterOrEqual(t, count, 9+13)
 }
 
 func sharedUpstreamCRDs(t *testing.T) string {
@@ -147,4 +156,14 @@ func decodeDocuments(t *testing.T, file string) []*unstructured.Unstructured {
 		}
 	}
 	return objs
+}
+
+func ensureNamespace(t *testing.T, name string) {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(env.Config)
+	require.NoError(t, err)
+	_, err = cs.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if !apierrors.IsAlreadyExists(err) {
+		require.NoError(t, err)
+	}
 }
