@@ -51,6 +51,9 @@ $(BIN)/kube-apiserver: hack/tools/kube-apiserver/go.mod hack/tools/kube-apiserve
 $(BIN)/etcd: hack/tools/etcd/go.mod hack/tools/etcd/go.sum
 	cd hack/tools/etcd && go build -trimpath -ldflags "-s -w" -o $@ go.etcd.io/etcd/server/v3
 
+$(BIN)/kubectl: hack/tools/kube-apiserver/go.mod hack/tools/kube-apiserver/go.sum
+	cd hack/tools/kube-apiserver && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o $@ k8s.io/kubernetes/cmd/kubectl
+
 $(BIN)/controller-gen: hack/tools/go.mod hack/tools/go.sum
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
 
@@ -63,7 +66,7 @@ cluster-down: ## Stop the local control plane
 	BIN=$(BIN) hack/cluster.sh down
 
 .PHONY: demo
-demo: cluster-up ## Local control plane, CRDs installed, examples validated and applied
+demo: cluster-up $(BIN)/kubectl ## Local control plane, CRDs installed, examples validated and applied
 	BIN=$(BIN) hack/demo.sh
 
 .PHONY: clean

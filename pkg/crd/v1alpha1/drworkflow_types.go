@@ -98,6 +98,10 @@ type DRWorkflowStatus struct {
 	// ObservedGeneration reflects the generation observed by the controller
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// ActionCount is the number of actions in the spec drctl last validated, for the ACTIONS column
+	// of `kubectl get drw` (a printer column cannot count a list; drctl addition).
+	// +optional
+	ActionCount int32 `json:"actionCount,omitempty"`
 	// Conditions represent the current state of the DRWorkflow resource
 	// +listType=map
 	// +listMapKey=type
@@ -111,7 +115,7 @@ type DRWorkflowStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=drw,categories=dr
-// +kubebuilder:printcolumn:name="ACTIONS",type=string,JSONPath=`.spec.actions[*].name`
+// +kubebuilder:printcolumn:name="ACTIONS",type=integer,JSONPath=`.status.actionCount`
 // +kubebuilder:printcolumn:name="PHASE",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="AGE",type=date,JSONPath=`.metadata.creationTimestamp`
 type DRWorkflow struct {
