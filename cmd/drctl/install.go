@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/typed/apiextensions/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/drctl/drctl/pkg/crd"
 )
@@ -32,11 +32,11 @@ installed by an earlier drctl or by the upstream controller: drctl's CRDs are a 
 			if err != nil {
 				return err
 			}
-			client, err := crdClient(g)
+			cfg, err := restConfig(g)
 			if err != nil {
 				return err
 			}
-			return crd.Install(cmd.Context(), client, crd.InstallOptions{DryRun: server, Timeout: timeout, Progress: g.streams.Out})
+			return crd.Install(cmd.Context(), cfg, crd.InstallOptions{DryRun: server, Timeout: timeout, Progress: g.streams.Out})
 		},
 	}
 	cmd.Flags().StringVar(&dryRun, "dry-run", "none", `"server" validates on the API server without persisting; "none" applies`)
@@ -47,6 +47,7 @@ installed by an earlier drctl or by the upstream controller: drctl's CRDs are a 
 func newUninstallCommand(g *globals) *cobra.Command {
 	var dryRun string
 	var yes bool
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove drctl's CRDs and every DRPlan, DRWorkflow and DRPlanExecution with them",
@@ -66,15 +67,16 @@ confirmation unless --yes is given; without a terminal to ask on, --yes is requi
 					return err
 				}
 			}
-			client, err := crdClient(g)
+			cfg, err := restConfig(g)
 			if err != nil {
 				return err
 			}
-			return crd.Uninstall(cmd.Context(), client, crd.UninstallOptions{DryRun: server, Progress: g.streams.Out})
+			return crd.Uninstall(cmd.Context(), cfg, crd.UninstallOptions{DryRun: server, Timeout: timeout, Progress: g.streams.Out})
 		},
 	}
 	cmd.Flags().StringVar(&dryRun, "dry-run", "none", `"server" validates on the API server without deleting; "none" deletes`)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the CRDs and their objects to be deleted")
 	return cmd
 }
 
@@ -105,10 +107,10 @@ func parseDryRun(v string) (server bool, err error) {
 	return false, invalidInput(`invalid --dry-run value %q: want "none" or "server"`, v)
 }
 
-func crdClient(g *globals) (*apiextensionsclient.ApiextensionsV1Client, error) {
+func restConfig(g *globals) (*rest.Config, error) {
 	cfg, err := g.configFlags.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)
 	}
-	return apiextensionsclient.NewForConfig(cfg)
+	return cfg, nil
 }
