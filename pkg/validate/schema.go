@@ -9,7 +9,8 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
-	"k8s.io/apimachinery/pkg/util/validation"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/drctl/drctl/pkg/crd"
@@ -91,27 +92,21 @@ func schemaMessage(e *field.Error) string {
 	return strings.ReplaceAll(msg, e.Field+" ", "")
 }
 
-// checkMetadata applies the API server's name rules: a name is required and is a DNS subdomain;
-// a namespace, when given, is a DNS label.
+// checkMetadata applies the API server's metadata rules for a namespaced custom resource: a name
+// (a DNS subdomain), labels, annotations, finalizers. A namespace is optional in a file (kubectl
+// fills in the context's) but must be valid when given.
 func checkMetadata(doc *Document) Findings {
 	var fs Findings
-	if doc.Name == "" {
-		fs.Errorf("metadata.name", "Required value: every %s needs a name", doc.Kind)
+	var obj struct {
+		Metadata metav1.ObjectMeta `json:"metadata"`
 	}
-	for _, msg := range validationMessages(doc.Name, validation.IsDNS1123Subdomain) {
-		fs.Errorf("metadata.name", "Invalid value %q: %s", doc.Name, msg)
+	if err := json.Unmarshal(doc.JSON, &obj); err != nil {
+		return fs // the schema check reports a metadata of the wrong shape
 	}
-	if doc.Namespace != "" {
-		for _, msg := range validation.IsDNS1123Label(doc.Namespace) {
-			fs.Errorf("metadata.namespace", "Invalid value %q: %s", doc.Namespace, msg)
-		}
+	errs := apimachineryvalidation.ValidateObjectMeta(&obj.Metadata, obj.Metadata.Namespace != "",
+		apimachineryvalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
+	for _, e := range errs {
+		fs.Errorf(e.Field, "%s", schemaMessage(e))
 	}
 	return fs
-}
-
-func validationMessages(value string, check func(string) []string) []string {
-	if value == "" {
-		return nil
-	}
-	return check(value)
 }

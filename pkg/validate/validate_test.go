@@ -94,3 +94,12 @@ func TestStatusIsIgnoredAsTheAPIServerIgnoresItOnCreate(t *testing.T) {
 	exec := validExecution + "status:\n  phase: Cancelled\n  whatever: 1\n"
 	requireClean(t, run(t, docs(validWorkflow, validPlan, exec)))
 }
+
+func TestMetadataRulesOfTheAPIServer(t *testing.T) {
+	plan := strings.Replace(validPlan, "  namespace: prod\n", "  namespace: Prod\n  labels:\n    team/a/b: x\n", 1)
+	diags := run(t, plan, Options{AllowMissingRefs: true})
+	requireOne(t, diags, SeverityError, "metadata.namespace", `"Prod"`)
+	requireOne(t, diags, SeverityError, "metadata.labels", `"team/a/b"`)
+	noName := strings.Replace(validPlan, "  name: prod-failover\n", "", 1)
+	requireOne(t, run(t, noName, Options{AllowMissingRefs: true}), SeverityError, "metadata.name", "name or generateName is required")
+}
