@@ -67,20 +67,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: crdcompat CRD_DIR")
 		os.Exit(2)
 	}
+	dir := os.Args[1]
 	for _, a := range additions {
-		if err := apply(os.Args[1], a); err != nil {
+		if err := editCRD(filepath.Join(dir, a.File), a.apply); err != nil {
 			fmt.Fprintf(os.Stderr, "crdcompat: %s: %v\n", a.File, err)
 			os.Exit(1)
 		}
 	}
-	if err := stripTransitionRules(filepath.Join(os.Args[1], "dr.bkbcs.tencent.com_drworkflows.yaml")); err != nil {
-		fmt.Fprintf(os.Stderr, "crdcompat: %v\n", err)
+	const workflows = "dr.bkbcs.tencent.com_drworkflows.yaml"
+	if err := editCRD(filepath.Join(dir, workflows), stripTransitionRules); err != nil {
+		fmt.Fprintf(os.Stderr, "crdcompat: %s: %v\n", workflows, err)
 		os.Exit(1)
 	}
 }
 
-func apply(dir string, a addition) error {
-	file := filepath.Join(dir, a.File)
+// editCRD rewrites a CRD file through edit. Going through a generic map keeps controller-gen's
+// output byte for byte where edit changes nothing (both write keys in sorted order).
+func editCRD(file string, edit func(crd map[string]any) error) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -89,6 +92,18 @@ func apply(dir string, a addition) error {
 	if err := yaml.Unmarshal(data, &crd); err != nil {
 		return err
 	}
+	if err := edit(crd); err != nil {
+		return err
+	}
+	out, err := yaml.Marshal(crd)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, append([]byte("---\n"), out...), 0o644)
+}
+
+// apply inserts the addition into every version's schema of crd.
+func (a addition) apply(crd map[string]any) error {
 	versions, _ := dig(crd, "spec", "versions").([]any)
 	for i, v := range versions {
 		node, _ := dig(v, "schema", "openAPIV3Schema").(map[string]any)
@@ -115,11 +130,7 @@ func apply(dir string, a addition) error {
 		}
 		props[a.Name] = schema
 	}
-	out, err := yaml.Marshal(crd)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(file, append([]byte("---\n"), out...), 0o644)
+	return nil
 }
 
 func dig(node any, keys ...string) any {

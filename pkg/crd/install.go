@@ -78,11 +78,7 @@ func Install(ctx context.Context, cfg *rest.Config, opts InstallOptions) error {
 	if opts.DryRun {
 		return nil
 	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, opts.Timeout)
 	defer cancel()
 	for _, crd := range crds {
 		if err := waitEstablished(ctx, client, crd.Name); err != nil {
@@ -189,11 +185,7 @@ func Uninstall(ctx context.Context, cfg *rest.Config, opts UninstallOptions) err
 		}
 		return errors.Join(errs...)
 	}
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, opts.Timeout)
 	defer cancel()
 	for _, name := range deleted {
 		if err := waitGone(ctx, client, name); err != nil {
@@ -228,6 +220,14 @@ func waitGone(ctx context.Context, client apiextensionsclient.CustomResourceDefi
 		return fmt.Errorf("wait for CRD %s to be deleted: %w%s", name, err, msg)
 	}
 	return nil
+}
+
+// withTimeout bounds a wait by d, or by one minute when d is zero.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		d = time.Minute
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 func progressf(w io.Writer, format string, args ...any) {
