@@ -145,49 +145,82 @@ type typeMeta struct {
 }
 
 func parseFile(file string, data []byte) ([]*Document, []Diagnostic) {
-	var docs []*Document
-	var diags []Diagnostic
+	p := &fileParser{file: file}
 	for _, c := range splitDocuments(data) {
 		root := &yaml.Node{}
 		if err := yaml.Unmarshal(c.text, root); err != nil {
-			diags = append(diags, syntaxDiagnostic(file, c, err))
+			p.diags = append(p.diags, syntaxDiagnostic(file, c, err))
 			continue
 		}
 		if root.Kind == 0 || len(root.Content) == 0 {
 			continue // empty document or only comments
 		}
-		top := root.Content[0]
 		jsonData, err := sigsyaml.YAMLToJSON(c.text)
 		if err != nil {
-			diags = append(diags, syntaxDiagnostic(file, c, err))
+			p.diags = append(p.diags, syntaxDiagnostic(file, c, err))
 			continue
 		}
-		if top.Kind != yaml.MappingNode {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line + top.Line - 1, Column: top.Column,
-				Message: "document is not an object (a mapping with apiVersion and kind)"})
-			continue
-		}
-		var tm typeMeta
-		if err := json.Unmarshal(jsonData, &tm); err != nil {
-			diags = append(diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line + top.Line - 1, Column: top.Column,
-				Message: "apiVersion, kind and metadata must be a string, a string and an object: " + err.Error()})
-			continue
-		}
-		if jsonData, err = withoutStatus(jsonData); err != nil {
-			diags = append(diags, syntaxDiagnostic(file, c, err))
-			continue
-		}
-		doc := &Document{File: file, Line: c.line, APIVersion: tm.APIVersion, Kind: tm.Kind,
-			Namespace: tm.Metadata.Namespace, Name: tm.Metadata.Name, JSON: jsonData, root: root}
-		if skip, diag := skipDocument(doc); skip {
-			if diag != nil {
-				diags = append(diags, *diag)
-			}
-			continue
-		}
-		docs = append(docs, doc)
+		p.object(c.line, root.Content[0], jsonData)
 	}
-	return docs, diags
+	return p.docs, p.diags
+}
+
+// fileParser collects the documents and diagnostics of one file.
+type fileParser struct {
+	file  string
+	docs  []*Document
+	diags []Diagnostic
+}
+
+// object takes one object (a document, or an item of a List) whose YAML node is node, in the
+// document starting at line, and whose JSON form is data.
+func (p *fileParser) object(line int, node *yaml.Node, data []byte) {
+	fail := func(msg string) {
+		p.diags = append(p.diags, Diagnostic{Severity: SeverityError, File: p.file, Line: line + node.Line - 1, Column: node.Column, Message: msg})
+	}
+	if node.Kind != yaml.MappingNode {
+		fail("document is not an object (a mapping with apiVersion and kind)")
+		return
+	}
+	var tm typeMeta
+	if err := json.Unmarshal(data, &tm); err != nil {
+		fail("apiVersion, kind and metadata must be a string, a string and an object: " + err.Error())
+		return
+	}
+	if tm.Kind == "List" && (tm.APIVersion == "v1" || tm.APIVersion == "") {
+		p.list(line, node, data) // what `kubectl get -o yaml` prints
+		return
+	}
+	data, err := withoutStatus(data)
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	doc := &Document{File: p.file, Line: line, APIVersion: tm.APIVersion, Kind: tm.Kind,
+		Namespace: tm.Metadata.Namespace, Name: tm.Metadata.Name, JSON: data, root: node}
+	if skip, diag := skipDocument(doc); skip {
+		if diag != nil {
+			p.diags = append(p.diags, *diag)
+		}
+		return
+	}
+	p.docs = append(p.docs, doc)
+}
+
+// list takes every item of a v1 List.
+func (p *fileParser) list(line int, node *yaml.Node, data []byte) {
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	itemsNode, _ := child(node, pathStep{name: "items", index: -1})
+	if err := json.Unmarshal(data, &list); err != nil || itemsNode == nil || itemsNode.Kind != yaml.SequenceNode || len(itemsNode.Content) != len(list.Items) {
+		p.diags = append(p.diags, Diagnostic{Severity: SeverityError, File: p.file, Line: line + node.Line - 1, Column: node.Column,
+			Kind: "List", Message: "a List needs items: a list of objects"})
+		return
+	}
+	for i, item := range list.Items {
+		p.object(line, itemsNode.Content[i], item)
+	}
 }
 
 // skipDocument decides whether a document is of a drctl kind. Other kinds are skipped with an info
@@ -205,6 +238,9 @@ func skipDocument(doc *Document) (bool, *Diagnostic) {
 		return &Diagnostic{Severity: sev, File: doc.File, Line: line, Column: col, Kind: doc.Kind,
 			Namespace: doc.Namespace, Name: doc.Name, Field: field, Message: fmt.Sprintf(format, args...)}
 	}
+	if group != v1alpha1.GroupVersion.Group && isDrctlKind(doc.Kind) {
+		return true, diag(SeverityError, "apiVersion", "%s needs apiVersion %s, not %q", doc.Kind, v1alpha1.GroupVersion, doc.APIVersion)
+	}
 	if group != v1alpha1.GroupVersion.Group {
 		what := doc.Kind
 		if what == "" {
@@ -218,8 +254,7 @@ func skipDocument(doc *Document) (bool, *Diagnostic) {
 	if version != v1alpha1.GroupVersion.Version {
 		return true, diag(SeverityError, "apiVersion", "unsupported apiVersion %q: drctl understands %s", doc.APIVersion, v1alpha1.GroupVersion)
 	}
-	switch doc.Kind {
-	case v1alpha1.KindDRWorkflow, v1alpha1.KindDRPlan, v1alpha1.KindDRPlanExecution:
+	if isDrctlKind(doc.Kind) {
 		return false, nil
 	}
 	return true, diag(SeverityError, "kind", "unknown kind %q in %s: want DRWorkflow, DRPlan or DRPlanExecution", doc.Kind, doc.APIVersion)
@@ -259,4 +294,12 @@ func withoutStatus(data []byte) ([]byte, error) {
 	}
 	delete(obj, "status")
 	return json.Marshal(obj)
+}
+
+func isDrctlKind(kind string) bool {
+	switch kind {
+	case v1alpha1.KindDRWorkflow, v1alpha1.KindDRPlan, v1alpha1.KindDRPlanExecution:
+		return true
+	}
+	return false
 }

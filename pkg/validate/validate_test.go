@@ -103,3 +103,19 @@ func TestMetadataRulesOfTheAPIServer(t *testing.T) {
 	noName := strings.Replace(validPlan, "  name: prod-failover\n", "", 1)
 	requireOne(t, run(t, noName, Options{AllowMissingRefs: true}), SeverityError, "metadata.name", "name or generateName is required")
 }
+
+func TestListsAreExpandedLikeKubectlOutput(t *testing.T) {
+	item := func(doc string) string { // a document as an item of a YAML sequence
+		return "- " + strings.ReplaceAll(strings.TrimSuffix(doc, "\n"), "\n", "\n  ") + "\n"
+	}
+	list := "apiVersion: v1\nkind: List\nitems:\n" + item(validWorkflow) + item(strings.Replace(validPlan, "spec:\n", "spec:\n  bogus: 1\n", 1))
+	diags := run(t, list)
+	d := requireOne(t, diags, SeverityError, "spec.bogus", `unknown field "bogus"`)
+	assert.Equal(t, "DRPlan", d.Kind)
+	assert.Equal(t, strings.Count(validWorkflow, "\n")+3+7, d.Line, "the line inside the List:\n%s", list)
+	assert.Len(t, only(diags, SeverityError), 1, dump(diags))
+}
+
+func TestDrctlKindWithoutItsAPIVersionIsAnError(t *testing.T) {
+	requireOne(t, run(t, strings.Replace(validPlan, "apiVersion: dr.bkbcs.tencent.com/v1alpha1\n", "", 1)), SeverityError, "apiVersion", "DRPlan needs apiVersion dr.bkbcs.tencent.com/v1alpha1")
+}
