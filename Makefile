@@ -32,9 +32,10 @@ bench: ## Benchmarks (performance targets are measured here, not in tests)
 	go test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: lint
-lint: ## gofmt check and go vet
+lint: $(BIN)/staticcheck ## gofmt check, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	$(BIN)/staticcheck ./...
 
 .PHONY: generate
 generate: $(BIN)/controller-gen ## Regenerate deepcopy functions and CRDs from pkg/crd
@@ -56,6 +57,9 @@ $(BIN)/kubectl: hack/tools/kube-apiserver/go.mod hack/tools/kube-apiserver/go.su
 
 $(BIN)/controller-gen: hack/tools/go.mod hack/tools/go.sum
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+
+$(BIN)/staticcheck: hack/tools/go.mod hack/tools/go.sum
+	cd hack/tools && go build -o $@ honnef.co/go/tools/cmd/staticcheck
 
 .PHONY: cluster-up
 cluster-up: $(BIN)/kube-apiserver $(BIN)/etcd build ## Start a local control plane on loopback; writes .local/kubeconfig

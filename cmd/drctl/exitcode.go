@@ -14,10 +14,12 @@ const (
 	// exitInvalid: invalid input or usage; nothing was changed.
 	exitInvalid = 2
 	// exitLocked: the plan is locked by another run.
+	//lint:ignore U1000 part of the exit-code contract; execute, revert and resume return it
 	exitLocked = 3
 	// exitCanceled: the run was canceled.
 	exitCanceled = 4
 	// exitUnknown: the outcome is unknown and needs a human (lost lease, partition).
+	//lint:ignore U1000 part of the exit-code contract; execute, revert and resume return it
 	exitUnknown = 5
 )
 
