@@ -33,6 +33,10 @@ type StageStatus struct {
 	// Message is the status message
 	// +optional
 	Message string `json:"message,omitempty"`
+	// FailurePolicy is what the run does when this stage fails, Stop or Continue: the stage's own
+	// policy, else the plan's, as snapshotted at the start (drctl addition).
+	// +optional
+	FailurePolicy string `json:"failurePolicy,omitempty"`
 }
 
 // WorkflowExecutionStatus defines the status of a workflow execution

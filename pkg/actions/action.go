@@ -1,0 +1,137 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// Env is what actions may use to do their work.
+type Env struct {
+	// Client talks to the cluster; its RESTMapper maps any kind, CRDs included.
+	Client client.Client
+	// Logger receives debug details (rendered requests, with secrets redacted).
+	Logger *slog.Logger
+}
+
+// Request is one attempt of one rendered action.
+type Request struct {
+	// Action is the action with every placeholder expanded.
+	Action *v1alpha1.Action
+	// Namespace is the plan's namespace, the default for namespaced objects.
+	Namespace string
+	// Labels go on every object the action creates, so that resume can adopt it and a person can
+	// find it (dr.bkbcs.tencent.com/execution, dr.bkbcs.tencent.com/action).
+	Labels map[string]string
+	// ObjectName is a deterministic, DNS-safe name for an object the action creates without naming
+	// it (a Job): the same on every attempt and on resume.
+	ObjectName string
+	// Recorded holds the outputs recorded by an earlier attempt of this action, if any.
+	Recorded *v1alpha1.ActionOutputs
+}
+
+// Result is what an attempt did.
+type Result struct {
+	// Outputs are recorded in the execution status before the next action starts.
+	Outputs *v1alpha1.ActionOutputs
+	// Message is a one-line account for the status and the progress view.
+	Message string
+}
+
+// Executor performs one attempt of an action type. The context carries the attempt's timeout.
+// Errors are retried by the engine's retry policy unless wrapped with Permanent.
+type Executor interface {
+	Execute(ctx context.Context, env Env, req Request) (Result, error)
+}
+
+// AutoRollbacker is implemented by action types that have an automatic rollback.
+type AutoRollbacker interface {
+	// AutoRollback returns the action that undoes forward, which ran and recorded outputs; or nil
+	// and why nothing is to be done (the rollback is then Skipped with that message).
+	AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string)
+}
+
+// Registry maps action types to their executors.
+type Registry struct {
+	executors map[v1alpha1.ActionType]Executor
+}
+
+// NewRegistry returns a registry with the given executors.
+func NewRegistry(executors map[v1alpha1.ActionType]Executor) *Registry {
+	return &Registry{executors: executors}
+}
+
+// Default returns the registry of every action type drctl implements.
+func Default() *Registry {
+	return NewRegistry(map[v1alpha1.ActionType]Executor{
+		v1alpha1.ActionHTTP:               NewHTTP(),
+		v1alpha1.ActionKubernetesResource: &Resource{},
+	})
+}
+
+// Get returns the executor of an action type.
+func (r *Registry) Get(t v1alpha1.ActionType) (Executor, error) {
+	if e, ok := r.executors[t]; ok {
+		return e, nil
+	}
+	return nil, fmt.Errorf("action type %s is not supported by this drctl", t)
+}
+
+// AutoRollback returns the automatic rollback of forward, or nil and the reason there is none.
+func (r *Registry) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
+	e, err := r.Get(forward.Type)
+	if err != nil {
+		return nil, err.Error()
+	}
+	if ar, ok := e.(AutoRollbacker); ok {
+		return ar.AutoRollback(forward, outputs)
+	}
+	return nil, fmt.Sprintf("%s actions have no automatic rollback; define a rollback to undo them", forward.Type)
+}
+
+// permanentError marks an error that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as not worth retrying (a 404, an invalid object).
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err was marked Permanent.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
+
+// retryAfterError asks for a retry no sooner than After (an HTTP 429's Retry-After).
+type retryAfterError struct {
+	err   error
+	After time.Duration
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
+
+// RetryAfter marks err as retryable no sooner than d.
+func RetryAfter(err error, d time.Duration) error { return &retryAfterError{err: err, After: d} }
+
+// RetryDelay returns the delay err asks for, if any.
+func RetryDelay(err error) (time.Duration, bool) {
+	var r *retryAfterError
+	if errors.As(err, &r) {
+		return r.After, true
+	}
+	return 0, false
+}

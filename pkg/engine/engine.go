@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/pkg/actions"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/validate"
+)
+
+// Config is what every operation of the engine shares.
+type Config struct {
+	// Client talks to the cluster. Its scheme must know drctl's kinds (crd.NewScheme) and it must
+	// be able to watch (client.WithWatch), to see cancel requests at once.
+	Client client.WithWatch
+	// Clock estimates the API server's time; the client's transport must feed it
+	// (rest.Config.Wrap(clock.Wrap)). Nil uses local time.
+	Clock *lease.ServerClock
+	// Actions performs the actions (actions.Default() when nil).
+	Actions *actions.Registry
+	// Observer receives every transition; nil discards them.
+	Observer Observer
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Runner identifies this process in the Lease, the annotations and the status.
+	Runner v1alpha1.RunnerInfo
+
+	// StatusInterval bounds how far the recorded status may lag a transition (default 250ms).
+	StatusInterval time.Duration
+	// PartitionTimeout is how long the API server may be unreachable before the run stops
+	// launching actions and ends Unknown (default 2m).
+	PartitionTimeout time.Duration
+	// LeaseDuration and LeaseRenew are the Lease timings (default 15s and 5s).
+	LeaseDuration, LeaseRenew time.Duration
+	// MaxRetryDelay caps the delay between attempts (default 5m).
+	MaxRetryDelay time.Duration
+	// Now returns local time, for timestamps (default time.Now).
+	Now func() time.Time
+}
+
+// Engine runs DR plans.
+type Engine struct {
+	cfg Config
+}
+
+// New returns an engine, filling Config's defaults.
+func New(cfg Config) *Engine {
+	if cfg.Actions == nil {
+		cfg.Actions = actions.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = lease.NewServerClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.StatusInterval <= 0 {
+		cfg.StatusInterval = 250 * time.Millisecond
+	}
+	if cfg.PartitionTimeout <= 0 {
+		cfg.PartitionTimeout = 2 * time.Minute
+	}
+	if cfg.LeaseDuration <= 0 {
+		cfg.LeaseDuration = lease.DefaultDuration
+	}
+	if cfg.LeaseRenew <= 0 {
+		cfg.LeaseRenew = lease.DefaultRenewEvery
+	}
+	if cfg.MaxRetryDelay <= 0 {
+		cfg.MaxRetryDelay = 5 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Engine{cfg: cfg}
+}
+
+// Result is how a run ended.
+type Result struct {
+	// Execution is the execution as last recorded.
+	Execution *v1alpha1.DRPlanExecution
+	// Phase is Succeeded, Failed, Canceled or Unknown.
+	Phase v1alpha1.ExecutionPhase
+	// Message explains a phase other than Succeeded.
+	Message string
+}
+
+// InvalidError says the plan, its workflows or the request cannot run; nothing was changed.
+type InvalidError struct {
+	What        string
+	Diagnostics []validate.Diagnostic
+}
+
+func (e *InvalidError) Error() string {
+	msg := e.What
+	for _, d := range e.Diagnostics {
+		if d.Severity == validate.SeverityError {
+			msg += "\n  " + d.String()
+		}
+	}
+	return msg
+}
+
+func invalidf(format string, args ...any) error {
+	return &InvalidError{What: fmt.Sprintf(format, args...)}
+}
+
+// IsInvalid reports whether err is an *InvalidError.
+func IsInvalid(err error) bool {
+	var ie *InvalidError
+	return errors.As(err, &ie)
+}

@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// eventComponent is the source of drctl's Kubernetes Events.
+const eventComponent = "drctl"
+
+// kubeEvents posts Kubernetes Events about an execution (`kubectl describe drpe` shows them),
+// from a queue, so that a slow API server never holds a run up; close drains the queue.
+type kubeEvents struct {
+	client client.Client
+	ref    corev1.ObjectReference
+	logger *slog.Logger
+	queue  chan *corev1.Event
+	done   chan struct{}
+
+	mu     sync.Mutex
+	closed bool
+}
+
+func newKubeEvents(c client.Client, exec *v1alpha1.DRPlanExecution, logger *slog.Logger) *kubeEvents {
+	k := &kubeEvents{
+		client: c,
+		ref: corev1.ObjectReference{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.KindDRPlanExecution,
+			Namespace: exec.Namespace, Name: exec.Name, UID: exec.UID, ResourceVersion: exec.ResourceVersion},
+		logger: logger,
+		queue:  make(chan *corev1.Event, 1024),
+		done:   make(chan struct{}),
+	}
+	go k.post()
+	return k
+}
+
+func (k *kubeEvents) normal(reason, format string, args ...any) {
+	k.add(corev1.EventTypeNormal, reason, fmt.Sprintf(format, args...))
+}
+
+func (k *kubeEvents) warning(reason, format string, args ...any) {
+	k.add(corev1.EventTypeWarning, reason, fmt.Sprintf(format, args...))
+}
+
+func (k *kubeEvents) add(typ, reason, msg string) {
+	now := metav1.Now()
+	ev := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName: k.ref.Name + ".",
+			Namespace:    k.ref.Namespace,
+		},
+		InvolvedObject:      k.ref,
+		Type:                typ,
+		Reason:              reason,
+		Message:             msg,
+		Source:              corev1.EventSource{Component: eventComponent},
+		ReportingController: eventComponent,
+		ReportingInstance:   eventComponent,
+		FirstTimestamp:      now,
+		LastTimestamp:       now,
+		Count:               1,
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return
+	}
+	select {
+	case k.queue <- ev:
+	default:
+		k.logger.Warn("event dropped: queue full", "reason", reason)
+	}
+}
+
+func (k *kubeEvents) post() {
+	defer close(k.done)
+	for ev := range k.queue {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := k.client.Create(ctx, ev); err != nil {
+			k.logger.Warn("post event", "reason", ev.Reason, "err", err)
+		}
+		cancel()
+	}
+}
+
+// close posts what is queued and stops.
+func (k *kubeEvents) close() {
+	k.mu.Lock()
+	if !k.closed {
+		k.closed = true
+		close(k.queue)
+	}
+	k.mu.Unlock()
+	select {
+	case <-k.done:
+	case <-time.After(10 * time.Second):
+	}
+}

@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strings"
+)
+
+// Labels drctl puts on what it creates.
+const (
+	LabelPlan      = "dr.bkbcs.tencent.com/plan"
+	LabelPlanShort = "drplan"
+	LabelExecution = "dr.bkbcs.tencent.com/execution"
+	LabelAction    = "dr.bkbcs.tencent.com/action"
+	LabelOperation = "dr.bkbcs.tencent.com/operation"
+
+	AnnotationCancel        = "dr.bkbcs.tencent.com/cancel"
+	AnnotationRunnerUser    = "dr.bkbcs.tencent.com/runner-user"
+	AnnotationRunnerHost    = "dr.bkbcs.tencent.com/runner-host"
+	AnnotationRunnerPID     = "dr.bkbcs.tencent.com/runner-pid"
+	AnnotationRunnerVersion = "dr.bkbcs.tencent.com/runner-version"
+)
+
+const maxLabelValue = 63
+
+var notLabelChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// labelValue makes s a valid label value: invalid characters replaced, and when too long, cut
+// and suffixed with a hash of the whole, so distinct values stay distinct.
+func labelValue(s string) string {
+	v := notLabelChars.ReplaceAllString(s, "-")
+	if len(v) > maxLabelValue {
+		v = v[:maxLabelValue-9] + "-" + shortHash(s)
+	}
+	return strings.Trim(v, "-_.")
+}
+
+// objectName makes a DNS-1123 label (≤ 63) from parts, with a hash suffix when it had to be cut.
+func objectName(parts ...string) string {
+	whole := strings.Join(parts, "-")
+	v := strings.ToLower(whole)
+	v = regexp.MustCompile(`[^a-z0-9-]+`).ReplaceAllString(v, "-")
+	if len(v) > maxLabelValue {
+		v = strings.TrimRight(v[:maxLabelValue-9], "-") + "-" + shortHash(whole)
+	}
+	return strings.Trim(v, "-")
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:8]
+}

@@ -1,0 +1,30 @@
+package engine
+
+import (
+	"maps"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// OutputValues flattens an action's outputs into the fields $(outputs.<action>.<field>) reads:
+// the action's named values, and the name, namespace, kind, apiVersion and uid of the object it
+// created or changed.
+func OutputValues(o *v1alpha1.ActionOutputs) map[string]string {
+	if o == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, ref := range []*corev1.ObjectReference{o.ResourceRef, o.JobRef, o.LocalizationRef, o.SubscriptionRef, o.GlobalizationRef, o.HelmChartRef} {
+		if ref != nil {
+			out["name"], out["namespace"], out["kind"], out["apiVersion"], out["uid"] = ref.Name, ref.Namespace, ref.Kind, ref.APIVersion, string(ref.UID)
+		}
+	}
+	if r := o.HTTPResponse; r != nil {
+		out["statusCode"], out["body"], out["latency"] = strconv.Itoa(r.StatusCode), r.Body, r.Latency
+	}
+	maps.Copy(out, o.Values)
+	return out
+}

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/validate"
+)
+
+// program is what a run does, derived from the execution's status snapshot alone, so that a
+// resume does exactly what the interrupted run would have done. Its stages, workflows and steps
+// are parallel to the status tree (the same indices).
+type program struct {
+	stages []*stageProgram
+}
+
+type stageProgram struct {
+	name      string
+	dependsOn []string
+	parallel  bool
+	// stopOnFailure: after this stage fails, no new stage starts (failurePolicy Stop).
+	stopOnFailure bool
+	workflows     []*workflowProgram
+}
+
+type workflowProgram struct {
+	failFast bool
+	vars     Vars
+	steps    []*step
+}
+
+// step is one action to run: a workflow's action, or a rollback in a revert.
+type step struct {
+	name string
+	// action is the action before rendering (rendered when it starts, with the outputs so far).
+	action *v1alpha1.Action
+	// skip, when set, says why the step has nothing to do: it is recorded Skipped.
+	skip string
+}
+
+// initExecuteStatus fills a new Execute execution's status: the resolved parameters and the spec
+// of every workflow (the snapshot), and every stage, workflow and action Pending.
+func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan *v1alpha1.DRPlan,
+	workflows map[string]*v1alpha1.DRWorkflow, valueFrom ValueFromResolver, runner *v1alpha1.RunnerInfo, now metav1.Time) error {
+	planParams, err := ResolvePlanParams(ctx, plan, exec, valueFrom)
+	if err != nil {
+		return err
+	}
+	st := &exec.Status
+	st.Phase = v1alpha1.PhaseRunning
+	st.StartTime = &now
+	st.Runner = runner
+	st.ResolvedParams = planParams
+	st.StageStatuses = nil
+	for _, stage := range plan.Spec.Stages {
+		ss := v1alpha1.StageStatus{
+			Name: stage.Name, Phase: v1alpha1.PhasePending, Parallel: stage.Parallel,
+			DependsOn: stage.DependsOn, FailurePolicy: effectiveStagePolicy(plan, stage),
+		}
+		for _, ref := range stage.Workflows {
+			key := workflowKey(validate.WorkflowNamespace(plan, ref.WorkflowRef), ref.WorkflowRef.Name)
+			wf, ok := workflows[key]
+			if !ok {
+				return fmt.Errorf("workflow %s not loaded", key)
+			}
+			params, err := ResolveWorkflowParams(ctx, &wf.Spec, plan, ref, exec, valueFrom)
+			if err != nil {
+				return err
+			}
+			we := v1alpha1.WorkflowExecutionStatus{
+				WorkflowRef:        v1alpha1.ObjectReference{Name: wf.Name, Namespace: wf.Namespace},
+				Phase:              v1alpha1.PhasePending,
+				ResolvedParams:     params,
+				WorkflowSpec:       wf.Spec.DeepCopy(),
+				WorkflowGeneration: wf.Generation,
+			}
+			for _, i := range actionOrder(wf.Spec.Actions) {
+				we.ActionStatuses = append(we.ActionStatuses, v1alpha1.ActionStatus{Name: wf.Spec.Actions[i].Name, Phase: v1alpha1.PhasePending})
+			}
+			ss.WorkflowExecutions = append(ss.WorkflowExecutions, we)
+		}
+		st.StageStatuses = append(st.StageStatuses, ss)
+	}
+	refreshSummary(st)
+	return nil
+}
+
+func effectiveStagePolicy(plan *v1alpha1.DRPlan, stage v1alpha1.Stage) string {
+	switch stage.FailurePolicy {
+	case v1alpha1.FailurePolicyStop, v1alpha1.FailurePolicyContinue:
+		return string(stage.FailurePolicy)
+	}
+	if plan.Spec.FailurePolicy == v1alpha1.FailurePolicyContinue {
+		return v1alpha1.FailurePolicyContinue
+	}
+	return v1alpha1.FailurePolicyStop
+}
+
+// executeProgram derives an Execute run's program from its status snapshot.
+func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*program, error) {
+	p := &program{}
+	for _, ss := range exec.Status.StageStatuses {
+		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel,
+			stopOnFailure: ss.FailurePolicy != v1alpha1.FailurePolicyContinue}
+		for _, we := range ss.WorkflowExecutions {
+			if we.WorkflowSpec == nil {
+				return nil, fmt.Errorf("stage %s: workflow %s has no spec snapshot", ss.Name, we.WorkflowRef.Name)
+			}
+			spec := we.WorkflowSpec
+			wp := &workflowProgram{
+				failFast: spec.FailurePolicy != v1alpha1.WorkflowContinue,
+				vars:     Vars{Params: we.ResolvedParams, PlanName: exec.Spec.PlanRef, PlanNamespace: planNamespace, ExecutionName: exec.Name},
+			}
+			byName := map[string]*v1alpha1.Action{}
+			for i := range spec.Actions {
+				byName[spec.Actions[i].Name] = &spec.Actions[i]
+			}
+			for _, as := range we.ActionStatuses {
+				a, ok := byName[as.Name]
+				if !ok {
+					return nil, fmt.Errorf("stage %s, workflow %s: action %s is not in the snapshot", ss.Name, we.WorkflowRef.Name, as.Name)
+				}
+				wp.steps = append(wp.steps, &step{name: as.Name, action: a})
+			}
+			sp.workflows = append(sp.workflows, wp)
+		}
+		p.stages = append(p.stages, sp)
+	}
+	return p, nil
+}
+
+// actionOrder returns the indices of actions in run order: declaration order, except that an
+// action comes after every action it dependsOn (validation rejects cycles).
+func actionOrder(actions []v1alpha1.Action) []int {
+	index := map[string]int{}
+	for i, a := range actions {
+		index[a.Name] = i
+	}
+	var order []int
+	placed := make([]bool, len(actions))
+	var place func(i int, depth int)
+	place = func(i, depth int) {
+		if placed[i] || depth > len(actions) {
+			return
+		}
+		for _, dep := range actions[i].DependsOn {
+			if j, ok := index[dep]; ok && j != i {
+				place(j, depth+1)
+			}
+		}
+		if !placed[i] {
+			placed[i] = true
+			order = append(order, i)
+		}
+	}
+	for i := range actions {
+		place(i, 0)
+	}
+	return order
+}
+
+func workflowKey(namespace, name string) string { return namespace + "/" + name }
+
+// stageIndex returns the index of the stage called name.
+func (p *program) stageIndex(name string) int {
+	return slices.IndexFunc(p.stages, func(s *stageProgram) bool { return s.name == name })
+}

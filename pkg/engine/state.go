@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// state is the run's DRPlanExecution, the one source of truth while it runs. Every change goes
+// through a method that takes the lock, updates the summary and progress, emits the event, and
+// tells the recorder to write.
+type state struct {
+	mu       sync.Mutex
+	exec     *v1alpha1.DRPlanExecution
+	observer Observer
+	now      func() time.Time
+	changed  func() // the recorder's Notify
+}
+
+// at addresses one node of the status tree: a stage, a workflow of it, an action of that.
+type at struct{ stage, workflow, action int }
+
+func (s *state) update(fn func(st *v1alpha1.DRPlanExecutionStatus)) {
+	s.mu.Lock()
+	fn(&s.exec.Status)
+	refreshSummary(&s.exec.Status)
+	s.mu.Unlock()
+	if s.changed != nil {
+		s.changed()
+	}
+}
+
+// snapshot returns a deep copy of the execution.
+func (s *state) snapshot() *v1alpha1.DRPlanExecution {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exec.DeepCopy()
+}
+
+func (s *state) emit(e Event) {
+	e.Time = s.now()
+	e.Execution = s.exec.Name
+	if s.observer != nil {
+		s.observer.Observe(e)
+	}
+}
+
+func (s *state) names(a at) (stage, workflow, action string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.exec.Status.StageStatuses[a.stage]
+	stage = st.Name
+	if a.workflow >= 0 {
+		workflow = st.WorkflowExecutions[a.workflow].WorkflowRef.Name
+		if a.action >= 0 {
+			action = st.WorkflowExecutions[a.workflow].ActionStatuses[a.action].Name
+		}
+	}
+	return
+}
+
+// setStage moves a stage to phase.
+func (s *state) setStage(a at, phase v1alpha1.ExecutionPhase, msg string) {
+	now := metav1.NewTime(s.now())
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		ss := &st.StageStatuses[a.stage]
+		ss.Phase, ss.Message = phase, msg
+		if phase == v1alpha1.PhaseRunning && ss.StartTime == nil {
+			ss.StartTime = &now
+		}
+		if v1alpha1.IsFinished(phase) {
+			ss.CompletionTime = &now
+			ss.Duration = duration(ss.StartTime, &now)
+		}
+	})
+	stage, _, _ := s.names(at{a.stage, -1, -1})
+	s.emit(Event{Type: EventStage, Stage: stage, Phase: phase, Message: msg})
+}
+
+// setWorkflow moves a workflow to phase.
+func (s *state) setWorkflow(a at, phase v1alpha1.ExecutionPhase, msg string) {
+	now := metav1.NewTime(s.now())
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		w := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow]
+		w.Phase, w.Message = phase, msg
+		if phase == v1alpha1.PhaseRunning && w.StartTime == nil {
+			w.StartTime = &now
+		}
+		if v1alpha1.IsFinished(phase) {
+			w.CompletionTime = &now
+			w.Duration = duration(w.StartTime, &now)
+			w.CurrentAction = ""
+		}
+	})
+	stage, workflow, _ := s.names(at{a.stage, a.workflow, -1})
+	s.emit(Event{Type: EventWorkflow, Stage: stage, Workflow: workflow, Phase: phase, Message: msg})
+}
+
+// startAttempt marks an action Running in attempt n.
+func (s *state) startAttempt(a at, n int) {
+	now := metav1.NewTime(s.now())
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		w := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow]
+		as := &w.ActionStatuses[a.action]
+		as.Phase = v1alpha1.PhaseRunning
+		as.Attempts = int32(n)
+		as.RetryCount = int32(n - 1)
+		as.CompletionTime = nil
+		if as.StartTime == nil {
+			as.StartTime = &now
+		}
+		w.CurrentAction = as.Name
+	})
+	stage, workflow, action := s.names(a)
+	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n})
+}
+
+// retrying records a failed attempt that will be retried.
+func (s *state) retrying(a at, n, limit int, err error, outputs *v1alpha1.ActionOutputs) {
+	msg := fmt.Sprintf("attempt %d failed, retrying (%d/%d): %v", n, n, limit, err)
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		as := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action]
+		as.Message = msg
+		if outputs != nil {
+			as.Outputs = outputs
+		}
+	})
+	stage, workflow, action := s.names(a)
+	s.emit(Event{Type: EventRetry, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n, Message: err.Error()})
+}
+
+// finishAction records an action's outcome.
+func (s *state) finishAction(a at, phase v1alpha1.ExecutionPhase, msg string, outputs *v1alpha1.ActionOutputs) {
+	now := metav1.NewTime(s.now())
+	var attempt int
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		as := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action]
+		as.Phase, as.Message = phase, msg
+		as.CompletionTime = &now
+		if outputs != nil {
+			as.Outputs = outputs
+		}
+		attempt = int(as.Attempts)
+	})
+	stage, workflow, action := s.names(a)
+	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: phase, Attempt: attempt, Message: msg})
+}
+
+func duration(start, end *metav1.Time) string {
+	if start == nil || end == nil {
+		return ""
+	}
+	return end.Sub(start.Time).Round(time.Millisecond).String()
+}
+
+// refreshSummary recomputes the counters and progress from the tree.
+func refreshSummary(st *v1alpha1.DRPlanExecutionStatus) {
+	sum := &v1alpha1.ExecutionSummary{}
+	for i := range st.StageStatuses {
+		ss := &st.StageStatuses[i]
+		sum.TotalStages++
+		countPhase(ss.Phase, &sum.CompletedStages, &sum.RunningStages, &sum.PendingStages, &sum.FailedStages)
+		for j := range ss.WorkflowExecutions {
+			w := &ss.WorkflowExecutions[j]
+			sum.TotalWorkflows++
+			countPhase(w.Phase, &sum.CompletedWorkflows, &sum.RunningWorkflows, &sum.PendingWorkflows, &sum.FailedWorkflows)
+			done := 0
+			for _, a := range w.ActionStatuses {
+				sum.TotalActions++
+				if v1alpha1.IsFinished(a.Phase) {
+					sum.CompletedActions++
+					done++
+				}
+			}
+			w.Progress = fmt.Sprintf("%d/%d actions completed", done, len(w.ActionStatuses))
+		}
+	}
+	st.Summary = sum
+	st.Progress = fmt.Sprintf("%d/%d", sum.CompletedActions, sum.TotalActions)
+}
+
+// countPhase counts a node: Succeeded and Skipped as completed, Failed and Canceled as failed.
+func countPhase(p v1alpha1.ExecutionPhase, completed, running, pending, failed *int) {
+	switch v1alpha1.NormalizePhase(p) {
+	case v1alpha1.PhaseSucceeded, v1alpha1.PhaseSkipped:
+		*completed++
+	case v1alpha1.PhaseRunning:
+		*running++
+	case v1alpha1.PhaseFailed, v1alpha1.PhaseCanceled:
+		*failed++
+	default:
+		*pending++
+	}
+}
