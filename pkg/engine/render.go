@@ -21,6 +21,10 @@ type Vars struct {
 	ExecutionName string
 	// Outputs are the outputs of the actions that ran before, by action name and field.
 	Outputs map[string]map[string]string
+
+	// anyOutput makes every output reference expand to a stand-in: preflight renders before
+	// anything has run (validation has checked that each names an earlier action).
+	anyOutput bool
 }
 
 func (v Vars) lookup(r template.Ref) (string, bool) {
@@ -29,6 +33,9 @@ func (v Vars) lookup(r template.Ref) (string, bool) {
 		val, ok := v.Params[r.Name]
 		return val, ok
 	case template.Output:
+		if v.anyOutput {
+			return "output", true
+		}
 		val, ok := v.Outputs[r.Name][r.Field]
 		return val, ok
 	}

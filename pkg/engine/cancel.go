@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// CancelResult says what a cancel request did.
+type CancelResult struct {
+	// Phase is the execution's phase after the request.
+	Phase v1alpha1.ExecutionPhase
+	// Message explains it to a person.
+	Message string
+}
+
+// Cancel asks a running execution to stop: it sets the dr.bkbcs.tencent.com/cancel annotation,
+// which the runner (on any machine) watches; it starts nothing new, lets running actions finish
+// and marks the rest Skipped. A finished execution ignores the request (FR-042). When no runner
+// is alive (the plan's Lease is free), Cancel records the end itself.
+func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelResult, error) {
+	exec := &v1alpha1.DRPlanExecution{}
+	if err := e.cfg.Client.Get(ctx, objectKey(namespace, name), exec); err != nil {
+		return nil, invalidf("DRPlanExecution %s/%s: %v", namespace, name, err)
+	}
+	if v1alpha1.IsFinished(exec.Status.Phase) {
+		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s is already %s; the cancel request is ignored", name, exec.Status.Phase)}, nil
+	}
+	patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:"true"}}}`, AnnotationCancel))
+	if err := e.cfg.Client.Patch(ctx, exec, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		return nil, fmt.Errorf("annotate %s: %w", name, err)
+	}
+	// Is anyone running it? Try to take the Lease: a live runner keeps it.
+	l := lease.New(e.cfg.Client, e.cfg.Clock, namespace, lease.Name(exec.Spec.PlanRef), e.holder(name))
+	l.Duration = e.cfg.LeaseDuration
+	err := l.TryAcquire(ctx)
+	var held *lease.HeldError
+	if errors.As(err, &held) {
+		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("cancel requested; the runner (%s) stops starting actions and lets running ones finish", held.Holder)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = l.Release(ctx) }()
+	if err := e.cfg.Client.Get(ctx, objectKey(namespace, name), exec); err != nil {
+		return nil, err
+	}
+	if v1alpha1.IsFinished(exec.Status.Phase) {
+		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s is already %s", name, exec.Status.Phase)}, nil
+	}
+	markAbandoned(exec, metav1.NewTime(e.cfg.Now()))
+	if err := e.cfg.Client.Status().Update(ctx, exec); err != nil {
+		return nil, fmt.Errorf("record the cancel of %s: %w", name, err)
+	}
+	if err := e.finishPlanStatus(ctx, exec); err != nil {
+		e.cfg.Logger.Warn("update plan status", "err", err)
+	}
+	return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s had no live runner; recorded it Canceled", name)}, nil
+}
+
+// markAbandoned ends an execution whose runner is gone: actions that were running are Canceled
+// (they may or may not have completed), pending ones Skipped.
+func markAbandoned(exec *v1alpha1.DRPlanExecution, now metav1.Time) {
+	st := &exec.Status
+	for i := range st.StageStatuses {
+		ss := &st.StageStatuses[i]
+		for j := range ss.WorkflowExecutions {
+			w := &ss.WorkflowExecutions[j]
+			for k := range w.ActionStatuses {
+				a := &w.ActionStatuses[k]
+				switch {
+				case a.Phase == v1alpha1.PhaseRunning:
+					a.Phase, a.CompletionTime = v1alpha1.PhaseCanceled, &now
+					a.Message = "canceled: its runner stopped while it was running; it may or may not have completed"
+				case !v1alpha1.IsFinished(a.Phase):
+					a.Phase, a.Message = v1alpha1.PhaseSkipped, "skipped: the execution was canceled"
+				}
+			}
+			if !v1alpha1.IsFinished(w.Phase) {
+				w.Phase, w.CompletionTime, w.CurrentAction = v1alpha1.PhaseCanceled, &now, ""
+			}
+		}
+		if !v1alpha1.IsFinished(ss.Phase) {
+			ss.Phase, ss.CompletionTime = v1alpha1.PhaseCanceled, &now
+		}
+	}
+	st.Phase, st.CompletionTime = v1alpha1.PhaseCanceled, &now
+	st.Message = "canceled while no runner was alive"
+	refreshSummary(st)
+}

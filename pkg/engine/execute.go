@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// ExecuteOptions says which plan to run and how.
+type ExecuteOptions struct {
+	Namespace string
+	Plan      string
+	// Name of the new execution; empty generates <plan>-<yyyymmdd-hhmmss>-<rand>.
+	Name string
+	// Params override every other parameter source (-p name=value).
+	Params map[string]string
+	// Mode selects install/upgrade/delete/rollback paths (spec.mode).
+	Mode v1alpha1.ExecutionMode
+	// LockTimeout is how long to wait for a plan locked by another run (0: fail at once).
+	LockTimeout time.Duration
+	// OnStart is called once the execution exists and holds the lease, before the first action.
+	OnStart func(*v1alpha1.DRPlanExecution)
+}
+
+// Execute validates the plan and its workflows as stored in the cluster, takes the plan's Lease,
+// creates the DRPlanExecution and runs it to its end. Invalid input returns an *InvalidError and a
+// locked plan a *lease.HeldError, both before anything is created.
+func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, error) {
+	l, err := e.loadPlan(ctx, opts.Namespace, opts.Plan)
+	if err != nil {
+		return nil, err
+	}
+	exec := e.newExecution(l.plan, opts)
+	if len(l.missing) > 0 {
+		return nil, invalidf("DRPlan %s/%s references missing workflows: %v", l.plan.Namespace, l.plan.Name, l.missing)
+	}
+	if err := l.validate(exec); err != nil {
+		return nil, err
+	}
+	now := metav1.NewTime(e.cfg.Now())
+	runner := e.runnerInfo()
+	if err := initExecuteStatus(ctx, exec, l.plan, l.workflows, e.valueFrom, &runner, now); err != nil {
+		return nil, &InvalidError{What: "cannot resolve parameters: " + err.Error()}
+	}
+	prog, err := executeProgram(exec, planNamespace(l.plan))
+	if err != nil {
+		return nil, err
+	}
+	if err := e.preflight(prog); err != nil {
+		return nil, err
+	}
+	return e.start(ctx, exec, prog, l.plan, opts.LockTimeout, opts.OnStart, false)
+}
+
+// start takes the plan's Lease, creates the execution with its initial status, records the plan's
+// current execution, and runs it.
+func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog *program, plan *v1alpha1.DRPlan,
+	lockTimeout time.Duration, onStart func(*v1alpha1.DRPlanExecution), revert bool) (*Result, error) {
+	ns := planNamespace(plan)
+	l := lease.New(e.cfg.Client, e.cfg.Clock, ns, lease.Name(plan.Name), e.holder(exec.Name))
+	l.Duration = e.cfg.LeaseDuration
+	if err := l.Acquire(ctx, lockTimeout); err != nil {
+		return nil, err
+	}
+	if err := e.refuseIfRunning(ctx, plan, exec.Name); err != nil {
+		_ = l.Release(ctx)
+		return nil, err
+	}
+	status := exec.Status
+	if err := e.cfg.Client.Create(ctx, exec); err != nil {
+		_ = l.Release(ctx)
+		return nil, fmt.Errorf("create DRPlanExecution %s/%s: %w", exec.Namespace, exec.Name, err)
+	}
+	exec.Status = status
+	if err := e.cfg.Client.Status().Update(ctx, exec); err != nil {
+		_ = l.Release(ctx)
+		return nil, fmt.Errorf("record the start of %s: %w", exec.Name, err)
+	}
+	if err := e.startPlanStatus(ctx, exec); err != nil {
+		e.cfg.Logger.Warn("update plan status", "plan", plan.Name, "err", err)
+	}
+	if onStart != nil {
+		onStart(exec.DeepCopy())
+	}
+	return e.newRunner(exec, prog, l, ns, revert).run(ctx)
+}
+
+// refuseIfRunning refuses a new run while the plan's current execution is still Running: its
+// runner died (the Lease was free), and it must be resumed or canceled first.
+func (e *Engine) refuseIfRunning(ctx context.Context, plan *v1alpha1.DRPlan, self string) error {
+	fresh := &v1alpha1.DRPlan{}
+	if err := e.cfg.Client.Get(ctx, objectKey(plan.Namespace, plan.Name), fresh); err != nil {
+		return err
+	}
+	cur := fresh.Status.CurrentExecution
+	if cur == nil || cur.Name == self {
+		return nil
+	}
+	other := &v1alpha1.DRPlanExecution{}
+	if err := e.cfg.Client.Get(ctx, objectKey(plan.Namespace, cur.Name), other); err != nil {
+		return nil // gone: nothing in the way
+	}
+	if v1alpha1.IsFinished(other.Status.Phase) {
+		return nil
+	}
+	return &lease.HeldError{Holder: fmt.Sprintf("execution %s, which is %s but has no live runner: resume it (drctl resume %s) or cancel it (drctl cancel %s)",
+		cur.Name, orPending(other.Status.Phase), cur.Name, cur.Name)}
+}
+
+func orPending(p v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase {
+	if p == "" {
+		return v1alpha1.PhasePending
+	}
+	return p
+}
+
+// preflight checks, before any side effect, that every step renders (outputs of earlier actions
+// stand in as placeholders) and that drctl can perform every action type.
+func (e *Engine) preflight(prog *program) error {
+	var problems []string
+	for _, sp := range prog.stages {
+		for _, wp := range sp.workflows {
+			vars := wp.vars
+			vars.anyOutput = true
+			for _, s := range wp.steps {
+				if s.skip != "" {
+					continue
+				}
+				rendered, err := RenderAction(s.action, vars)
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("stage %s: %v", sp.name, err))
+					continue
+				}
+				if _, err := e.cfg.Actions.Get(rendered.Type); err != nil {
+					problems = append(problems, fmt.Sprintf("stage %s, action %s: %v", sp.name, s.name, err))
+				}
+				if _, err := actionTimeout(rendered); err != nil {
+					problems = append(problems, fmt.Sprintf("stage %s, action %s: %v", sp.name, s.name, err))
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		msg := "the plan cannot run; nothing was changed:"
+		for _, p := range problems {
+			msg += "\n  " + p
+		}
+		return &InvalidError{What: msg}
+	}
+	return nil
+}
+
+// newExecution builds the DRPlanExecution object of an Execute.
+func (e *Engine) newExecution(plan *v1alpha1.DRPlan, opts ExecuteOptions) *v1alpha1.DRPlanExecution {
+	name := opts.Name
+	if name == "" {
+		name = generateName(plan.Name, e.cfg.Now())
+	}
+	exec := &v1alpha1.DRPlanExecution{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: planNamespace(plan)},
+		Spec:       v1alpha1.DRPlanExecutionSpec{PlanRef: plan.Name, OperationType: v1alpha1.OperationExecute, Mode: opts.Mode},
+	}
+	for _, k := range slices.Sorted(maps.Keys(opts.Params)) {
+		exec.Spec.Params = append(exec.Spec.Params, v1alpha1.Parameter{Name: k, Value: ptrTo(opts.Params[k])})
+	}
+	e.stamp(exec, plan.Name, "execute")
+	return exec
+}
+
+// stamp puts the plan labels and the runner annotations on a new execution.
+func (e *Engine) stamp(exec *v1alpha1.DRPlanExecution, plan, operation string) {
+	exec.Labels = map[string]string{LabelPlan: labelValue(plan), LabelPlanShort: labelValue(plan), LabelOperation: operation}
+	r := e.cfg.Runner
+	exec.Annotations = map[string]string{
+		AnnotationRunnerUser: r.User, AnnotationRunnerHost: r.Host,
+		AnnotationRunnerPID: strconv.FormatInt(r.PID, 10), AnnotationRunnerVersion: r.Version,
+	}
+}
+
+func (e *Engine) runnerInfo() v1alpha1.RunnerInfo {
+	r := e.cfg.Runner
+	if r.Mode == "" {
+		r.Mode = "cli"
+	}
+	return r
+}
+
+// holder is the Lease holderIdentity: the execution and the runner.
+func (e *Engine) holder(execution string) string {
+	r := e.cfg.Runner
+	return fmt.Sprintf("execution %s by %s@%s pid %d", execution, r.User, r.Host, r.PID)
+}
+
+// generateName is <plan>-<yyyymmdd-hhmmss>-<4 random hex>, shortened to a valid name.
+func generateName(plan string, now time.Time) string {
+	b := make([]byte, 2)
+	_, _ = rand.Read(b)
+	suffix := fmt.Sprintf("%s-%x", now.UTC().Format("20060102-150405"), b)
+	maxPlan := 253 - len(suffix) - 1
+	if len(plan) > maxPlan {
+		plan = plan[:maxPlan]
+	}
+	return plan + "-" + suffix
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/internal/testenv"
+	"github.com/drctl/drctl/pkg/crd"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Main(m, &env, testenv.Options{}))
+}
+
+// fixture is one test's namespace, engine and recorded events.
+type fixture struct {
+	t         *testing.T
+	ctx       context.Context
+	client    client.WithWatch
+	namespace string
+	events    *Recording
+	engine    *Engine
+	cfg       Config
+	// cut simulates a network partition: while set, every API request fails.
+	cut *atomic.Bool
+}
+
+var nsCounter atomic.Int32
+
+func newFixture(t *testing.T, tweak ...func(*Config)) *fixture {
+	t.Helper()
+	e := testenv.Require(t, env)
+	clock := lease.NewServerClock()
+	cut := &atomic.Bool{}
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Wrap(clock.Wrap)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			if cut.Load() {
+				return nil, fmt.Errorf("simulated partition: %s %s", r.Method, r.URL.Path)
+			}
+			return rt.RoundTrip(r)
+		})
+	})
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: crd.NewScheme()})
+	require.NoError(t, err)
+	ns := fmt.Sprintf("e%d-%d", time.Now().UnixNano()%100000, nsCounter.Add(1))
+	ctx := context.Background()
+	require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	f := &fixture{t: t, ctx: ctx, client: c, namespace: ns, events: &Recording{}, cut: cut}
+	f.cfg = Config{
+		Client: c, Clock: clock, Observer: f.events,
+		Runner:        v1alpha1.RunnerInfo{User: "tester", Host: "testhost", PID: 42, Version: "test"},
+		MaxRetryDelay: 2 * time.Second,
+	}
+	for _, fn := range tweak {
+		fn(&f.cfg)
+	}
+	f.engine = New(f.cfg)
+	return f
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// apply creates the objects of a YAML stream in the fixture's namespace.
+func (f *fixture) apply(docs string) {
+	f.t.Helper()
+	for _, doc := range strings.Split(docs, "\n---\n") {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		var meta struct{ Kind string }
+		require.NoError(f.t, yaml.Unmarshal([]byte(doc), &meta))
+		var obj client.Object
+		switch meta.Kind {
+		case "DRWorkflow":
+			obj = &v1alpha1.DRWorkflow{}
+		case "DRPlan":
+			obj = &v1alpha1.DRPlan{}
+		default:
+			f.t.Fatalf("apply: kind %q", meta.Kind)
+		}
+		require.NoError(f.t, yaml.UnmarshalStrict([]byte(doc), obj), doc)
+		obj.SetNamespace(f.namespace)
+		require.NoError(f.t, f.client.Create(f.ctx, obj), doc)
+	}
+}
+
+func (f *fixture) execution(name string) *v1alpha1.DRPlanExecution {
+	f.t.Helper()
+	exec := &v1alpha1.DRPlanExecution{}
+	require.NoError(f.t, f.client.Get(f.ctx, objectKey(f.namespace, name), exec))
+	return exec
+}
+
+func (f *fixture) plan(name string) *v1alpha1.DRPlan {
+	f.t.Helper()
+	p := &v1alpha1.DRPlan{}
+	require.NoError(f.t, f.client.Get(f.ctx, objectKey(f.namespace, name), p))
+	return p
+}
+
+func (f *fixture) execute(plan string, opts ...func(*ExecuteOptions)) *Result {
+	f.t.Helper()
+	o := ExecuteOptions{Namespace: f.namespace, Plan: plan}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	res, err := f.engine.Execute(f.ctx, o)
+	require.NoError(f.t, err)
+	return res
+}
+
+// actionPhases returns "stage/workflow/action=Phase" for every action of the record.
+func actionPhases(exec *v1alpha1.DRPlanExecution) []string {
+	var out []string
+	for _, ss := range exec.Status.StageStatuses {
+		for _, w := range ss.WorkflowExecutions {
+			for _, a := range w.ActionStatuses {
+				out = append(out, fmt.Sprintf("%s/%s/%s=%s", ss.Name, w.WorkflowRef.Name, a.Name, a.Phase))
+			}
+		}
+	}
+	return out
+}
+
+func actionStatus(exec *v1alpha1.DRPlanExecution, stage, workflow, action string) v1alpha1.ActionStatus {
+	for _, ss := range exec.Status.StageStatuses {
+		if ss.Name != stage {
+			continue
+		}
+		for _, w := range ss.WorkflowExecutions {
+			if w.WorkflowRef.Name != workflow {
+				continue
+			}
+			for _, a := range w.ActionStatuses {
+				if a.Name == action {
+					return a
+				}
+			}
+		}
+	}
+	return v1alpha1.ActionStatus{}
+}
+
+// hits is an HTTP endpoint recorder: the order of paths requested.
+type hits struct {
+	mu    sync.Mutex
+	paths []string
+	times map[string][]time.Time
+}
+
+func (h *hits) add(path string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.paths = append(h.paths, path)
+	if h.times == nil {
+		h.times = map[string][]time.Time{}
+	}
+	h.times[path] = append(h.times[path], time.Now())
+}
+
+func (h *hits) list() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.paths...)
+}
+
+func (h *hits) count(path string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.times[path])
+}
+
+// httpWorkflow is a workflow of HTTP POSTs to url+"/"+action for each action.
+func httpWorkflow(name, url string, actions ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: dr.bkbcs.tencent.com/v1alpha1\nkind: DRWorkflow\nmetadata: {name: %s}\nspec:\n  actions:\n", name)
+	for _, a := range actions {
+		fmt.Fprintf(&b, "  - name: %s\n    type: HTTP\n    http: {url: %q, method: POST}\n", a, url+"/"+name+"/"+a)
+	}
+	return b.String()
+}

@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/validate"
+)
+
+// loaded is a plan and the workflows it references, as stored in the cluster.
+type loaded struct {
+	plan      *v1alpha1.DRPlan
+	workflows map[string]*v1alpha1.DRWorkflow // by namespace/name
+	missing   []string
+}
+
+// loadPlan reads a plan and every workflow it references.
+func (e *Engine) loadPlan(ctx context.Context, namespace, name string) (*loaded, error) {
+	plan := &v1alpha1.DRPlan{}
+	if err := e.cfg.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, plan); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, invalidf("DRPlan %s/%s not found", namespace, name)
+		}
+		return nil, fmt.Errorf("get DRPlan %s/%s: %w", namespace, name, err)
+	}
+	l := &loaded{plan: plan, workflows: map[string]*v1alpha1.DRWorkflow{}}
+	for _, st := range plan.Spec.Stages {
+		for _, ref := range st.Workflows {
+			ns := validate.WorkflowNamespace(plan, ref.WorkflowRef)
+			key := workflowKey(ns, ref.WorkflowRef.Name)
+			if _, done := l.workflows[key]; done {
+				continue
+			}
+			wf := &v1alpha1.DRWorkflow{}
+			err := e.cfg.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.WorkflowRef.Name}, wf)
+			switch {
+			case apierrors.IsNotFound(err):
+				l.missing = append(l.missing, key)
+			case err != nil:
+				return nil, fmt.Errorf("get DRWorkflow %s: %w", key, err)
+			default:
+				l.workflows[key] = wf
+			}
+		}
+	}
+	return l, nil
+}
+
+// Workflow, Plan and Execution make loaded a validate.Resolver: references resolve among what
+// was read from the cluster.
+func (l *loaded) Workflow(namespace, name string) (*v1alpha1.DRWorkflow, bool) {
+	wf, ok := l.workflows[workflowKey(namespace, name)]
+	return wf, ok
+}
+
+func (l *loaded) Plan(namespace, name string) (*v1alpha1.DRPlan, bool) {
+	if l.plan.Namespace == namespace && l.plan.Name == name {
+		return l.plan, true
+	}
+	return nil, false
+}
+
+func (l *loaded) Execution(string, string) (*v1alpha1.DRPlanExecution, bool) { return nil, false }
+
+// validate checks the plan, its workflows and the new execution with pkg/validate's rules.
+func (l *loaded) validate(exec *v1alpha1.DRPlanExecution) error {
+	var diags []validate.Diagnostic
+	add := func(kind, ns, name string, fs validate.Findings) {
+		for _, f := range fs {
+			diags = append(diags, validate.Diagnostic{Severity: f.Severity, File: "cluster", Kind: kind, Namespace: ns, Name: name, Field: f.Field, Message: f.Message})
+		}
+	}
+	refs := validate.RefCheck{Resolver: l, MissingSeverity: validate.SeverityError}
+	add(v1alpha1.KindDRPlan, l.plan.Namespace, l.plan.Name, validate.CheckPlan(l.plan, refs))
+	for _, wf := range l.workflows {
+		supply := func(param string) (supplying, missing []string) {
+			if suppliedBy(l.plan, wf, param) {
+				return []string{l.plan.Name}, nil
+			}
+			return nil, []string{l.plan.Name}
+		}
+		add(v1alpha1.KindDRWorkflow, wf.Namespace, wf.Name, validate.CheckWorkflow(wf, supply))
+	}
+	if exec != nil {
+		add(v1alpha1.KindDRPlanExecution, exec.Namespace, exec.Name, validate.CheckExecution(exec, validate.RefCheck{}))
+	}
+	if errs, _ := validate.Count(diags); errs > 0 {
+		validate.Sort(diags)
+		return &InvalidError{What: fmt.Sprintf("DRPlan %s/%s cannot run:", l.plan.Namespace, l.plan.Name), Diagnostics: diags}
+	}
+	return nil
+}
+
+// suppliedBy reports whether the plan supplies param to every reference of wf.
+func suppliedBy(plan *v1alpha1.DRPlan, wf *v1alpha1.DRWorkflow, param string) bool {
+	for _, p := range plan.Spec.GlobalParams {
+		if p.Name == param {
+			return true
+		}
+	}
+	for _, st := range plan.Spec.Stages {
+		for _, ref := range st.Workflows {
+			if ref.WorkflowRef.Name != wf.Name || validate.WorkflowNamespace(plan, ref.WorkflowRef) != wf.Namespace {
+				continue
+			}
+			found := false
+			for _, p := range ref.Params {
+				found = found || p.Name == param
+			}
+			if !found {
+				return false
+			}
+		}
+	}
+	return true
+}

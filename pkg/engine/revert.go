@@ -1,0 +1,242 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// RevertOptions says which execution to undo.
+type RevertOptions struct {
+	Namespace string
+	// Target is the Execute execution to revert.
+	Target string
+	// Name of the new Revert execution; empty generates one.
+	Name        string
+	LockTimeout time.Duration
+	// OnStart is called once the Revert execution exists, before the first rollback.
+	OnStart func(*v1alpha1.DRPlanExecution)
+}
+
+// Revert undoes what an Execute execution actually did, in reverse: stages in reverse order of
+// completion (a parallel stage's workflows concurrently), actions in reverse order, only actions
+// that Succeeded. Each gets its custom rollback, else the automatic one from the recorded outputs,
+// else it is Skipped with the reason. The Revert execution records every rollback as an action.
+func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error) {
+	target := &v1alpha1.DRPlanExecution{}
+	if err := e.cfg.Client.Get(ctx, objectKey(opts.Namespace, opts.Target), target); err != nil {
+		return nil, invalidf("DRPlanExecution %s/%s: %v", opts.Namespace, opts.Target, err)
+	}
+	if err := revertable(target); err != nil {
+		return nil, err
+	}
+	plan := &v1alpha1.DRPlan{}
+	if err := e.cfg.Client.Get(ctx, objectKey(target.Namespace, target.Spec.PlanRef), plan); err != nil {
+		return nil, invalidf("DRPlan %s/%s of execution %s: %v", target.Namespace, target.Spec.PlanRef, target.Name, err)
+	}
+	name := opts.Name
+	if name == "" {
+		name = generateName(target.Name+"-revert", e.cfg.Now())
+	}
+	exec := &v1alpha1.DRPlanExecution{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: target.Namespace},
+		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: target.Spec.PlanRef, OperationType: v1alpha1.OperationRevert,
+			RevertExecutionRef: target.Name},
+	}
+	e.stamp(exec, plan.Name, "revert")
+	runner := e.runnerInfo()
+	initRevertStatus(exec, target, &runner, metav1.NewTime(e.cfg.Now()))
+	prog, err := e.revertProgram(exec, target)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.preflight(prog); err != nil {
+		return nil, err
+	}
+	return e.start(ctx, exec, prog, plan, opts.LockTimeout, opts.OnStart, true)
+}
+
+// revertable says why target cannot be reverted, or nil.
+func revertable(target *v1alpha1.DRPlanExecution) error {
+	if target.Spec.OperationType != v1alpha1.OperationExecute {
+		return invalidf("%s is a %s execution; only an Execute can be reverted", target.Name, target.Spec.OperationType)
+	}
+	switch v1alpha1.NormalizePhase(target.Status.Phase) {
+	case v1alpha1.PhaseSucceeded, v1alpha1.PhaseFailed, v1alpha1.PhaseCanceled:
+		return nil
+	}
+	return invalidf("%s is %s; only a finished execution (Succeeded, Failed or Canceled) can be reverted", target.Name, orPending(target.Status.Phase))
+}
+
+// revertedStages returns the indices of target's stages that did something, in reverse order of
+// completion (the last to finish is undone first).
+func revertedStages(target *v1alpha1.DRPlanExecution) []int {
+	var idx []int
+	for i := range target.Status.StageStatuses {
+		if len(revertedWorkflows(&target.Status.StageStatuses[i])) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	completion := func(i int) time.Time {
+		if t := target.Status.StageStatuses[i].CompletionTime; t != nil {
+			return t.Time
+		}
+		return time.Time{}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := completion(b).Compare(completion(a)); c != 0 {
+			return c
+		}
+		return b - a
+	})
+	return idx
+}
+
+// initRevertStatus lays out a Revert execution: one stage per reverted stage, one workflow per
+// workflow with succeeded actions, one action per succeeded action, all in undo order.
+func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.RunnerInfo, now metav1.Time) {
+	st := &exec.Status
+	st.Phase, st.StartTime, st.Runner = v1alpha1.PhaseRunning, &now, runner
+	st.ResolvedParams = target.Status.ResolvedParams
+	prev := ""
+	for _, i := range revertedStages(target) {
+		src := target.Status.StageStatuses[i]
+		ss := v1alpha1.StageStatus{Name: src.Name, Phase: v1alpha1.PhasePending, Parallel: src.Parallel, FailurePolicy: src.FailurePolicy}
+		if prev != "" {
+			ss.DependsOn = []string{prev}
+		}
+		prev = src.Name
+		for _, j := range revertedWorkflows(&src) {
+			w := src.WorkflowExecutions[j]
+			we := v1alpha1.WorkflowExecutionStatus{WorkflowRef: w.WorkflowRef, Phase: v1alpha1.PhasePending,
+				ResolvedParams: w.ResolvedParams, WorkflowSpec: w.WorkflowSpec, WorkflowGeneration: w.WorkflowGeneration}
+			for _, k := range revertedActions(&w) {
+				we.ActionStatuses = append(we.ActionStatuses, v1alpha1.ActionStatus{Name: w.ActionStatuses[k].Name, Phase: v1alpha1.PhasePending})
+			}
+			ss.WorkflowExecutions = append(ss.WorkflowExecutions, we)
+		}
+		st.StageStatuses = append(st.StageStatuses, ss)
+	}
+	refreshSummary(st)
+}
+
+// revertProgram derives a Revert run's program from the status laid out by initRevertStatus and
+// the target's record: each step is the forward action's rollback, rendered with the forward
+// run's parameters, names and outputs.
+func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program, error) {
+	p := &program{}
+	for _, ss := range exec.Status.StageStatuses {
+		src := findStage(target, ss.Name)
+		if src == nil {
+			return nil, fmt.Errorf("stage %s is not in %s", ss.Name, target.Name)
+		}
+		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel,
+			stopOnFailure: ss.FailurePolicy != v1alpha1.FailurePolicyContinue}
+		sources := revertedWorkflows(src)
+		if len(sources) != len(ss.WorkflowExecutions) {
+			return nil, fmt.Errorf("stage %s of %s does not match the revert's record", ss.Name, target.Name)
+		}
+		for j, we := range ss.WorkflowExecutions {
+			fw := &src.WorkflowExecutions[sources[j]]
+			if fw.WorkflowRef != we.WorkflowRef || fw.WorkflowSpec == nil {
+				return nil, fmt.Errorf("stage %s: workflow %s has no snapshot in %s", ss.Name, we.WorkflowRef.Name, target.Name)
+			}
+			outputs := map[string]map[string]string{}
+			recorded := map[string]*v1alpha1.ActionOutputs{}
+			for _, as := range fw.ActionStatuses {
+				addOutputs(outputs, as.Name, as.Outputs)
+				recorded[as.Name] = as.Outputs
+			}
+			wp := &workflowProgram{
+				failFast: fw.WorkflowSpec.FailurePolicy != v1alpha1.WorkflowContinue,
+				// Rollbacks render as their forward actions did: same parameters, same names.
+				vars: Vars{Params: fw.ResolvedParams, PlanName: target.Spec.PlanRef, PlanNamespace: target.Namespace,
+					ExecutionName: target.Name, Outputs: outputs},
+			}
+			for _, as := range we.ActionStatuses {
+				forward := findAction(fw.WorkflowSpec, as.Name)
+				if forward == nil {
+					return nil, fmt.Errorf("action %s is not in the snapshot of %s", as.Name, we.WorkflowRef.Name)
+				}
+				wp.steps = append(wp.steps, e.rollbackStep(forward, recorded[as.Name]))
+			}
+			sp.workflows = append(sp.workflows, wp)
+		}
+		p.stages = append(p.stages, sp)
+	}
+	return p, nil
+}
+
+// rollbackStep is the custom rollback of forward, else its automatic one, else a skip.
+func (e *Engine) rollbackStep(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) *step {
+	s := &step{name: forward.Name}
+	if forward.Rollback != nil {
+		rb := forward.Rollback.DeepCopy()
+		rb.Name = forward.Name
+		s.action = rb
+		return s
+	}
+	auto, reason := e.cfg.Actions.AutoRollback(forward, outputs)
+	if auto == nil {
+		s.skip = "no rollback: " + reason
+		return s
+	}
+	auto.Name = forward.Name
+	s.action = auto
+	return s
+}
+
+func findStage(exec *v1alpha1.DRPlanExecution, name string) *v1alpha1.StageStatus {
+	for i := range exec.Status.StageStatuses {
+		if exec.Status.StageStatuses[i].Name == name {
+			return &exec.Status.StageStatuses[i]
+		}
+	}
+	return nil
+}
+
+// revertedWorkflows returns the indices of a stage's workflows that have succeeded actions, in
+// undo order (reverse).
+func revertedWorkflows(ss *v1alpha1.StageStatus) []int {
+	var idx []int
+	for j := len(ss.WorkflowExecutions) - 1; j >= 0; j-- {
+		if len(revertedActions(&ss.WorkflowExecutions[j])) > 0 {
+			idx = append(idx, j)
+		}
+	}
+	return idx
+}
+
+// revertedActions returns the indices of a workflow's succeeded actions in undo order (reverse).
+func revertedActions(w *v1alpha1.WorkflowExecutionStatus) []int {
+	var idx []int
+	for k := len(w.ActionStatuses) - 1; k >= 0; k-- {
+		if w.ActionStatuses[k].Phase == v1alpha1.PhaseSucceeded {
+			idx = append(idx, k)
+		}
+	}
+	return idx
+}
+
+func findAction(spec *v1alpha1.DRWorkflowSpec, name string) *v1alpha1.Action {
+	for i := range spec.Actions {
+		if spec.Actions[i].Name == name {
+			return &spec.Actions[i]
+		}
+	}
+	return nil
+}
+
+// loadRevertTarget reads the execution a Revert undoes (for resume).
+func (e *Engine) loadRevertTarget(ctx context.Context, exec *v1alpha1.DRPlanExecution) (*v1alpha1.DRPlanExecution, error) {
+	target := &v1alpha1.DRPlanExecution{}
+	if err := e.cfg.Client.Get(ctx, objectKey(exec.Namespace, exec.Spec.RevertExecutionRef), target); err != nil {
+		return nil, fmt.Errorf("get reverted execution %s: %w", exec.Spec.RevertExecutionRef, err)
+	}
+	return target, nil
+}
