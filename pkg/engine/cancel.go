@@ -37,15 +37,22 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 	if err := e.cfg.Client.Patch(ctx, exec, client.RawPatch(types.MergePatchType, patch)); err != nil {
 		return nil, fmt.Errorf("annotate %s: %w", name, err)
 	}
-	// Is anyone running it? Try to take the Lease: a live runner keeps it.
-	l := lease.New(e.cfg.Client, e.cfg.Clock, namespace, lease.Name(exec.Spec.PlanRef), e.holder(name))
-	l.Duration = e.cfg.LeaseDuration
-	err := l.TryAcquire(ctx)
-	var held *lease.HeldError
-	if errors.As(err, &held) {
-		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("cancel requested; the runner (%s) stops starting actions and lets running ones finish", held.Holder)}, nil
-	}
+	// Is anyone running it? A live runner keeps the plan's Lease renewed.
+	info, err := lease.Describe(ctx, e.cfg.Client, e.cfg.Clock, namespace, lease.Name(exec.Spec.PlanRef))
 	if err != nil {
+		return nil, err
+	}
+	if info != nil && !info.Expired {
+		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("cancel requested; the runner (%s) stops starting actions and lets running ones finish", info.Holder)}, nil
+	}
+	// No live runner: record the end ourselves, holding the Lease so no resume starts meanwhile.
+	l := lease.New(e.cfg.Client, e.cfg.Clock, namespace, lease.Name(exec.Spec.PlanRef), "cancel of "+e.holder(name))
+	l.Duration = e.cfg.LeaseDuration
+	if err := l.TryAcquire(ctx); err != nil {
+		var held *lease.HeldError
+		if errors.As(err, &held) {
+			return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("cancel requested; the runner (%s) stops starting actions and lets running ones finish", held.Holder)}, nil
+		}
 		return nil, err
 	}
 	defer func() { _ = l.Release(ctx) }()

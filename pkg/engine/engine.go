@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +50,9 @@ type Config struct {
 // Engine runs DR plans.
 type Engine struct {
 	cfg Config
+	// instance tells this engine's Lease holds apart from any other's, even one with the same
+	// user, host and pid (a reused pid, a test).
+	instance string
 }
 
 // New returns an engine, filling Config's defaults.
@@ -79,7 +84,9 @@ func New(cfg Config) *Engine {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Engine{cfg: cfg}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return &Engine{cfg: cfg, instance: hex.EncodeToString(b)}
 }
 
 // Result is how a run ended.

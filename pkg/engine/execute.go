@@ -198,7 +198,7 @@ func (e *Engine) runnerInfo() v1alpha1.RunnerInfo {
 // holder is the Lease holderIdentity: the execution and the runner.
 func (e *Engine) holder(execution string) string {
 	r := e.cfg.Runner
-	return fmt.Sprintf("execution %s by %s@%s pid %d", execution, r.User, r.Host, r.PID)
+	return fmt.Sprintf("execution %s by %s@%s pid %d (%s)", execution, r.User, r.Host, r.PID, e.instance)
 }
 
 // generateName is <plan>-<yyyymmdd-hhmmss>-<4 random hex>, shortened to a valid name.
