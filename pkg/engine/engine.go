@@ -109,7 +109,7 @@ func (e *InvalidError) Error() string {
 	msg := e.What
 	for _, d := range e.Diagnostics {
 		if d.Severity == validate.SeverityError {
-			msg += "\n  " + d.String()
+			msg += fmt.Sprintf("\n  %s: %s: %s", d.Object(), d.Field, d.Message)
 		}
 	}
 	return msg

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -71,14 +72,18 @@ func (l *loaded) validate(exec *v1alpha1.DRPlanExecution) error {
 	var diags []validate.Diagnostic
 	add := func(kind, ns, name string, fs validate.Findings) {
 		for _, f := range fs {
-			diags = append(diags, validate.Diagnostic{Severity: f.Severity, File: "cluster", Kind: kind, Namespace: ns, Name: name, Field: f.Field, Message: f.Message})
+			diags = append(diags, validate.Diagnostic{Severity: f.Severity, Kind: kind, Namespace: ns, Name: name, Field: f.Field, Message: f.Message})
 		}
 	}
 	refs := validate.RefCheck{Resolver: l, MissingSeverity: validate.SeverityError}
-	add(v1alpha1.KindDRPlan, l.plan.Namespace, l.plan.Name, validate.CheckPlan(l.plan, refs))
+	var execParams []v1alpha1.Parameter
+	if exec != nil {
+		execParams = exec.Spec.Params
+	}
+	add(v1alpha1.KindDRPlan, l.plan.Namespace, l.plan.Name, validate.CheckPlanRun(l.plan, refs, execParams))
 	for _, wf := range l.workflows {
 		supply := func(param string) (supplying, missing []string) {
-			if suppliedBy(l.plan, wf, param) {
+			if suppliedBy(l.plan, wf, param) || (exec != nil && slices.ContainsFunc(exec.Spec.Params, func(p v1alpha1.Parameter) bool { return p.Name == param })) {
 				return []string{l.plan.Name}, nil
 			}
 			return nil, []string{l.plan.Name}

@@ -36,6 +36,12 @@ func WorkflowNamespace(plan *v1alpha1.DRPlan, ref v1alpha1.ObjectReference) stri
 // workflow it references, that the workflow exists and gets every parameter it requires with
 // values of the declared types.
 func CheckPlan(plan *v1alpha1.DRPlan, refs RefCheck) Findings {
+	return CheckPlanRun(plan, refs, nil)
+}
+
+// CheckPlanRun is CheckPlan for one run of the plan, whose execution supplies execParams on top
+// of the plan's own (drctl execute -p).
+func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Parameter) Findings {
 	var fs Findings
 	spec := field.NewPath("spec")
 	fs = append(fs, checkParams(spec.Child("globalParams"), plan.Spec.GlobalParams, supplies)...)
@@ -66,7 +72,7 @@ func CheckPlan(plan *v1alpha1.DRPlan, refs RefCheck) Findings {
 				refs.missing(&fs, rp.Child("workflowRef").String(), "Not found: DRWorkflow %s", qualified(ns, ref.WorkflowRef.Name))
 				continue
 			}
-			fs = append(fs, checkSuppliedParams(plan, rp, ref, wf, globalUsed)...)
+			fs = append(fs, checkSuppliedParams(plan, rp, ref, wf, execParams, globalUsed)...)
 		}
 	}
 	fs = append(fs, checkDependencies(stages, "stage", nodes)...)
@@ -84,7 +90,8 @@ func CheckPlan(plan *v1alpha1.DRPlan, refs RefCheck) Findings {
 // supplied (by globalParams or the stage's params), supplied values of the declared type, and
 // stage params the workflow does not know about (ignored, so a warning). It records in globalUsed
 // the global parameters this workflow declares or uses.
-func checkSuppliedParams(plan *v1alpha1.DRPlan, rp *field.Path, ref v1alpha1.WorkflowReference, wf *v1alpha1.DRWorkflow, globalUsed map[string]bool) Findings {
+func checkSuppliedParams(plan *v1alpha1.DRPlan, rp *field.Path, ref v1alpha1.WorkflowReference, wf *v1alpha1.DRWorkflow,
+	execParams []v1alpha1.Parameter, globalUsed map[string]bool) Findings {
 	var fs Findings
 	type supplied struct {
 		param v1alpha1.Parameter
@@ -96,6 +103,9 @@ func checkSuppliedParams(plan *v1alpha1.DRPlan, rp *field.Path, ref v1alpha1.Wor
 	}
 	for i, p := range ref.Params {
 		values[p.Name] = supplied{p, rp.Child("params").Index(i)}
+	}
+	for i, p := range execParams {
+		values[p.Name] = supplied{p, field.NewPath("execution", "spec", "params").Index(i)}
 	}
 	used := usedParams(wf)
 	declared := map[string]bool{}
