@@ -36,8 +36,12 @@ func crdExists(t *testing.T, name string) bool {
 func TestInstallAndUninstallCommands(t *testing.T) {
 	kubeconfig := testenv.Require(t, env).Kubeconfig(t)
 	const plans = "drplans.dr.bkbcs.tencent.com"
+	// Other tests of this package install the CRDs; start from none.
+	code, _, errOut := drctl(t, "", "uninstall", "--kubeconfig", kubeconfig, "--yes")
+	require.Equal(t, 0, code, errOut)
 
 	code, out, errOut := drctl(t, "", "install", "--kubeconfig", kubeconfig, "--dry-run=server")
+	_ = code
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "customresourcedefinition.apiextensions.k8s.io/drplans.dr.bkbcs.tencent.com applied (server dry run)")
 	assert.False(t, crdExists(t, plans), "a server dry run creates nothing")

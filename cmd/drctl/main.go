@@ -12,8 +12,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, iostreams.System(), os.Args[1:])
-	stop()
-	os.Exit(code)
+	interrupts := make(chan os.Signal, 2)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
+	os.Exit(runWithSignals(context.Background(), iostreams.System(), os.Args[1:], interrupts))
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -11,15 +14,26 @@ import (
 	"github.com/drctl/drctl/internal/iostreams"
 )
 
-// globals are what every command shares: streams and the kubectl-style connection flags.
+// globals are what every command shares: streams, the kubectl-style connection flags, logging,
+// and the process's interrupt signals.
 type globals struct {
 	streams     *iostreams.IOStreams
 	configFlags *genericclioptions.ConfigFlags
+	verbose     bool
+	logFormat   string
+	// interrupts delivers SIGINT/SIGTERM; nil in tests that send none.
+	interrupts <-chan os.Signal
 }
 
 // run executes drctl with args and returns the process exit code. Errors are printed once, here.
 func run(ctx context.Context, streams *iostreams.IOStreams, args []string) int {
-	root := newRootCommand(streams)
+	return runWithSignals(ctx, streams, args, nil)
+}
+
+// runWithSignals is run with the process's interrupt signals, which commands that run a plan
+// turn into a graceful cancel (first) and a hard stop (second).
+func runWithSignals(ctx context.Context, streams *iostreams.IOStreams, args []string, interrupts <-chan os.Signal) int {
+	root := newRootCommand(streams, interrupts)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	var silent silentExit
@@ -29,8 +43,8 @@ func run(ctx context.Context, streams *iostreams.IOStreams, args []string) int {
 	return exitCode(err)
 }
 
-func newRootCommand(streams *iostreams.IOStreams) *cobra.Command {
-	g := &globals{streams: streams, configFlags: genericclioptions.NewConfigFlags(true)}
+func newRootCommand(streams *iostreams.IOStreams, interrupts <-chan os.Signal) *cobra.Command {
+	g := &globals{streams: streams, configFlags: genericclioptions.NewConfigFlags(true), interrupts: interrupts}
 	root := &cobra.Command{
 		Use:   "drctl",
 		Short: "Run Kubernetes disaster-recovery plans from your terminal",
@@ -54,9 +68,15 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		return &exitError{code: exitInvalid, err: err}
 	})
 	g.configFlags.AddFlags(root.PersistentFlags())
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 
 	root.AddCommand(
 		newValidateCommand(g),
+		newExecuteCommand(g),
+		newRevertCommand(g),
+		newResumeCommand(g),
+		newCancelCommand(g),
 		newInstallCommand(g),
 		newUninstallCommand(g),
 		newVersionCommand(g),
@@ -81,4 +101,13 @@ func wrapArgs(c *cobra.Command) {
 		}
 		return nil
 	}
+}
+
+func (g *globals) logOutput() io.Writer { return g.streams.ErrOut }
+
+func (g *globals) logLevel() slog.Level {
+	if g.verbose {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
 }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+func newExecuteCommand(g *globals) *cobra.Command {
+	var rf runFlags
+	var params []string
+	var mode, name string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "execute PLAN",
+		Short: "Run a DR plan and record it in a new DRPlanExecution",
+		Long: `Execute validates the plan and its workflows as stored in the cluster, takes the plan's lock
+(a Lease), creates a DRPlanExecution and runs it to the end, printing every transition. The first
+line names the execution, for drctl revert, cancel and resume.
+
+Exit codes: 0 succeeded, 1 failed, 2 invalid plan or input (nothing changed), 3 the plan is locked
+by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost).`,
+		Example: `  # Fail over, overriding a parameter
+  drctl execute prod-failover -n dr -p targetCluster=cluster-b
+
+  # See every rendered action and its rollback, creating nothing
+  drctl execute prod-failover --dry-run
+
+  # Machine-readable progress for a pipeline
+  drctl execute prod-failover --progress json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkProgress(rf.progress); err != nil {
+				return err
+			}
+			opts := engine.ExecuteOptions{Plan: args[0], Name: name, Mode: v1alpha1.ExecutionMode(mode), LockTimeout: rf.lockTimeout}
+			var err error
+			if opts.Params, err = parseParams(params); err != nil {
+				return err
+			}
+			if mode != "" && !validMode(mode) {
+				return invalidInput("unknown --mode %q: want Install, Upgrade, Delete or Rollback", mode)
+			}
+			eng, ns, err := newEngine(cmd.Context(), g, newProgress(rf.progress, g.streams.Out))
+			if err != nil {
+				return err
+			}
+			opts.Namespace = ns
+			if dryRun {
+				return printDryRun(cmd.Context(), g, eng, opts)
+			}
+			var execName string
+			opts.OnStart = func(e *v1alpha1.DRPlanExecution) {
+				execName = e.Name
+				fmt.Fprintf(g.streams.Out, "execution %s/%s started (plan %s)\n", e.Namespace, e.Name, e.Spec.PlanRef)
+			}
+			res, err := g.runWithInterrupts(cmd.Context(), eng, ns, func() string { return execName },
+				func(ctx context.Context) (*engine.Result, error) { return eng.Execute(ctx, opts) })
+			return g.finishRun(res, err)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "name=value overriding every other parameter source; repeatable")
+	cmd.Flags().StringVar(&mode, "mode", "", "execution mode: Install, Upgrade, Delete or Rollback (spec.mode)")
+	cmd.Flags().StringVar(&name, "name", "", "name of the DRPlanExecution (default <plan>-<yyyymmdd-hhmmss>-<random>)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "render every action in order with its rollback, and create nothing")
+	rf.add(cmd)
+	return cmd
+}
+
+func parseParams(kvs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, invalidInput("-p %q: want name=value", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func validMode(m string) bool {
+	switch v1alpha1.ExecutionMode(m) {
+	case v1alpha1.ModeInstall, v1alpha1.ModeUpgrade, v1alpha1.ModeDelete, v1alpha1.ModeRollback:
+		return true
+	}
+	return false
+}
+
+// printDryRun prints every rendered action, in order, as YAML, with the rollback it would get.
+func printDryRun(ctx context.Context, g *globals, eng *engine.Engine, opts engine.ExecuteOptions) error {
+	planned, err := eng.DryRun(ctx, opts)
+	if err != nil {
+		return g.finishRun(nil, err)
+	}
+	out := g.streams.Out
+	fmt.Fprintf(out, "# dry run of plan %s/%s: %d actions, nothing is created\n", opts.Namespace, opts.Plan, len(planned))
+	for i, p := range planned {
+		fmt.Fprintf(out, "---\n# %d. stage %s, workflow %s, action %s\n", i+1, p.Stage, p.Workflow, p.Action.Name)
+		data, err := yaml.Marshal(p.Action)
+		if err != nil {
+			return err
+		}
+		out.Write(data)
+		if p.Rollback != nil {
+			data, err := yaml.Marshal(p.Rollback)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "# rollback (custom):\n%s", indentComment(string(data)))
+		} else {
+			fmt.Fprintf(out, "# rollback: %s\n", p.AutoRollback)
+		}
+	}
+	return nil
+}
+
+func indentComment(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "#   " + l
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+func newRevertCommand(g *globals) *cobra.Command {
+	var rf runFlags
+	var name string
+	cmd := &cobra.Command{
+		Use:   "revert EXECUTION",
+		Short: "Undo an earlier execution in reverse order",
+		Long: `Revert creates a Revert DRPlanExecution for EXECUTION (an Execute that Succeeded, Failed or was
+Canceled) and runs it: the stages it completed, last first; in each, the actions that succeeded,
+last first, each with its custom rollback, or the automatic one (delete what was created), or
+skipped with the reason.`,
+		Example: `  drctl revert prod-failover-20261128-031500-a1b2 -n dr`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkProgress(rf.progress); err != nil {
+				return err
+			}
+			eng, ns, err := newEngine(cmd.Context(), g, newProgress(rf.progress, g.streams.Out))
+			if err != nil {
+				return err
+			}
+			var execName string
+			opts := engine.RevertOptions{Namespace: ns, Target: args[0], Name: name, LockTimeout: rf.lockTimeout,
+				OnStart: func(e *v1alpha1.DRPlanExecution) {
+					execName = e.Name
+					fmt.Fprintf(g.streams.Out, "execution %s/%s started (revert of %s, plan %s): %s\n", e.Namespace, e.Name, args[0], e.Spec.PlanRef, revertSummary(e))
+				}}
+			res, err := g.runWithInterrupts(cmd.Context(), eng, ns, func() string { return execName },
+				func(ctx context.Context) (*engine.Result, error) { return eng.Revert(ctx, opts) })
+			return g.finishRun(res, err)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "name of the Revert DRPlanExecution (default <execution>-revert-<yyyymmdd-hhmmss>-<random>)")
+	rf.add(cmd)
+	return cmd
+}
+
+// revertSummary says what a Revert will undo.
+func revertSummary(e *v1alpha1.DRPlanExecution) string {
+	actions, stages := 0, len(e.Status.StageStatuses)
+	for _, ss := range e.Status.StageStatuses {
+		for _, w := range ss.WorkflowExecutions {
+			actions += len(w.ActionStatuses)
+		}
+	}
+	return fmt.Sprintf("%d succeeded actions in %d stages to undo", actions, stages)
+}
+
+func newResumeCommand(g *globals) *cobra.Command {
+	var rf runFlags
+	cmd := &cobra.Command{
+		Use:   "resume EXECUTION",
+		Short: "Continue a Running execution whose runner died",
+		Long: `Resume takes over a Running execution once its runner's lock has expired and continues it from
+its record: finished actions are never repeated; an action that was running is attempted again
+(objects it created are adopted, an HTTP call is sent again).`,
+		Example: `  drctl resume prod-failover-20261128-031500-a1b2 -n dr`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkProgress(rf.progress); err != nil {
+				return err
+			}
+			eng, ns, err := newEngine(cmd.Context(), g, newProgress(rf.progress, g.streams.Out))
+			if err != nil {
+				return err
+			}
+			opts := engine.ResumeOptions{Namespace: ns, Execution: args[0], LockTimeout: rf.lockTimeout,
+				OnStart: func(e *v1alpha1.DRPlanExecution) {
+					fmt.Fprintf(g.streams.Out, "execution %s/%s resumed (plan %s, progress %s)\n", e.Namespace, e.Name, e.Spec.PlanRef, e.Status.Progress)
+				}}
+			res, err := g.runWithInterrupts(cmd.Context(), eng, ns, func() string { return args[0] },
+				func(ctx context.Context) (*engine.Result, error) { return eng.Resume(ctx, opts) })
+			return g.finishRun(res, err)
+		},
+	}
+	rf.add(cmd)
+	return cmd
+}
+
+func newCancelCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel EXECUTION",
+		Short: "Ask a running execution to stop safely",
+		Long: `Cancel sets dr.bkbcs.tencent.com/cancel=true on the execution. Its runner, wherever it runs, starts
+nothing new, lets running actions finish and marks the rest skipped; the execution ends Canceled.
+A finished execution ignores the request. When no runner is alive, cancel records the end itself.`,
+		Example: `  drctl cancel prod-failover-20261128-031500-a1b2 -n dr`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, ns, err := newEngine(cmd.Context(), g, nil)
+			if err != nil {
+				return err
+			}
+			res, err := eng.Cancel(cmd.Context(), ns, args[0])
+			if err != nil {
+				return g.finishRun(nil, err)
+			}
+			fmt.Fprintln(g.streams.Out, res.Message)
+			return nil
+		},
+	}
+}

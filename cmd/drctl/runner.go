@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/internal/version"
+	"github.com/drctl/drctl/pkg/crd"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+// newEngine builds an engine for the kubeconfig context of the global flags, with obs receiving
+// its events.
+func newEngine(ctx context.Context, g *globals, obs engine.Observer) (*engine.Engine, string, error) {
+	cfg, err := restConfig(g)
+	if err != nil {
+		return nil, "", err
+	}
+	namespace, _, err := g.configFlags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, "", fmt.Errorf("namespace: %w", err)
+	}
+	clock := lease.NewServerClock()
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(clock.Wrap)
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: crd.NewScheme()})
+	if err != nil {
+		return nil, "", err
+	}
+	return engine.New(engine.Config{
+		Client: c, Clock: clock, Observer: obs, Runner: runnerIdentity(ctx, c),
+		Logger: slog.New(slog.NewTextHandler(g.logOutput(), &slog.HandlerOptions{Level: g.logLevel()})),
+	}), namespace, nil
+}
+
+// runnerIdentity names this process: the Kubernetes user (from a SelfSubjectReview, else the
+// local user), the host, the pid and drctl's version.
+func runnerIdentity(ctx context.Context, c client.Client) v1alpha1.RunnerInfo {
+	r := v1alpha1.RunnerInfo{PID: int64(os.Getpid()), Version: version.Get().Version, Mode: "cli"}
+	r.Host, _ = os.Hostname()
+	review := &authenticationv1.SelfSubjectReview{}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Create(rctx, review); err == nil && review.Status.UserInfo.Username != "" {
+		r.User = review.Status.UserInfo.Username
+	} else if u, err := user.Current(); err == nil {
+		r.User = u.Username
+	}
+	return r
+}
