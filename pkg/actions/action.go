@@ -14,8 +14,9 @@ import (
 
 // Env is what actions may use to do their work.
 type Env struct {
-	// Client talks to the cluster; its RESTMapper maps any kind, CRDs included.
-	Client client.Client
+	// Client talks to the cluster; its RESTMapper maps any kind, CRDs included. It can watch, so
+	// that a Job is awaited without polling.
+	Client client.WithWatch
 	// Logger receives debug details (rendered requests, with secrets redacted).
 	Logger *slog.Logger
 }
@@ -72,6 +73,11 @@ func Default() *Registry {
 	return NewRegistry(map[v1alpha1.ActionType]Executor{
 		v1alpha1.ActionHTTP:               NewHTTP(),
 		v1alpha1.ActionKubernetesResource: &Resource{},
+		v1alpha1.ActionJob:                &Job{},
+		v1alpha1.ActionLocalization:       clusternetKind("Localization"),
+		v1alpha1.ActionGlobalization:      clusternetKind("Globalization"),
+		v1alpha1.ActionSubscription:       clusternetKind("Subscription"),
+		v1alpha1.ActionHelmChart:          clusternetKind("HelmChart"),
 	})
 }
 

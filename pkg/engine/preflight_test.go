@@ -10,11 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
 func TestNothingRunsWhenThePlanCannotRun(t *testing.T) {
-	f := newFixture(t)
+	// This drctl can perform HTTP actions only.
+	f := newFixture(t, func(c *Config) {
+		c.Actions = actions.NewRegistry(map[v1alpha1.ActionType]actions.Executor{v1alpha1.ActionHTTP: actions.NewHTTP()})
+	})
 	srv, h := slowServer(t, 0)
 	f.apply(httpWorkflow("w1", srv.URL, "a") + `---
 apiVersion: dr.bkbcs.tencent.com/v1alpha1

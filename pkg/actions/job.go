@@ -1,0 +1,165 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// Job creates a Job with a deterministic name (so that a resume adopts it) and waits, by watching,
+// for its Complete or Failed condition. When the action times out, the Job is deleted with its
+// Pods (background propagation) and the action fails.
+type Job struct{}
+
+// Execute creates (or adopts) the Job and awaits it.
+func (j *Job) Execute(ctx context.Context, env Env, req Request) (Result, error) {
+	spec := req.Action.Job
+	if spec == nil {
+		return Result{}, Permanent(errors.New("job is not set"))
+	}
+	ns := spec.Namespace
+	if ns == "" {
+		ns = req.Namespace
+	}
+	job := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Name: req.ObjectName, Namespace: ns, Labels: copyLabels(req.Labels)},
+		Spec:       *spec.Template.Spec.DeepCopy(),
+	}
+	if spec.TTLSecondsAfterFinished != nil {
+		job.Spec.TTLSecondsAfterFinished = spec.TTLSecondsAfterFinished
+	}
+	if job.Spec.Template.Labels == nil {
+		job.Spec.Template.Labels = map[string]string{}
+	}
+	for k, v := range req.Labels {
+		job.Spec.Template.Labels[k] = v
+	}
+	if env.Logger != nil {
+		env.Logger.Debug("job", "namespace", ns, "name", job.Name, "spec", job.Spec)
+	}
+	verb := "created"
+	err := env.Client.Create(ctx, job, client.FieldOwner(crd.FieldManager))
+	if apierrors.IsAlreadyExists(err) {
+		live := &batchv1.Job{}
+		if gerr := env.Client.Get(ctx, client.ObjectKeyFromObject(job), live); gerr != nil {
+			return Result{}, gerr
+		}
+		if !hasLabels(live.Labels, req.Labels) {
+			return Result{}, Permanent(fmt.Errorf("create job %s/%s: already exists and was not created by this execution", ns, job.Name))
+		}
+		job, verb = live, "adopted"
+	} else if err != nil {
+		return Result{}, classify(fmt.Errorf("create job %s/%s: %w", ns, job.Name, err))
+	}
+	outputs := jobOutputs(job)
+	done, msg, werr := waitJob(ctx, env.Client, job)
+	switch {
+	case werr != nil && ctx.Err() != nil:
+		// Timed out: the Job and its Pods go, so nothing keeps running behind a failed action.
+		del := client.PropagationPolicy(metav1.DeletePropagationBackground)
+		if derr := env.Client.Delete(context.WithoutCancel(ctx), job, del); derr != nil && !apierrors.IsNotFound(derr) {
+			return Result{Outputs: outputs}, fmt.Errorf("job %s/%s timed out, and deleting it failed: %v", ns, job.Name, derr)
+		}
+		return Result{Outputs: outputs}, fmt.Errorf("job %s/%s did not finish in time; deleted it and its pods: %w", ns, job.Name, ctx.Err())
+	case werr != nil:
+		return Result{Outputs: outputs}, werr
+	case !done:
+		return Result{Outputs: outputs}, Permanent(fmt.Errorf("job %s/%s failed: %s", ns, job.Name, msg))
+	}
+	return Result{Outputs: outputs, Message: fmt.Sprintf("job %s/%s %s and completed", ns, job.Name, verb)}, nil
+}
+
+// waitJob watches the Job until it has a Complete or Failed condition.
+func waitJob(ctx context.Context, c client.WithWatch, job *batchv1.Job) (complete bool, msg string, err error) {
+	for {
+		if done, ok, m := jobFinished(job); done {
+			return ok, m, nil
+		}
+		list := &batchv1.JobList{}
+		w, err := c.Watch(ctx, list, client.InNamespace(job.Namespace), client.MatchingFields{"metadata.name": job.Name})
+		if err != nil {
+			return false, "", err
+		}
+		// The Job may have finished between the Get/Create and the watch: read it once more.
+		fresh := &batchv1.Job{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(job), fresh); err != nil {
+			w.Stop()
+			return false, "", err
+		}
+		job = fresh
+		if done, ok, m := jobFinished(job); done {
+			w.Stop()
+			return ok, m, nil
+		}
+		for ev := range w.ResultChan() {
+			if j, isJob := ev.Object.(*batchv1.Job); isJob {
+				job = j
+				if done, ok, m := jobFinished(job); done {
+					w.Stop()
+					return ok, m, nil
+				}
+			}
+		}
+		w.Stop()
+		if ctx.Err() != nil {
+			return false, "", ctx.Err()
+		}
+	}
+}
+
+func jobFinished(job *batchv1.Job) (done, complete bool, msg string) {
+	for _, c := range job.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch c.Type {
+		case batchv1.JobComplete:
+			return true, true, ""
+		case batchv1.JobFailed:
+			return true, false, fmt.Sprintf("%s: %s", c.Reason, c.Message)
+		}
+	}
+	return false, false, ""
+}
+
+func jobOutputs(job *batchv1.Job) *v1alpha1.ActionOutputs {
+	ref := &corev1.ObjectReference{APIVersion: "batch/v1", Kind: "Job", Namespace: job.Namespace, Name: job.Name, UID: job.UID}
+	return &v1alpha1.ActionOutputs{JobRef: ref, Values: map[string]string{"name": job.Name, "namespace": job.Namespace, "uid": string(job.UID)}}
+}
+
+// AutoRollback deletes the Job and its Pods.
+func (j *Job) AutoRollback(_ *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
+	if outputs == nil || outputs.JobRef == nil {
+		return nil, "no Job was recorded, nothing to delete"
+	}
+	return DeleteAction(outputs.JobRef), ""
+}
+
+func copyLabels(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+func hasLabels(have, want map[string]string) bool {
+	if len(want) == 0 {
+		return false
+	}
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,101 @@
+package actions
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+func jobAction() *v1alpha1.Action {
+	return &v1alpha1.Action{Name: "sync", Type: v1alpha1.ActionJob, Job: &v1alpha1.JobAction{
+		TTLSecondsAfterFinished: ptr.To(int32(600)),
+		Template: v1alpha1.JobTemplate{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			RestartPolicy: corev1.RestartPolicyNever,
+			Containers:    []corev1.Container{{Name: "sync", Image: "busybox", Command: []string{"true"}}},
+		}}}},
+	}}
+}
+
+// finishJob plays the job controller (no kubelet runs here): it waits for the Job and sets a
+// terminal condition the way the controller would.
+func finishJob(t *testing.T, c client.Client, ns, name string, complete bool) {
+	t.Helper()
+	job := &batchv1.Job{}
+	require.Eventually(t, func() bool { return c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, job) == nil }, 10*time.Second, 20*time.Millisecond)
+	now := metav1.Now()
+	job.Status.StartTime = &now
+	if complete {
+		job.Status.Succeeded = 1
+		job.Status.CompletionTime = &now
+		job.Status.Conditions = []batchv1.JobCondition{
+			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
+			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
+		}
+	} else {
+		job.Status.Failed = 1
+		job.Status.Conditions = []batchv1.JobCondition{
+			{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
+			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
+		}
+	}
+	require.NoError(t, c.Status().Update(context.Background(), job))
+}
+
+func TestJobSucceedsWhenComplete(t *testing.T) {
+	e, ns := testEnv(t)
+	req := Request{Action: jobAction(), Namespace: ns, ObjectName: "exec-1-sync",
+		Labels: map[string]string{"dr.bkbcs.tencent.com/execution": "exec-1", "dr.bkbcs.tencent.com/action": "db.sync"}}
+	go finishJob(t, e.Client, ns, "exec-1-sync", true)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := (&Job{}).Execute(ctx, e, req)
+	require.NoError(t, err)
+	assert.Equal(t, "exec-1-sync", res.Outputs.JobRef.Name)
+	job := &batchv1.Job{}
+	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "exec-1-sync"}, job))
+	assert.Equal(t, "db.sync", job.Labels["dr.bkbcs.tencent.com/action"])
+	assert.Equal(t, int32(600), *job.Spec.TTLSecondsAfterFinished)
+
+	// A second attempt (a resume) adopts the finished Job instead of failing on AlreadyExists.
+	res, err = (&Job{}).Execute(ctx, e, req)
+	require.NoError(t, err)
+	assert.Contains(t, res.Message, "adopted")
+
+	// The automatic rollback deletes it.
+	rb, _ := (&Job{}).AutoRollback(req.Action, res.Outputs)
+	_, err = (&Resource{}).Execute(ctx, e, Request{Action: rb, Namespace: ns})
+	require.NoError(t, err)
+	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "exec-1-sync"}, job)))
+}
+
+func TestJobFailureAndTimeout(t *testing.T) {
+	e, ns := testEnv(t)
+	req := Request{Action: jobAction(), Namespace: ns, ObjectName: "exec-2-sync", Labels: map[string]string{"dr.bkbcs.tencent.com/execution": "exec-2"}}
+	go finishJob(t, e.Client, ns, "exec-2-sync", false)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := (&Job{}).Execute(ctx, e, req)
+	require.Error(t, err)
+	assert.True(t, IsPermanent(err))
+	assert.Contains(t, err.Error(), "BackoffLimitExceeded: Job has reached the specified backoff limit")
+
+	req.ObjectName = "exec-3-sync"
+	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	_, err = (&Job{}).Execute(short, e, req)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "did not finish in time; deleted it and its pods")
+	job := &batchv1.Job{}
+	assert.True(t, apierrors.IsNotFound(e.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "exec-3-sync"}, job)), "the timed-out Job is deleted")
+}

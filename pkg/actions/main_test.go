@@ -1,0 +1,59 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/drctl/drctl/internal/testenv"
+	"github.com/drctl/drctl/pkg/crd"
+)
+
+var env *testenv.Env
+
+// TestMain starts an API server with Clusternet's real CRDs, read in place from ../shared.
+func TestMain(m *testing.M) {
+	var extra []*apiextensionsv1.CustomResourceDefinition
+	if root, err := testenv.ModuleRoot(); err == nil {
+		files, _ := filepath.Glob(filepath.Join(root, "..", "shared", "clusternet", "crds", "*.yaml"))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			c := &apiextensionsv1.CustomResourceDefinition{}
+			if yaml.Unmarshal(data, c) == nil {
+				extra = append(extra, c)
+			}
+		}
+	}
+	os.Exit(testenv.Main(m, &env, testenv.Options{ExtraCRDs: extra}))
+}
+
+func testEnv(t *testing.T) (Env, string) {
+	t.Helper()
+	e := testenv.Require(t, env)
+	c, err := client.NewWithWatch(e.Config, client.Options{Scheme: crd.NewScheme()})
+	require.NoError(t, err)
+	ns := fmt.Sprintf("a%d", time.Now().UnixNano()%10000000)
+	require.NoError(t, c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	return Env{Client: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, ns
+}
+
+// requireClusternet skips (or, under CI, fails) when Clusternet's CRDs could not be read.
+func requireClusternet(t *testing.T) {
+	t.Helper()
+	testenv.SharedDir(t, "clusternet", "crds")
+}
