@@ -32,7 +32,9 @@ func jobAction() *v1alpha1.Action {
 func finishJob(t *testing.T, c client.Client, ns, name string, complete bool) {
 	t.Helper()
 	job := &batchv1.Job{}
-	require.Eventually(t, func() bool { return c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, job) == nil }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, job) == nil
+	}, 10*time.Second, 20*time.Millisecond)
 	now := metav1.Now()
 	job.Status.StartTime = &now
 	if complete {
