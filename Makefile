@@ -28,8 +28,8 @@ test: test-tools ## Unit, compatibility and integration tests against a real kub
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 ./...
 
 .PHONY: bench
-bench: ## Benchmarks (performance targets are measured here, not in tests)
-	go test -run '^$$' -bench . -benchmem ./...
+bench: test-tools ## Benchmarks (performance targets are measured here, not in tests)
+	KUBEBUILDER_ASSETS=$(BIN) go test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: lint
 lint: $(BIN)/staticcheck ## gofmt check, go vet and staticcheck

@@ -35,6 +35,7 @@ up)
   echo "Use it with:  export KUBECONFIG=$PWD/$KUBECONFIG_FILE"
   ;;
 down)
+  if [[ -f $STATE/demo-services.pid ]]; then kill "$(cat "$STATE/demo-services.pid")" 2>/dev/null || true; rm -f "$STATE/demo-services.pid"; fi
   if running; then
     kill "$(cat "$PIDFILE")"
     for _ in $(seq 1 60); do running || break; sleep 0.5; done

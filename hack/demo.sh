@@ -1,18 +1,40 @@
 #!/usr/bin/env bash
-# `make demo`: on the local control plane (make cluster-up), validate the examples offline, store
-# them in the cluster and list them the way an operator would.
+# `make demo`: the e-commerce failover on the local control plane (make cluster-up). A small local
+# service (hack/demoservices) stands in for the chat, orchestrator, Kafka router and health
+# endpoints, and completes Jobs, since no kubelet runs here. Clusternet's CRDs come from drctl's
+# own generated copies (pkg/crd/clusternet/bases), which match Clusternet's schemas.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/bin}
 export KUBECONFIG=$PWD/.local/kubeconfig
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 
-step "$BIN/drctl" validate -f examples/
-"$BIN/kubectl" create namespace ecommerce --dry-run=client -o yaml | "$BIN/kubectl" apply -f - >/dev/null
-step "$BIN/kubectl" apply --server-side -f examples/quickstart/ -f examples/ecommerce/ -f examples/ecommerce/workflows/
-step "$BIN/kubectl" get drp,drw,drpe -A
-cat <<'MSG'
+"$BIN/kubectl" apply --server-side -f pkg/crd/clusternet/bases/ >/dev/null
+"$BIN/kubectl" wait --for condition=Established crd/localizations.apps.clusternet.io crd/subscriptions.apps.clusternet.io >/dev/null
+"$BIN/kubectl" apply --server-side -f hack/demo/fixtures.yaml >/dev/null
+step "$BIN/drctl" validate -f examples/ecommerce/
+step "$BIN/kubectl" apply --server-side -f examples/ecommerce/plan.yaml -f examples/ecommerce/workflows/
 
-Running a plan (drctl execute / revert / cancel / resume) is not yet in this build: it arrives with
-the engine. Until then the demo stops here. Stop the control plane with `make cluster-down`.
+# The stand-in services, restarted for each demo.
+if [[ -f .local/demo-services.pid ]]; then kill "$(cat .local/demo-services.pid)" 2>/dev/null || true; fi
+rm -f .local/demo-services.url
+go build -o "$BIN/demoservices" ./hack/demoservices
+nohup "$BIN/demoservices" --kubeconfig "$KUBECONFIG" --url-file .local/demo-services.url >.local/demo-services.log 2>&1 &
+echo $! >.local/demo-services.pid
+for _ in $(seq 1 50); do [[ -s .local/demo-services.url ]] && break; sleep 0.1; done
+URL=$(cat .local/demo-services.url)
+
+step "$BIN/drctl" execute ecommerce-failover -n ecommerce --progress plain \
+  -p notifyURL="$URL/chat/hooks/dr-war-room" -p orchestratorURL="$URL/orchestrator" \
+  -p kafkaRouterURL="$URL/kafka-router" -p storefrontURL="$URL/shop" -p paymentsURL="$URL/pay" || true
+
+EXEC=$("$BIN/kubectl" get drpe -n ecommerce -l drplan=ecommerce-failover --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[-1:].metadata.name}')
+step "$BIN/kubectl" get drp,drpe -n ecommerce
+cat <<MSG
+
+The run is recorded in DRPlanExecution ecommerce/$EXEC. Next:
+  export KUBECONFIG=$KUBECONFIG
+  bin/drctl revert $EXEC -n ecommerce     # undo it, last stage first
+  bin/kubectl describe drpe $EXEC -n ecommerce
+  make cluster-down                        # stop the local control plane (the stand-in services keep running until then)
 MSG

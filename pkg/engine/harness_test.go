@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 
 // fixture is one test's namespace, engine and recorded events.
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	ctx       context.Context
 	client    client.WithWatch
 	namespace string
@@ -45,7 +45,7 @@ type fixture struct {
 
 var nsCounter atomic.Int32
 
-func newFixture(t *testing.T, tweak ...func(*Config)) *fixture {
+func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	t.Helper()
 	e := testenv.Require(t, env)
 	clock := lease.NewServerClock()

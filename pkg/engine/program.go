@@ -40,6 +40,33 @@ type step struct {
 	action *v1alpha1.Action
 	// skip, when set, says why the step has nothing to do: it is recorded Skipped.
 	skip string
+	// objectName is the name of an object the step creates without naming it (a Job).
+	objectName string
+}
+
+// nameObjects gives every step its deterministic object name: <execution>-<action>, or, where the
+// action's name repeats in the execution (a workflow run twice in one stage),
+// <execution>-<stage>-<workflow>-<index>-<action>. objectName shortens with a hash past 63.
+func (p *program) nameObjects(execution string) {
+	count := map[string]int{}
+	for _, sp := range p.stages {
+		for _, wp := range sp.workflows {
+			for _, s := range wp.steps {
+				count[s.name]++
+			}
+		}
+	}
+	for _, sp := range p.stages {
+		for j, wp := range sp.workflows {
+			for _, s := range wp.steps {
+				if count[s.name] == 1 {
+					s.objectName = objectName(execution, s.name)
+				} else {
+					s.objectName = objectName(execution, sp.name, fmt.Sprint(j), s.name)
+				}
+			}
+		}
+	}
 }
 
 // initExecuteStatus fills a new Execute execution's status: the resolved parameters and the spec
@@ -130,6 +157,7 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 		}
 		p.stages = append(p.stages, sp)
 	}
+	p.nameObjects(exec.Name)
 	return p, nil
 }
 

@@ -169,6 +169,7 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 		}
 		p.stages = append(p.stages, sp)
 	}
+	p.nameObjects(exec.Name)
 	return p, nil
 }
 

@@ -495,7 +495,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		Action:     rendered,
 		Namespace:  r.namespace,
 		Labels:     map[string]string{LabelExecution: labelValue(r.st.exec.Name), LabelAction: labelValue(workflow + "." + s.name)},
-		ObjectName: objectName(r.st.exec.Name, s.name),
+		ObjectName: s.objectName,
 		Recorded:   recorded.Outputs,
 	}
 	env := actions.Env{Client: r.e.cfg.Client, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name)}

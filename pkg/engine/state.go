@@ -55,7 +55,7 @@ func (s *state) names(a at) (stage, workflow, action string) {
 	st := &s.exec.Status.StageStatuses[a.stage]
 	stage = st.Name
 	if a.workflow >= 0 {
-		workflow = st.WorkflowExecutions[a.workflow].WorkflowRef.Name
+		workflow = workflowLabel(st, a.workflow)
 		if a.action >= 0 {
 			action = st.WorkflowExecutions[a.workflow].ActionStatuses[a.action].Name
 		}
@@ -195,4 +195,20 @@ func countPhase(p v1alpha1.ExecutionPhase, completed, running, pending, failed *
 	default:
 		*pending++
 	}
+}
+
+// workflowLabel names workflow j of a stage for people: its name, with its position when the
+// stage runs the same workflow more than once (with different parameters).
+func workflowLabel(st *v1alpha1.StageStatus, j int) string {
+	name := st.WorkflowExecutions[j].WorkflowRef.Name
+	n := 0
+	for _, w := range st.WorkflowExecutions {
+		if w.WorkflowRef.Name == name {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Sprintf("%s[%d]", name, j)
+	}
+	return name
 }
