@@ -195,3 +195,32 @@ func findLine(lines []string, substr string) string {
 	}
 	return ""
 }
+
+func TestVerboseJSONLogsGoToStderrWithSecretsRedacted(t *testing.T) {
+	kubeconfig, ns, c := cluster(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	create(t, c, ns, strings.Replace(planYAMLs(srv.URL), `method: POST}`, `method: POST, headers: {Authorization: "Bearer hunter2", X-Session-Token: abc}}`, 1))
+	code, out, errOut := drctl(t, "", "execute", "web-failover", "-v", "--log-format", "json", "--kubeconfig", kubeconfig, "-n", ns)
+	require.Equal(t, 0, code, errOut)
+	assert.NotContains(t, out, `"level"`, "logs never mix into stdout")
+	var sawTransition, sawRequest bool
+	for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &rec), l)
+		switch rec["msg"] {
+		case "transition":
+			sawTransition = true
+		case "http request":
+			sawRequest = true
+		}
+	}
+	assert.True(t, sawTransition, "info: transitions")
+	assert.True(t, sawRequest, "debug: rendered requests")
+	assert.NotContains(t, errOut, "hunter2")
+	assert.NotContains(t, errOut, `"abc"`)
+
+	code, _, errOut = drctl(t, "", "execute", "web-failover", "--log-format", "xml", "--kubeconfig", kubeconfig, "-n", ns)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unknown --log-format "xml"`)
+}

@@ -69,7 +69,13 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 	})
 	g.configFlags.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.logFormat != "text" && g.logFormat != "json" {
+			return invalidInput("unknown --log-format %q: want text or json", g.logFormat)
+		}
+		return nil
+	}
 
 	root.AddCommand(
 		newValidateCommand(g),
@@ -103,11 +109,17 @@ func wrapArgs(c *cobra.Command) {
 	}
 }
 
-func (g *globals) logOutput() io.Writer { return g.streams.ErrOut }
-
-func (g *globals) logLevel() slog.Level {
+// logger writes structured logs to stderr, never to stdout where progress and data go: warnings
+// and errors by default, everything from debug up with -v (transitions at info, rendered
+// parameters and requests at debug, credentials redacted).
+func (g *globals) logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
 	if g.verbose {
-		return slog.LevelDebug
+		opts.Level = slog.LevelDebug
 	}
-	return slog.LevelWarn
+	var w io.Writer = g.streams.ErrOut
+	if g.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/user"
 	"time"
@@ -39,7 +38,7 @@ func newEngine(ctx context.Context, g *globals, obs engine.Observer) (*engine.En
 	}
 	return engine.New(engine.Config{
 		Client: c, Clock: clock, Observer: obs, Runner: runnerIdentity(ctx, c),
-		Logger: slog.New(slog.NewTextHandler(g.logOutput(), &slog.HandlerOptions{Level: g.logLevel()})),
+		Logger: g.logger(),
 	}), namespace, nil
 }
 

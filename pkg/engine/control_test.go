@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -182,4 +184,27 @@ func TestUnreachableAPIServerEndsUnknown(t *testing.T) {
 	exec := f.execution(res.Execution.Name)
 	assert.Equal(t, v1alpha1.PhaseUnknown, exec.Status.Phase, "recorded once the API server is back")
 	assert.Equal(t, 0, h.count("/w1/after"), "no action starts during the partition")
+}
+
+func TestLosingTheLeaseStopsAtTheNextActionBoundary(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.LeaseRenew = 200 * time.Millisecond })
+	srv, h := slowServer(t, time.Second)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "stolen"))
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 10*time.Millisecond)
+		// Another runner takes the plan over (as a resume would, after a long pause of this one).
+		l := &coordinationv1.Lease{}
+		require.NoError(t, f.client.Get(f.ctx, objectKey(f.namespace, lease.Name("stolen")), l))
+		l.Spec.HolderIdentity = ptr.To("execution elsewhere by someone@else pid 9")
+		require.NoError(t, f.client.Update(f.ctx, l))
+	}()
+	res := f.execute("stolen")
+	require.Equal(t, v1alpha1.PhaseUnknown, res.Phase)
+	assert.Contains(t, res.Message, "lease was taken over by another runner")
+	assert.Equal(t, 1, h.count("/w1/slow"), "the running action finished")
+	assert.Equal(t, 0, h.count("/w1/after"), "nothing started after the loss")
+	exec := f.execution(res.Execution.Name)
+	assert.Equal(t, v1alpha1.PhaseRunning, exec.Status.Phase, "the record belongs to the new holder: this runner wrote no end")
+	assert.Equal(t, []string{"s1/w1/slow=Running", "s1/w1/after=Pending", "s2/w2/x=Pending"}, actionPhases(exec),
+		"nothing was written after the loss; the new holder re-runs slow (at-least-once)")
 }

@@ -20,6 +20,9 @@ type recorder struct {
 	state    *state
 	interval time.Duration
 	onWrite  func(err error) // reports API reachability
+	// disowned reports that another runner owns the record now (the Lease was lost): from then on
+	// nothing is written, so as not to overwrite the new owner's writes.
+	disowned func() bool
 
 	mu      sync.Mutex // serialises writes
 	notify  chan struct{}
@@ -61,6 +64,9 @@ func (r *recorder) run(ctx context.Context) {
 func (r *recorder) Flush(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.disowned != nil && r.disowned() {
+		return nil
+	}
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		snap := r.state.snapshot()
 		err := r.client.Status().Update(ctx, snap)

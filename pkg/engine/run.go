@@ -45,8 +45,14 @@ type runner struct {
 // newRunner prepares a run of exec (whose status is already initialised and recorded) holding l.
 func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lease.Lease, planNamespace string, revert bool) *runner {
 	r := &runner{e: e, prog: prog, lease: l, namespace: planNamespace, revert: revert}
-	r.st = &state{exec: exec, observer: e.cfg.Observer, now: e.cfg.Now}
+	r.st = &state{exec: exec, observer: e.cfg.Observer, logger: e.cfg.Logger, now: e.cfg.Now}
+	for _, ss := range exec.Status.StageStatuses {
+		for _, w := range ss.WorkflowExecutions {
+			e.cfg.Logger.Debug("resolved parameters", "execution", exec.Name, "stage", ss.Name, "workflow", w.WorkflowRef.Name, "params", w.ResolvedParams)
+		}
+	}
 	r.rec = newRecorder(e.cfg.Client, r.st, e.cfg.StatusInterval, r.contact)
+	r.rec.disowned = func() bool { return r.stopping() == stopLeaseLost }
 	r.st.changed = r.rec.Notify
 	r.events = newKubeEvents(e.cfg.Client, exec, e.cfg.Logger)
 	r.lastContact.Store(time.Now().UnixNano())

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ type state struct {
 	mu       sync.Mutex
 	exec     *v1alpha1.DRPlanExecution
 	observer Observer
+	logger   *slog.Logger
 	now      func() time.Time
 	changed  func() // the recorder's Notify
 }
@@ -44,6 +46,10 @@ func (s *state) snapshot() *v1alpha1.DRPlanExecution {
 func (s *state) emit(e Event) {
 	e.Time = s.now()
 	e.Execution = s.exec.Name
+	if s.logger != nil {
+		s.logger.Info("transition", "execution", e.Execution, "node", string(e.Type), "stage", e.Stage,
+			"workflow", e.Workflow, "action", e.Action, "phase", string(e.Phase), "attempt", e.Attempt, "message", e.Message)
+	}
 	if s.observer != nil {
 		s.observer.Observe(e)
 	}
