@@ -139,49 +139,29 @@ func (c *Clusternet) object(t target) (*unstructured.Unstructured, error) {
 }
 
 func (c *Clusternet) create(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured) (Result, error) {
-	addLabels(obj, req.Labels)
-	err := env.Client.Create(ctx, obj, client.FieldOwner(crd.FieldManager))
-	if apierrors.IsAlreadyExists(err) {
-		live := c.empty(obj)
-		if gerr := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), live); gerr != nil {
-			return Result{}, gerr
-		}
-		if !carriesLabels(live, req.Labels) {
-			return Result{}, Permanent(fmt.Errorf("create %s: already exists and was not created by this execution", describe(obj)))
-		}
+	live, adopted, err := createOrAdopt(ctx, env.Client, obj, req.Labels)
+	if err != nil {
+		return Result{}, err
+	}
+	if adopted {
 		return c.result(live, false, "adopted "+describe(live)+", created by an earlier attempt"), nil
 	}
-	if err != nil {
-		return Result{}, classify(fmt.Errorf("create %s: %w", describe(obj), err))
-	}
-	return c.result(obj, false, "created "+describe(obj)), nil
+	return c.result(live, false, "created "+describe(live)), nil
 }
 
 func (c *Clusternet) apply(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured) (Result, error) {
-	existed := false
-	if req.Recorded != nil && req.Recorded.ResourceExisted != nil {
-		existed = *req.Recorded.ResourceExisted
-	} else {
-		err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), c.empty(obj))
-		switch {
-		case err == nil:
-			existed = true
-		case !apierrors.IsNotFound(err):
-			return Result{}, classify(err)
-		}
+	existed, err := existedBefore(ctx, env.Client, obj, req.Recorded)
+	if err != nil {
+		return Result{}, err
 	}
 	if !existed {
 		addLabels(obj, req.Labels)
 	}
-	if err := env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(crd.FieldManager)); err != nil {
-		if apierrors.IsConflict(err) {
-			return Result{}, Permanent(fmt.Errorf("apply %s: %w", describe(obj), err))
-		}
-		return Result{}, classify(fmt.Errorf("apply %s: %w", describe(obj), err))
+	live, err := serverSideApply(ctx, env.Client, obj, false)
+	if err != nil {
+		return Result{}, err
 	}
-	live := c.empty(obj)
-	_ = env.Client.Get(ctx, client.ObjectKeyFromObject(obj), live)
-	return c.result(live, existed, "applied "+describe(obj)), nil
+	return c.result(live, existed, "applied "+describe(live)), nil
 }
 
 // patch merges the action's spec into the object's (Clusternet adds a finalizer, so objects are
@@ -191,7 +171,7 @@ func (c *Clusternet) patch(ctx context.Context, env Env, obj *unstructured.Unstr
 	if err != nil {
 		return Result{}, Permanent(err)
 	}
-	target := c.empty(obj)
+	target := emptyLike(obj)
 	target.SetName(obj.GetName())
 	target.SetNamespace(obj.GetNamespace())
 	if err := env.Client.Patch(ctx, target, client.RawPatch(types.MergePatchType, data), client.FieldOwner(crd.FieldManager)); err != nil {
@@ -221,18 +201,12 @@ func (c *Clusternet) deleteAndWait(ctx context.Context, env Env, obj *unstructur
 		return classify(fmt.Errorf("delete %s: %w", describe(obj), err))
 	}
 	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(obj), c.empty(obj))), nil
+		return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(obj), emptyLike(obj))), nil
 	})
 	if err != nil {
 		return fmt.Errorf("replace %s: the old one is still being deleted (Clusternet removes its finalizer): %w", describe(obj), err)
 	}
 	return nil
-}
-
-func (c *Clusternet) empty(like *unstructured.Unstructured) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(like.GroupVersionKind())
-	return u
 }
 
 // result records the object's reference under the kind's output field.

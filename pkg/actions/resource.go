@@ -57,59 +57,33 @@ func (r *Resource) Execute(ctx context.Context, env Env, req Request) (Result, e
 }
 
 func (r *Resource) create(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured) (Result, error) {
-	addLabels(obj, req.Labels)
-	err := env.Client.Create(ctx, obj, client.FieldOwner(crd.FieldManager))
-	if apierrors.IsAlreadyExists(err) {
-		live := &unstructured.Unstructured{}
-		live.SetGroupVersionKind(obj.GroupVersionKind())
-		if gerr := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), live); gerr != nil {
-			return Result{}, gerr
-		}
-		if !carriesLabels(live, req.Labels) {
-			return Result{}, Permanent(fmt.Errorf("create %s: already exists and was not created by this execution", describe(obj)))
-		}
-		// Created by an earlier attempt of this very action (a resume after a crash): adopt it.
+	live, adopted, err := createOrAdopt(ctx, env.Client, obj, req.Labels)
+	if err != nil {
+		return Result{}, err
+	}
+	if adopted {
 		return resourceResult(live, false, "adopted "+describe(live)+", created by an earlier attempt"), nil
 	}
-	if err != nil {
-		return Result{}, classify(fmt.Errorf("create %s: %w", describe(obj), err))
-	}
-	return resourceResult(obj, false, "created "+describe(obj)), nil
+	return resourceResult(live, false, "created "+describe(live)), nil
 }
 
 func (r *Resource) apply(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured, force bool) (Result, error) {
-	existed := false
-	if req.Recorded != nil && req.Recorded.ResourceExisted != nil {
-		existed = *req.Recorded.ResourceExisted // an earlier attempt saw the object before it touched it
-	} else {
-		live := &unstructured.Unstructured{}
-		live.SetGroupVersionKind(obj.GroupVersionKind())
-		err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), live)
-		switch {
-		case err == nil:
-			existed = true
-		case !apierrors.IsNotFound(err):
-			return Result{}, classify(fmt.Errorf("get %s: %w", describe(obj), err))
-		}
+	existed, err := existedBefore(ctx, env.Client, obj, req.Recorded)
+	if err != nil {
+		return Result{}, err
 	}
 	if !existed {
 		addLabels(obj, req.Labels)
 	}
-	opts := []client.ApplyOption{client.FieldOwner(crd.FieldManager)}
-	if force {
-		opts = append(opts, client.ForceOwnership)
-	}
-	if err := env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), opts...); err != nil {
-		if apierrors.IsConflict(err) {
-			return Result{}, Permanent(fmt.Errorf("apply %s: %w (set force: true on the action to take these fields over)", describe(obj), err))
-		}
-		return Result{}, classify(fmt.Errorf("apply %s: %w", describe(obj), err))
+	live, err := serverSideApply(ctx, env.Client, obj, force)
+	if err != nil {
+		return Result{}, err
 	}
 	verb := "created"
 	if existed {
 		verb = "applied to existing"
 	}
-	return resourceResult(obj, existed, verb+" "+describe(obj)), nil
+	return resourceResult(live, existed, verb+" "+describe(live)), nil
 }
 
 func (r *Resource) patch(ctx context.Context, env Env, obj *unstructured.Unstructured, patchType v1alpha1.PatchType) (Result, error) {

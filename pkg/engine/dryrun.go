@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -24,28 +22,11 @@ type PlannedAction struct {
 // DryRun resolves the parameters and renders every action of a plan in execution order, with the
 // rollback each would get, validating as Execute does and creating nothing.
 func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedAction, error) {
-	l, err := e.loadPlan(ctx, opts.Namespace, opts.Plan)
+	p, err := e.prepareExecute(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	exec := e.newExecution(l.plan, opts)
-	if len(l.missing) > 0 {
-		return nil, invalidf("DRPlan %s/%s references missing workflows: %v", l.plan.Namespace, l.plan.Name, l.missing)
-	}
-	if err := l.validate(exec); err != nil {
-		return nil, err
-	}
-	runner := e.runnerInfo()
-	if err := initExecuteStatus(ctx, exec, l.plan, l.workflows, e.valueFrom, &runner, metav1.NewTime(e.cfg.Now())); err != nil {
-		return nil, &InvalidError{What: "cannot resolve parameters: " + err.Error()}
-	}
-	prog, err := executeProgram(exec, planNamespace(l.plan))
-	if err != nil {
-		return nil, err
-	}
-	if err := e.preflight(prog); err != nil {
-		return nil, err
-	}
+	prog, exec := p.prog, p.exec
 	var out []PlannedAction
 	for i, sp := range prog.stages {
 		for j, wp := range sp.workflows {

@@ -35,6 +35,23 @@ type ExecuteOptions struct {
 // creates the DRPlanExecution and runs it to its end. Invalid input returns an *InvalidError and a
 // locked plan a *lease.HeldError, both before anything is created.
 func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, error) {
+	p, err := e.prepareExecute(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return e.start(ctx, p.exec, p.prog, p.plan, opts.LockTimeout, opts.OnStart, false)
+}
+
+// preparedRun is an Execute ready to start: validated, its status laid out with the parameter
+// and workflow snapshots, every action rendered once.
+type preparedRun struct {
+	plan *v1alpha1.DRPlan
+	exec *v1alpha1.DRPlanExecution
+	prog *program
+}
+
+// prepareExecute does everything of an Execute that changes nothing in the cluster.
+func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*preparedRun, error) {
 	l, err := e.loadPlan(ctx, opts.Namespace, opts.Plan)
 	if err != nil {
 		return nil, err
@@ -46,9 +63,8 @@ func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, err
 	if err := l.validate(exec); err != nil {
 		return nil, err
 	}
-	now := metav1.NewTime(e.cfg.Now())
 	runner := e.runnerInfo()
-	if err := initExecuteStatus(ctx, exec, l.plan, l.workflows, e.valueFrom, &runner, now); err != nil {
+	if err := initExecuteStatus(ctx, exec, l.plan, l.workflows, e.valueFrom, &runner, metav1.NewTime(e.cfg.Now())); err != nil {
 		return nil, &InvalidError{What: "cannot resolve parameters: " + err.Error()}
 	}
 	prog, err := executeProgram(exec, planNamespace(l.plan))
@@ -58,7 +74,7 @@ func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, err
 	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}
-	return e.start(ctx, exec, prog, l.plan, opts.LockTimeout, opts.OnStart, false)
+	return &preparedRun{plan: l.plan, exec: exec, prog: prog}, nil
 }
 
 // start takes the plan's Lease, creates the execution with its initial status, records the plan's

@@ -1,0 +1,77 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// createOrAdopt creates obj with the request's labels. If it exists already and carries those
+// labels, an earlier attempt of this very action created it (a resume after a crash): it is
+// adopted and returned. If it exists without them, someone else made it: a permanent error.
+func createOrAdopt(ctx context.Context, c client.Client, obj *unstructured.Unstructured, labels map[string]string) (live *unstructured.Unstructured, adopted bool, err error) {
+	addLabels(obj, labels)
+	err = c.Create(ctx, obj, client.FieldOwner(crd.FieldManager))
+	if apierrors.IsAlreadyExists(err) {
+		live = emptyLike(obj)
+		if gerr := c.Get(ctx, client.ObjectKeyFromObject(obj), live); gerr != nil {
+			return nil, false, gerr
+		}
+		if !carriesLabels(live, labels) {
+			return nil, false, Permanent(fmt.Errorf("create %s: already exists and was not created by this execution", describe(obj)))
+		}
+		return live, true, nil
+	}
+	if err != nil {
+		return nil, false, classify(fmt.Errorf("create %s: %w", describe(obj), err))
+	}
+	return obj, false, nil
+}
+
+// existedBefore tells whether obj existed before the action first touched it: as recorded by an
+// earlier attempt, or as the cluster says now.
+func existedBefore(ctx context.Context, c client.Client, obj *unstructured.Unstructured, recorded *v1alpha1.ActionOutputs) (bool, error) {
+	if recorded != nil && recorded.ResourceExisted != nil {
+		return *recorded.ResourceExisted, nil
+	}
+	err := c.Get(ctx, client.ObjectKeyFromObject(obj), emptyLike(obj))
+	switch {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err):
+		return false, nil
+	}
+	return false, classify(fmt.Errorf("get %s: %w", describe(obj), err))
+}
+
+// serverSideApply applies obj with drctl's field manager; a conflict with another manager is
+// permanent unless forced.
+func serverSideApply(ctx context.Context, c client.Client, obj *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
+	opts := []client.ApplyOption{client.FieldOwner(crd.FieldManager)}
+	if force {
+		opts = append(opts, client.ForceOwnership)
+	}
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), opts...); err != nil {
+		if apierrors.IsConflict(err) {
+			return nil, Permanent(fmt.Errorf("apply %s: %w (set force: true on the action to take these fields over)", describe(obj), err))
+		}
+		return nil, classify(fmt.Errorf("apply %s: %w", describe(obj), err))
+	}
+	live := emptyLike(obj)
+	if err := c.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
+		return obj, nil
+	}
+	return live, nil
+}
+
+func emptyLike(obj *unstructured.Unstructured) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(obj.GroupVersionKind())
+	return u
+}
