@@ -235,18 +235,17 @@ func (c *Clusternet) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.Ac
 	if err != nil {
 		return nil, err.Error()
 	}
+	switch v1alpha1.ResourceOperation(t.op) {
+	case v1alpha1.OperationCreate, v1alpha1.OperationApply:
+	default:
+		return nil, fmt.Sprintf("a %s of a %s has no automatic rollback; define a rollback", t.op, c.kind)
+	}
 	ref := c.recorded(outputs)
 	if ref == nil {
 		return nil, "no object was recorded, nothing to delete"
 	}
-	switch v1alpha1.ResourceOperation(t.op) {
-	case v1alpha1.OperationCreate:
-	case v1alpha1.OperationApply:
-		if outputs.ResourceExisted == nil || *outputs.ResourceExisted {
-			return nil, "applied to an existing object; define a rollback"
-		}
-	default:
-		return nil, fmt.Sprintf("a %s of a %s has no automatic rollback; define a rollback", t.op, c.kind)
+	if v1alpha1.ResourceOperation(t.op) == v1alpha1.OperationApply && (outputs.ResourceExisted == nil || *outputs.ResourceExisted) {
+		return nil, "applied to an existing object; define a rollback"
 	}
 	del := &v1alpha1.Action{Type: v1alpha1.ActionType(c.kind)}
 	switch c.kind {

@@ -62,7 +62,7 @@ func TestLocalizationCreatePatchDeleteOnClusternetsCRD(t *testing.T) {
 	assert.NotNil(t, got.DeletionTimestamp)
 
 	_, reason = loc.AutoRollback(patch, res.Outputs)
-	assert.Contains(t, reason, "no object was recorded")
+	assert.Contains(t, reason, "a Patch of a Localization has no automatic rollback; define a rollback")
 }
 
 func TestSubscriptionCreateAndReplace(t *testing.T) {

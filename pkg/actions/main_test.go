@@ -6,16 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/drctl/drctl/internal/testenv"
 	"github.com/drctl/drctl/pkg/crd"
@@ -25,21 +22,7 @@ var env *testenv.Env
 
 // TestMain starts an API server with Clusternet's real CRDs, read in place from ../shared.
 func TestMain(m *testing.M) {
-	var extra []*apiextensionsv1.CustomResourceDefinition
-	if root, err := testenv.ModuleRoot(); err == nil {
-		files, _ := filepath.Glob(filepath.Join(root, "..", "shared", "clusternet", "crds", "*.yaml"))
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				continue
-			}
-			c := &apiextensionsv1.CustomResourceDefinition{}
-			if yaml.Unmarshal(data, c) == nil {
-				extra = append(extra, c)
-			}
-		}
-	}
-	os.Exit(testenv.Main(m, &env, testenv.Options{ExtraCRDs: extra}))
+	os.Exit(testenv.Main(m, &env, testenv.Options{ExtraCRDs: testenv.ClusternetCRDs()}))
 }
 
 func testEnv(t *testing.T) (Env, string) {

@@ -139,19 +139,21 @@ func deleteObject(ctx context.Context, c client.Client, obj *unstructured.Unstru
 // AutoRollback undoes a Create by deleting the object, and an Apply only when the object did not
 // exist before; a Patch needs a custom rollback and a Delete has none.
 func (r *Resource) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
-	if forward.Resource == nil || outputs == nil || outputs.ResourceRef == nil {
-		return nil, "no object was recorded, nothing to delete"
+	if forward.Resource == nil {
+		return nil, "resource is not set"
 	}
 	switch operation(forward.Resource.Operation) {
-	case v1alpha1.OperationCreate:
-	case v1alpha1.OperationApply:
-		if outputs.ResourceExisted == nil || *outputs.ResourceExisted {
-			return nil, "applied to an existing object; define a rollback"
-		}
+	case v1alpha1.OperationCreate, v1alpha1.OperationApply:
 	case v1alpha1.OperationDelete:
 		return nil, "a Delete has no automatic rollback; define a rollback to recreate the object"
 	default:
 		return nil, "a Patch has no automatic rollback; define a rollback"
+	}
+	if outputs == nil || outputs.ResourceRef == nil {
+		return nil, "no object was recorded, nothing to delete"
+	}
+	if operation(forward.Resource.Operation) == v1alpha1.OperationApply && (outputs.ResourceExisted == nil || *outputs.ResourceExisted) {
+		return nil, "applied to an existing object; define a rollback"
 	}
 	return DeleteAction(outputs.ResourceRef), ""
 }

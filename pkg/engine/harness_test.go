@@ -27,7 +27,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, &env, testenv.Options{}))
+	os.Exit(testenv.Main(m, &env, testenv.Options{ExtraCRDs: testenv.ClusternetCRDs()}))
 }
 
 // fixture is one test's namespace, engine and recorded events.
