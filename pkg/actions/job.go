@@ -65,8 +65,7 @@ func (j *Job) Execute(ctx context.Context, env Env, req Request) (Result, error)
 	switch {
 	case werr != nil && ctx.Err() != nil:
 		// Timed out: the Job and its Pods go, so nothing keeps running behind a failed action.
-		del := client.PropagationPolicy(metav1.DeletePropagationBackground)
-		if derr := env.Client.Delete(context.WithoutCancel(ctx), job, del); derr != nil && !apierrors.IsNotFound(derr) {
+		if derr := deleteJobAndPods(context.WithoutCancel(ctx), env.Client, job, req.Labels); derr != nil {
 			return Result{Outputs: outputs}, fmt.Errorf("job %s/%s timed out, and deleting it failed: %v", ns, job.Name, derr)
 		}
 		return Result{Outputs: outputs}, fmt.Errorf("job %s/%s did not finish in time; deleted it and its pods: %w", ns, job.Name, ctx.Err())
@@ -76,6 +75,19 @@ func (j *Job) Execute(ctx context.Context, env Env, req Request) (Result, error)
 		return Result{Outputs: outputs}, Permanent(fmt.Errorf("job %s/%s failed: %s", ns, job.Name, msg))
 	}
 	return Result{Outputs: outputs, Message: fmt.Sprintf("job %s/%s %s and completed", ns, job.Name, verb)}, nil
+}
+
+// deleteJobAndPods deletes a Job with background propagation, and its Pods (which carry the
+// action's labels through the template) at once rather than waiting for the garbage collector.
+func deleteJobAndPods(ctx context.Context, c client.Client, job *batchv1.Job, labels map[string]string) error {
+	err := c.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground))
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	if len(labels) == 0 {
+		return nil
+	}
+	return c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(job.Namespace), client.MatchingLabels(labels))
 }
 
 // waitJob watches the Job until it has a Complete or Failed condition.

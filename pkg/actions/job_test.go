@@ -93,6 +93,10 @@ func TestJobFailureAndTimeout(t *testing.T) {
 	assert.Contains(t, err.Error(), "BackoffLimitExceeded: Job has reached the specified backoff limit")
 
 	req.ObjectName = "exec-3-sync"
+	// The job controller would start a Pod from the template, with the action's labels.
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "exec-3-sync-abcde", Namespace: ns, Labels: req.Labels},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "sync", Image: "busybox"}}}}
+	require.NoError(t, e.Client.Create(context.Background(), pod))
 	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
 	defer cancel2()
 	_, err = (&Job{}).Execute(short, e, req)
@@ -100,4 +104,5 @@ func TestJobFailureAndTimeout(t *testing.T) {
 	assert.Contains(t, err.Error(), "did not finish in time; deleted it and its pods")
 	job := &batchv1.Job{}
 	assert.True(t, apierrors.IsNotFound(e.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "exec-3-sync"}, job)), "the timed-out Job is deleted")
+	assert.True(t, apierrors.IsNotFound(e.Client.Get(context.Background(), client.ObjectKeyFromObject(pod), &corev1.Pod{})), "and its Pods")
 }

@@ -202,6 +202,9 @@ func checkResource(path *field.Path, r *v1alpha1.KubernetesResourceAction) Findi
 	}
 	mp := path.Child("manifest").String()
 	op := operationOrCreate(string(r.Operation))
+	if r.PatchType == v1alpha1.PatchJSON && op == "Patch" {
+		fs.Errorf(path.Child("patchType").String(), "Unsupported value %q: a manifest names one object and cannot carry a JSON patch's list of operations; use Merge or Strategic", r.PatchType)
+	}
 	if r.PatchType != "" && op != "Patch" {
 		fs.Warnf(path.Child("patchType").String(), "patchType applies to operation Patch only; it is ignored for %s", op)
 	}

@@ -166,6 +166,11 @@ func TestMissingReferences(t *testing.T) {
 	requireClean(t, run(t, docs(other, withNS)))
 }
 
+func TestJSONPatchTypeIsRejected(t *testing.T) {
+	wf := withAction("  - name: p\n    type: KubernetesResource\n    resource:\n      operation: Patch\n      patchType: JSON\n      manifest: |\n        apiVersion: v1\n        kind: ConfigMap\n        metadata: {name: x}\n    rollback: {type: HTTP, http: {url: 'https://x.example.com'}}\n")
+	requireOne(t, run(t, wf), SeverityError, "spec.actions[2].resource.patchType", "use Merge or Strategic")
+}
+
 func TestWorkflowWarnings(t *testing.T) {
 	wf := strings.Replace(validWorkflow, "spec:\n", "spec:\n  executor: {type: Argo}\n", 1)
 	requireOne(t, run(t, wf), SeverityWarning, "spec.executor.type", "native engine")
