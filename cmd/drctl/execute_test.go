@@ -115,7 +115,7 @@ func TestExecuteRevertAndExitCodes(t *testing.T) {
 
 	code, out, errOut = drctl(t, "", append([]string{"revert", "run-1", "--name", "undo-1"}, k...)...)
 	require.Equal(t, 0, code, out+errOut)
-	assert.Contains(t, out, "execution "+ns+"/undo-1 started (revert of run-1, plan web-failover): 2 succeeded actions in 1 stages to undo")
+	assert.Contains(t, out, "execution "+ns+"/undo-1 started (revert of run-1, plan web-failover): 2 succeeded actions in 1 stages to undo, in this order:\n  undo web/web/wait\n  undo web/web/switch\n")
 	assert.Equal(t, "/undo/cluster-b", paths[len(paths)-1])
 
 	code, _, errOut = drctl(t, "", append([]string{"execute", "no-such-plan"}, k...)...)

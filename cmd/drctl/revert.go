@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -46,15 +47,17 @@ skipped with the reason.`,
 	return cmd
 }
 
-// revertSummary says what a Revert will undo.
+// revertSummary says what a Revert will undo, in the order it will.
 func revertSummary(e *v1alpha1.DRPlanExecution) string {
-	actions, stages := 0, len(e.Status.StageStatuses)
+	var lines []string
 	for _, ss := range e.Status.StageStatuses {
 		for _, w := range ss.WorkflowExecutions {
-			actions += len(w.ActionStatuses)
+			for _, a := range w.ActionStatuses {
+				lines = append(lines, fmt.Sprintf("  undo %s/%s/%s", ss.Name, w.WorkflowRef.Name, a.Name))
+			}
 		}
 	}
-	return fmt.Sprintf("%d succeeded actions in %d stages to undo", actions, stages)
+	return fmt.Sprintf("%d succeeded actions in %d stages to undo, in this order:\n%s", len(lines), len(e.Status.StageStatuses), strings.Join(lines, "\n"))
 }
 
 func newResumeCommand(g *globals) *cobra.Command {

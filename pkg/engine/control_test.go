@@ -208,3 +208,38 @@ func TestLosingTheLeaseStopsAtTheNextActionBoundary(t *testing.T) {
 	assert.Equal(t, []string{"s1/w1/slow=Running", "s1/w1/after=Pending", "s2/w2/x=Pending"}, actionPhases(exec),
 		"nothing was written after the loss; the new holder re-runs slow (at-least-once)")
 }
+
+func TestADeadRunBlocksNewRunsUntilCanceled(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.LeaseDuration, c.LeaseRenew = 2*time.Second, 500*time.Millisecond })
+	srv, h := slowServer(t, 2*time.Second)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "abandoned"))
+	ctx, kill := context.WithCancel(context.Background())
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 10*time.Millisecond)
+		kill()
+	}()
+	var name string
+	_, err := f.engine.Execute(ctx, ExecuteOptions{Namespace: f.namespace, Plan: "abandoned", OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
+	require.Error(t, err)
+	time.Sleep(2500 * time.Millisecond) // the dead runner's lease expires
+
+	g := newFixture(t)
+	g.namespace = f.namespace
+	_, err = g.engine.Execute(context.Background(), ExecuteOptions{Namespace: f.namespace, Plan: "abandoned"})
+	var held *lease.HeldError
+	require.ErrorAs(t, err, &held)
+	assert.Contains(t, held.Holder, "execution "+name+", which is Running but has no live runner: resume it (drctl resume "+name+") or cancel it")
+
+	cr, err := g.engine.Cancel(context.Background(), f.namespace, name)
+	require.NoError(t, err)
+	assert.Contains(t, cr.Message, "had no live runner; recorded it Canceled")
+	exec := f.execution(name)
+	assert.Equal(t, v1alpha1.PhaseCanceled, exec.Status.Phase)
+	assert.Equal(t, []string{"s1/w1/slow=Canceled", "s1/w1/after=Skipped", "s2/w2/x=Skipped"}, actionPhases(exec))
+	assert.Contains(t, actionStatus(exec, "s1", "w1", "slow").Message, "may or may not have completed")
+	assert.Nil(t, f.plan("abandoned").Status.CurrentExecution)
+
+	res, err := g.engine.Execute(context.Background(), ExecuteOptions{Namespace: f.namespace, Plan: "abandoned"})
+	require.NoError(t, err, "the plan runs again")
+	assert.Equal(t, v1alpha1.PhaseSucceeded, res.Phase)
+}
