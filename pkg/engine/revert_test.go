@@ -53,7 +53,7 @@ spec:
     http: {url: "%[1]s/switch/$(params.message)", method: POST}
     rollback:
       type: HTTP
-      http: {url: "%[1]s/undo-switch/$(outputs.create-cm.name)", method: POST}
+      http: {url: "%[1]s/undo-switch/$(outputs.create-cm.name)/$(outputs.switch.statusCode)", method: POST}
   - name: touch-existing
     type: KubernetesResource
     resource:
@@ -103,7 +103,7 @@ spec:
 	}, actionPhases(exec))
 	assert.Contains(t, actionStatus(exec, "only", "app", "touch-existing").Message, "applied to an existing object; define a rollback")
 	assert.Contains(t, actionStatus(exec, "only", "app", "announce").Message, "HTTP actions have no automatic rollback")
-	assert.Equal(t, "/undo-switch/"+cmName, h.list()[len(h.list())-1], "the custom rollback, rendered with the forward run's outputs")
+	assert.Equal(t, "/undo-switch/"+cmName+"/200", h.list()[len(h.list())-1], "the custom rollback, rendered with the forward run's outputs, its own included")
 	err = f.client.Get(f.ctx, objectKey(f.namespace, cmName), cm)
 	assert.True(t, apierrors.IsNotFound(err), "the automatic rollback of a Create deletes the object: %v", err)
 	require.NoError(t, f.client.Get(f.ctx, objectKey(f.namespace, "existing"), cm))
