@@ -16,7 +16,7 @@ import (
 )
 
 // drctl runs the command line with test streams and returns the exit code and output.
-func drctl(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+func drctl(t testing.TB, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	streams, in, out, errOut := iostreams.Test()
 	in.WriteString(stdin)

@@ -40,7 +40,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback}
 				rendered.Rollback = nil
 				if pa.Rollback == nil {
-					pa.AutoRollback = describeAutoRollback(rendered)
+					pa.AutoRollback = DescribeAutoRollback(rendered)
 				}
 				out = append(out, pa)
 			}
@@ -62,8 +62,8 @@ func outputPlaceholders(wp *workflowProgram) map[string]map[string]string {
 	return m
 }
 
-// describeAutoRollback says what reverting an action without a custom rollback does.
-func describeAutoRollback(a *v1alpha1.Action) string {
+// DescribeAutoRollback says what reverting an action without a custom rollback does.
+func DescribeAutoRollback(a *v1alpha1.Action) string {
 	op := func(o string) string {
 		if o == "" {
 			return string(v1alpha1.OperationCreate)

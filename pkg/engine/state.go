@@ -147,6 +147,9 @@ func (s *state) finishAction(a at, phase v1alpha1.ExecutionPhase, msg string, ou
 		as := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action]
 		as.Phase, as.Message = phase, msg
 		as.CompletionTime = &now
+		if as.StartTime != nil {
+			as.Duration = s.now().Sub(as.StartTime.Time).Round(time.Millisecond).String()
+		}
 		if outputs != nil {
 			as.Outputs = outputs
 		}

@@ -103,6 +103,10 @@ type ActionStatus struct {
 	// Attempts is the number of attempts started, the first included (drctl addition).
 	// +optional
 	Attempts int32 `json:"attempts,omitempty"`
+	// Duration is the time from the first attempt's start to the outcome, to the millisecond
+	// (timestamps keep whole seconds; drctl addition).
+	// +optional
+	Duration string `json:"duration,omitempty"`
 	// Message is the status message
 	// +optional
 	Message string `json:"message,omitempty"`

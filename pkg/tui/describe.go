@@ -1,0 +1,297 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
+	"sigs.k8s.io/yaml"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+// describer writes "Key:  value" lines and indented sections, like kubectl describe.
+type describer struct {
+	w   *tabwriter.Writer
+	now time.Time
+}
+
+func newDescriber(out io.Writer, now time.Time) *describer {
+	return &describer{w: tabwriter.NewWriter(out, 0, 8, 2, ' ', 0), now: now}
+}
+
+func (d *describer) line(indent int, format string, args ...any) {
+	fmt.Fprintf(d.w, strings.Repeat("  ", indent)+format+"\n", args...)
+}
+
+func (d *describer) flush() { _ = d.w.Flush() }
+
+func or(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+// DescribeExecution writes an execution: what ran, how it went (per stage, workflow and action,
+// with durations, attempts and messages), outputs, and its events.
+func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []corev1.Event, now time.Time) {
+	d := newDescriber(out, now)
+	st := exec.Status
+	d.line(0, "Name:\t%s", exec.Name)
+	d.line(0, "Namespace:\t%s", exec.Namespace)
+	d.line(0, "Plan:\t%s", exec.Spec.PlanRef)
+	op := string(exec.Spec.OperationType)
+	if exec.Spec.RevertExecutionRef != "" {
+		op += " of " + exec.Spec.RevertExecutionRef
+	}
+	d.line(0, "Operation:\t%s", op)
+	if exec.Spec.Mode != "" {
+		d.line(0, "Mode:\t%s", exec.Spec.Mode)
+	}
+	d.line(0, "Phase:\t%s", or(string(st.Phase), "Pending"))
+	d.line(0, "Progress:\t%s", or(st.Progress, "<none>"))
+	if st.StartTime != nil {
+		d.line(0, "Started:\t%s", st.StartTime.UTC().Format(time.RFC3339))
+	}
+	if st.CompletionTime != nil && st.StartTime != nil {
+		d.line(0, "Completed:\t%s (took %s)", st.CompletionTime.UTC().Format(time.RFC3339), st.CompletionTime.Sub(st.StartTime.Time).Round(time.Millisecond))
+	}
+	if r := st.Runner; r != nil {
+		d.line(0, "Runner:\t%s@%s pid %d, drctl %s (%s)", r.User, r.Host, r.PID, r.Version, r.Mode)
+	}
+	if st.Message != "" {
+		d.line(0, "Message:\t%s", st.Message)
+	}
+	if len(st.ResolvedParams) > 0 {
+		d.line(0, "Parameters:")
+		for _, k := range sortedKeys(st.ResolvedParams) {
+			d.line(1, "%s:\t%s", k, st.ResolvedParams[k])
+		}
+	}
+	d.flush()
+	fmt.Fprintln(out, "Stages:")
+	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "  STAGE\tWORKFLOW\tACTION\tPHASE\tATTEMPTS\tDURATION\tMESSAGE")
+	for _, ss := range st.StageStatuses {
+		fmt.Fprintf(tw, "  %s\t\t\t%s\t\t%s\t%s\n", ss.Name, or(string(ss.Phase), "Pending"), or(ss.Duration, "-"), ss.Message)
+		for _, w := range ss.WorkflowExecutions {
+			fmt.Fprintf(tw, "  \t%s\t\t%s\t\t%s\t%s\n", w.WorkflowRef.Name, or(string(w.Phase), "Pending"), or(w.Duration, "-"), w.Message)
+			for _, a := range w.ActionStatuses {
+				fmt.Fprintf(tw, "  \t\t%s\t%s\t%d\t%s\t%s\n", a.Name, or(string(a.Phase), "Pending"), a.Attempts, or(a.Duration, "-"), oneLine(a.Message, 100))
+			}
+		}
+	}
+	_ = tw.Flush()
+	var outputs []string
+	for _, ss := range st.StageStatuses {
+		for _, w := range ss.WorkflowExecutions {
+			for _, a := range w.ActionStatuses {
+				vals := engine.OutputValues(a.Outputs)
+				if len(vals) == 0 {
+					continue
+				}
+				var kv []string
+				for _, k := range sortedKeys(vals) {
+					if k == "body" {
+						continue
+					}
+					kv = append(kv, k+"="+vals[k])
+				}
+				outputs = append(outputs, fmt.Sprintf("  %s/%s/%s:\t%s", ss.Name, w.WorkflowRef.Name, a.Name, strings.Join(kv, " ")))
+			}
+		}
+	}
+	if len(outputs) > 0 {
+		fmt.Fprintln(out, "Outputs:")
+		tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+		for _, o := range outputs {
+			fmt.Fprintln(tw, o)
+		}
+		_ = tw.Flush()
+	}
+	describeEvents(out, events, now)
+}
+
+// describeEvents writes events oldest first, as kubectl describe does.
+func describeEvents(out io.Writer, events []corev1.Event, now time.Time) {
+	if len(events) == 0 {
+		fmt.Fprintln(out, "Events:  <none>")
+		return
+	}
+	slices.SortStableFunc(events, func(a, b corev1.Event) int { return a.LastTimestamp.Compare(b.LastTimestamp.Time) })
+	fmt.Fprintln(out, "Events:")
+	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "  TYPE\tREASON\tAGE\tMESSAGE")
+	for _, e := range events {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Type, e.Reason, duration.HumanDuration(now.Sub(e.LastTimestamp.Time)), oneLine(e.Message, 120))
+	}
+	_ = tw.Flush()
+}
+
+// DescribePlan writes a plan: its stages and workflows with dependencies and parameters, and its
+// status with the recent history.
+func DescribePlan(out io.Writer, plan *v1alpha1.DRPlan, now time.Time) {
+	d := newDescriber(out, now)
+	d.line(0, "Name:\t%s", plan.Name)
+	d.line(0, "Namespace:\t%s", plan.Namespace)
+	if plan.Spec.Description != "" {
+		d.line(0, "Description:\t%s", plan.Spec.Description)
+	}
+	d.line(0, "Failure policy:\t%s", or(string(plan.Spec.FailurePolicy), "Stop"))
+	d.line(0, "Phase:\t%s", or(string(plan.Status.Phase), "<none>"))
+	if cur := plan.Status.CurrentExecution; cur != nil {
+		d.line(0, "Running:\t%s", cur.Name)
+	}
+	d.line(0, "Last succeeded:\t%s", or(plan.Status.LastExecutionRef, "<none>"))
+	if len(plan.Spec.GlobalParams) > 0 {
+		d.line(0, "Global parameters:")
+		for _, p := range plan.Spec.GlobalParams {
+			d.line(1, "%s:\t%s", p.Name, paramValue(p))
+		}
+	}
+	d.line(0, "Stages:")
+	for _, s := range plan.Spec.Stages {
+		mode := "sequential"
+		if s.Parallel {
+			mode = "parallel"
+		}
+		deps := ""
+		if len(s.DependsOn) > 0 {
+			deps = ", after " + strings.Join(s.DependsOn, ", ")
+		}
+		d.line(1, "%s (%s%s)", s.Name, mode, deps)
+		for _, w := range s.Workflows {
+			var ps []string
+			for _, p := range w.Params {
+				ps = append(ps, p.Name+"="+paramValue(p))
+			}
+			extra := ""
+			if len(ps) > 0 {
+				extra = "\t" + strings.Join(ps, " ")
+			}
+			d.line(2, "- %s%s", qualified(w.WorkflowRef.Namespace, w.WorkflowRef.Name), extra)
+		}
+	}
+	if len(plan.Status.ExecutionHistory) > 0 {
+		d.line(0, "History:")
+		for _, h := range plan.Status.ExecutionHistory {
+			started := ""
+			if h.StartTime != nil {
+				started = duration.HumanDuration(now.Sub(h.StartTime.Time)) + " ago"
+			}
+			d.line(1, "%s\t%s\t%s\t%s", h.Name, h.OperationType, or(string(h.Phase), "Pending"), started)
+		}
+	}
+	d.flush()
+}
+
+// DescribeWorkflow writes a workflow: its parameters and actions with their rollbacks.
+func DescribeWorkflow(out io.Writer, wf *v1alpha1.DRWorkflow, now time.Time) {
+	d := newDescriber(out, now)
+	d.line(0, "Name:\t%s", wf.Name)
+	d.line(0, "Namespace:\t%s", wf.Namespace)
+	d.line(0, "Failure policy:\t%s", or(string(wf.Spec.FailurePolicy), "FailFast"))
+	if len(wf.Spec.Parameters) > 0 {
+		d.line(0, "Parameters:")
+		for _, p := range wf.Spec.Parameters {
+			req := ""
+			if p.Required || (p.Default == nil && p.Value == nil && p.ValueFrom == nil) {
+				req = " (required)"
+			}
+			d.line(1, "%s:\t%s%s", p.Name, paramValue(p), req)
+		}
+	}
+	d.line(0, "Actions:")
+	for i, a := range wf.Spec.Actions {
+		d.line(1, "%d. %s\t%s\t%s", i+1, a.Name, a.Type, target(&a))
+		if a.Rollback != nil {
+			d.line(2, "rollback:\t%s\t%s", a.Rollback.Type, target(a.Rollback))
+		} else {
+			d.line(2, "rollback:\t%s", engineAutoRollback(&a))
+		}
+	}
+	d.flush()
+}
+
+// target summarises what an action acts on.
+func target(a *v1alpha1.Action) string {
+	switch {
+	case a.HTTP != nil:
+		return or(string(a.HTTP.Method), "GET") + " " + a.HTTP.URL
+	case a.Job != nil:
+		return "Job in " + or(a.Job.Namespace, "the plan's namespace")
+	case a.Resource != nil:
+		return or(string(a.Resource.Operation), "Create") + " " + manifestTarget(a.Resource.Manifest)
+	case a.Localization != nil:
+		return or(string(a.Localization.Operation), "Create") + " " + qualified(a.Localization.Namespace, a.Localization.Name)
+	case a.Subscription != nil:
+		return or(string(a.Subscription.Operation), "Create") + " " + qualified(a.Subscription.Namespace, a.Subscription.Name)
+	case a.Globalization != nil:
+		return or(string(a.Globalization.Operation), "Create") + " " + a.Globalization.Name
+	case a.HelmChart != nil:
+		return or(string(a.HelmChart.Operation), "Create") + " " + qualified(a.HelmChart.Namespace, a.HelmChart.Name)
+	}
+	return ""
+}
+
+func engineAutoRollback(a *v1alpha1.Action) string { return engine.DescribeAutoRollback(a) }
+
+func paramValue(p v1alpha1.Parameter) string {
+	switch {
+	case p.Value != nil:
+		return fmt.Sprintf("%q", *p.Value)
+	case p.Default != nil:
+		return fmt.Sprintf("%q (default)", *p.Default)
+	case p.ValueFrom != nil && p.ValueFrom.ManifestRef != nil:
+		r := p.ValueFrom.ManifestRef
+		return fmt.Sprintf("from %s %s %s", r.Kind, or(r.Name, r.LabelSelector), r.JSONPath)
+	}
+	return "<none>"
+}
+
+func qualified(ns, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + "/" + name
+}
+
+func oneLine(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > n {
+		return s[:n-3] + "..."
+	}
+	return s
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+
+// manifestTarget names the object of a manifest ("Service mysql"), or "a manifest" when the text
+// (unrendered, with placeholders) does not read as YAML.
+func manifestTarget(manifest string) string {
+	var m struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal([]byte(manifest), &m); err != nil || m.Kind == "" {
+		return "a manifest"
+	}
+	return m.Kind + " " + m.Metadata.Name
+}
