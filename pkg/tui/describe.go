@@ -280,7 +280,6 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-
 // manifestTarget names the object of a manifest ("Service mysql"), or "a manifest" when the text
 // (unrendered, with placeholders) does not read as YAML.
 func manifestTarget(manifest string) string {
