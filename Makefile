@@ -17,7 +17,7 @@ K8S_VERSION_PKG := k8s.io/component-base/version
 KUBE_LDFLAGS := -s -w -X $(K8S_VERSION_PKG).gitVersion=$(KUBE_VERSION) -X $(K8S_VERSION_PKG).gitMajor=1 \
                 -X $(K8S_VERSION_PKG).gitMinor=37 -X $(K8S_VERSION_PKG).gitTreeState=clean \
                 -X $(K8S_VERSION_PKG).buildDate=2026-01-01T00:00:00Z
-TEST_TOOLS := $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/controller-gen
+TEST_TOOLS := $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/controller-gen
 
 .PHONY: build
 build: ## Build bin/drctl
@@ -42,7 +42,7 @@ generate: $(BIN)/controller-gen ## Regenerate deepcopy functions and CRDs from p
 	CONTROLLER_GEN=$(BIN)/controller-gen hack/generate.sh
 
 .PHONY: test-tools
-test-tools: $(TEST_TOOLS) ## Build kube-apiserver, etcd and controller-gen into bin/ (once)
+test-tools: $(TEST_TOOLS) ## Build kube-apiserver, etcd, kubectl and controller-gen into bin/ (once)
 
 # The tools build from their own modules under hack/tools, pinned there; each is rebuilt only when
 # its module changes. kube-apiserver takes several minutes on 2 cores the first time.
@@ -72,6 +72,15 @@ cluster-down: ## Stop the local control plane
 .PHONY: demo
 demo: cluster-up $(BIN)/kubectl ## Local control plane, CRDs installed, examples validated and applied
 	BIN=$(BIN) hack/demo.sh
+
+.PHONY: completions
+completions: build ## Regenerate the committed shell completions in completions/
+	for shell in bash zsh fish powershell; do $(BIN)/drctl completion $$shell > completions/drctl.$$shell; done
+
+.PHONY: plugin
+plugin: build ## Make bin/kubectl-dr, so that `kubectl dr` works with bin/ on the PATH
+	ln -sf drctl $(BIN)/kubectl-dr
+	cp completions/kubectl_complete-dr $(BIN)/kubectl_complete-dr
 
 .PHONY: clean
 clean: ## Remove drctl's build output (keeps the slow-to-build test tools)

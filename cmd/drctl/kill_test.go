@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/drctl/drctl/internal/testenv"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -24,13 +21,7 @@ import (
 // and resumes the execution from another process: nothing that finished runs again.
 func TestKillNineThenResume(t *testing.T) {
 	kubeconfig, ns, c := cluster(t)
-	root, err := testenv.ModuleRoot()
-	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "drctl")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/drctl")
-	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := drctlBinary(t)
 
 	var mu sync.Mutex
 	count := map[string]int{}
@@ -74,5 +65,4 @@ func TestKillNineThenResume(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, 1, count["/switch/cluster-b"], "the finished action was not repeated")
 	assert.Equal(t, 2, count["/slow"], "the interrupted one was sent again")
-	_ = os.Remove(bin)
 }

@@ -14,5 +14,5 @@ import (
 func main() {
 	interrupts := make(chan os.Signal, 2)
 	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
-	os.Exit(runWithSignals(context.Background(), iostreams.System(), os.Args[1:], interrupts))
+	os.Exit(runAs(context.Background(), displayName(os.Args[0]), iostreams.System(), os.Args[1:], interrupts))
 }

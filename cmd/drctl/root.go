@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -25,6 +26,17 @@ type globals struct {
 	interrupts <-chan os.Signal
 }
 
+// displayName is how usage lines name drctl: "kubectl dr" when it runs as the kubectl plugin
+// kubectl-dr (a symlink or copy of the binary on the PATH), "drctl" otherwise.
+func displayName(argv0 string) string {
+	base := argv0[strings.LastIndexAny(argv0, `/\`)+1:] // either separator: a Windows path too
+	base = strings.TrimSuffix(base, ".exe")
+	if base == "kubectl-dr" {
+		return "kubectl dr"
+	}
+	return "drctl"
+}
+
 // run executes drctl with args and returns the process exit code. Errors are printed once, here.
 func run(ctx context.Context, streams *iostreams.IOStreams, args []string) int {
 	return runWithSignals(ctx, streams, args, nil)
@@ -33,7 +45,16 @@ func run(ctx context.Context, streams *iostreams.IOStreams, args []string) int {
 // runWithSignals is run with the process's interrupt signals, which commands that run a plan
 // turn into a graceful cancel (first) and a hard stop (second).
 func runWithSignals(ctx context.Context, streams *iostreams.IOStreams, args []string, interrupts <-chan os.Signal) int {
+	return runAs(ctx, "drctl", streams, args, interrupts)
+}
+
+// runAs runs drctl under a display name (see displayName).
+func runAs(ctx context.Context, name string, streams *iostreams.IOStreams, args []string, interrupts <-chan os.Signal) int {
 	root := newRootCommand(streams, interrupts)
+	if name != "drctl" {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}
+		renameExamples(root, name)
+	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	var silent silentExit
@@ -126,4 +147,12 @@ func (g *globals) logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// renameExamples makes the examples of every command say name where they say drctl.
+func renameExamples(c *cobra.Command, name string) {
+	c.Example = strings.ReplaceAll(c.Example, "  drctl ", "  "+name+" ")
+	for _, sub := range c.Commands() {
+		renameExamples(sub, name)
+	}
 }
