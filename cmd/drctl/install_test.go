@@ -19,6 +19,8 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
+	// Hermetic: no developer's ~/.config/drctl/config.yaml leaks into the tests.
+	os.Setenv("DRCTL_CONFIG", filepath.Join(os.TempDir(), "drctl-tests-have-no-config.yaml"))
 	code := testenv.Main(m, &env, testenv.Options{SkipDrctlCRDs: true})
 	if builtBin != "" {
 		_ = os.RemoveAll(filepath.Dir(builtBin))

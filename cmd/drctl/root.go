@@ -91,7 +91,14 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 	g.configFlags.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		v, err := loadConfig()
+		if err != nil {
+			return err
+		}
+		if err := applyConfig(cmd, v); err != nil {
+			return err
+		}
 		if g.logFormat != "text" && g.logFormat != "json" {
 			return invalidInput("unknown --log-format %q: want text or json", g.logFormat)
 		}
@@ -108,6 +115,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		newDescribeCommand(g),
 		newHistoryCommand(g),
 		newStatusCommand(g),
+		newConfigCommand(g),
 		newInstallCommand(g),
 		newUninstallCommand(g),
 		newVersionCommand(g),

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConfigFileAndEnvironmentSetDefaultsFlagsWin(t *testing.T) {
+	kubeconfig, ns, c := cluster(t)
+	create(t, c, ns, planYAMLs("http://127.0.0.1:1"))
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("namespace: "+ns+"\nprogress: plain\n"), 0o600))
+	t.Setenv("DRCTL_CONFIG", file)
+
+	code, out, errOut := drctl(t, "", "get", "plans", "--kubeconfig", kubeconfig)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "web-failover", "the namespace comes from the config file")
+
+	code, _, errOut = drctl(t, "", "get", "plans", "--kubeconfig", kubeconfig, "-n", "default")
+	require.Equal(t, 0, code)
+	assert.Contains(t, errOut, "No resources found in default namespace.", "a flag wins over the file")
+
+	t.Setenv("DRCTL_PROGRESS", "json")
+	code, out, _ = drctl(t, "", "config", "view")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "progress:\n  source: environment\n  value: json")
+	assert.Contains(t, out, "namespace:\n  source: file\n  value: "+ns)
+
+	t.Setenv("DRCTL_LOCK_TIMEOUT", "soon")
+	code, _, errOut = drctl(t, "", "execute", "web-failover", "--kubeconfig", kubeconfig)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "lock-timeout from the config or environment")
+
+	require.NoError(t, os.WriteFile(file, []byte("namespce: x\n"), 0o600))
+	code, _, errOut = drctl(t, "", "config", "view")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unknown key "namespce"`)
+}
