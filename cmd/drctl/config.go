@@ -125,4 +125,3 @@ else the config file (~/.config/drctl/config.yaml, or $DRCTL_CONFIG), else built
 	})
 	return cfg
 }
-
