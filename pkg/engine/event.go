@@ -31,6 +31,8 @@ type Event struct {
 	// Attempt is the action's attempt number (actions and retries only).
 	Attempt int
 	Message string
+	// Outputs are a finished action's outputs (action events only).
+	Outputs *v1alpha1.ActionOutputs
 }
 
 // Observer receives the events of a run in order. It must not block for long.

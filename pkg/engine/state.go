@@ -61,7 +61,7 @@ func (s *state) names(a at) (stage, workflow, action string) {
 	st := &s.exec.Status.StageStatuses[a.stage]
 	stage = st.Name
 	if a.workflow >= 0 {
-		workflow = workflowLabel(st, a.workflow)
+		workflow = WorkflowLabel(st, a.workflow)
 		if a.action >= 0 {
 			action = st.WorkflowExecutions[a.workflow].ActionStatuses[a.action].Name
 		}
@@ -156,7 +156,7 @@ func (s *state) finishAction(a at, phase v1alpha1.ExecutionPhase, msg string, ou
 		attempt = int(as.Attempts)
 	})
 	stage, workflow, action := s.names(a)
-	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: phase, Attempt: attempt, Message: msg})
+	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: phase, Attempt: attempt, Message: msg, Outputs: outputs})
 }
 
 func duration(start, end *metav1.Time) string {
@@ -206,9 +206,9 @@ func countPhase(p v1alpha1.ExecutionPhase, completed, running, pending, failed *
 	}
 }
 
-// workflowLabel names workflow j of a stage for people: its name, with its position when the
-// stage runs the same workflow more than once (with different parameters).
-func workflowLabel(st *v1alpha1.StageStatus, j int) string {
+// WorkflowLabel names workflow j of a stage for people and in events: its name, with its
+// position when the stage runs the same workflow more than once (with different parameters).
+func WorkflowLabel(st *v1alpha1.StageStatus, j int) string {
 	name := st.WorkflowExecutions[j].WorkflowRef.Name
 	n := 0
 	for _, w := range st.WorkflowExecutions {

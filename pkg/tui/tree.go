@@ -1,0 +1,253 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+// Node is a stage, a workflow or an action of a run, as the views show it.
+type Node struct {
+	Kind     engine.EventType
+	Name     string
+	Phase    v1alpha1.ExecutionPhase
+	Started  time.Time
+	Finished time.Time
+	Attempts int
+	Message  string
+	Outputs  *v1alpha1.ActionOutputs
+	Children []*Node
+	depth    int
+}
+
+// Tree is the state of a run, built from the execution's layout and kept current by its events.
+type Tree struct {
+	Execution string
+	Plan      string
+	Operation string
+	Phase     v1alpha1.ExecutionPhase
+	Started   time.Time
+	Finished  time.Time
+	Message   string
+	Stages    []*Node
+	index     map[string]*Node
+}
+
+// NewTree lays out a run from its execution (as recorded when the run starts).
+func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
+	t := &Tree{Execution: exec.Name, Plan: exec.Spec.PlanRef, Operation: string(exec.Spec.OperationType),
+		Phase: exec.Status.Phase, index: map[string]*Node{}}
+	if st := exec.Status.StartTime; st != nil {
+		t.Started = st.Time
+	}
+	for i := range exec.Status.StageStatuses {
+		ss := &exec.Status.StageStatuses[i]
+		stage := &Node{Kind: engine.EventStage, Name: ss.Name, Phase: ss.Phase, Message: ss.Message}
+		setTimes(stage, ss.StartTime, ss.CompletionTime)
+		t.index[ss.Name] = stage
+		for j := range ss.WorkflowExecutions {
+			we := &ss.WorkflowExecutions[j]
+			label := engine.WorkflowLabel(ss, j)
+			wf := &Node{Kind: engine.EventWorkflow, Name: label, Phase: we.Phase, Message: we.Message, depth: 1}
+			setTimes(wf, we.StartTime, we.CompletionTime)
+			t.index[ss.Name+"/"+label] = wf
+			for _, as := range we.ActionStatuses {
+				a := &Node{Kind: engine.EventAction, Name: as.Name, Phase: as.Phase, Attempts: int(as.Attempts), Message: as.Message, Outputs: as.Outputs, depth: 2}
+				setTimes(a, as.StartTime, as.CompletionTime)
+				t.index[ss.Name+"/"+label+"/"+as.Name] = a
+				wf.Children = append(wf.Children, a)
+			}
+			stage.Children = append(stage.Children, wf)
+		}
+		t.Stages = append(t.Stages, stage)
+	}
+	return t
+}
+
+func setTimes(n *Node, start, end *metav1.Time) {
+	if start != nil {
+		n.Started = start.Time
+	}
+	if end != nil {
+		n.Finished = end.Time
+	}
+}
+
+// Apply moves the tree on by one event.
+func (t *Tree) Apply(e engine.Event) {
+	if e.Type == engine.EventExecution {
+		t.Phase, t.Message = e.Phase, e.Message
+		if e.Phase == v1alpha1.PhaseRunning && t.Started.IsZero() {
+			t.Started = e.Time
+		}
+		if v1alpha1.IsFinished(e.Phase) || e.Phase == v1alpha1.PhaseUnknown {
+			t.Finished = e.Time
+		}
+		return
+	}
+	key := e.Stage
+	if e.Type != engine.EventStage {
+		key += "/" + e.Workflow
+	}
+	if e.Type == engine.EventAction || e.Type == engine.EventRetry {
+		key += "/" + e.Action
+	}
+	n := t.index[key]
+	if n == nil {
+		return
+	}
+	if e.Type == engine.EventRetry {
+		n.Attempts, n.Message = e.Attempt, "retrying: "+e.Message
+		return
+	}
+	n.Phase = e.Phase
+	if e.Message != "" || v1alpha1.IsFinished(e.Phase) {
+		n.Message = e.Message
+	}
+	if e.Attempt > 0 {
+		n.Attempts = e.Attempt
+	}
+	if e.Outputs != nil {
+		n.Outputs = e.Outputs
+	}
+	switch {
+	case e.Phase == v1alpha1.PhaseRunning && n.Started.IsZero():
+		n.Started = e.Time
+	case v1alpha1.IsFinished(e.Phase):
+		n.Finished = e.Time
+	}
+}
+
+// Progress counts finished actions and all actions.
+func (t *Tree) Progress() (done, total int) {
+	for _, s := range t.Stages {
+		for _, w := range s.Children {
+			for _, a := range w.Children {
+				total++
+				if v1alpha1.IsFinished(a.Phase) {
+					done++
+				}
+			}
+		}
+	}
+	return done, total
+}
+
+// Flatten lists the nodes in display order: each stage, its workflows, their actions.
+func (t *Tree) Flatten() []*Node {
+	var out []*Node
+	for _, s := range t.Stages {
+		out = append(out, s)
+		for _, w := range s.Children {
+			out = append(out, w)
+			out = append(out, w.Children...)
+		}
+	}
+	return out
+}
+
+// Style is how the views draw: Unicode or ASCII glyphs.
+type Style struct {
+	ASCII bool
+}
+
+var spinnerUnicode = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+var spinnerASCII = []string{"|", "/", "-", "\\"}
+
+// Icon is the glyph of a phase; frame animates Running.
+func (s Style) Icon(p v1alpha1.ExecutionPhase, frame int) string {
+	switch v1alpha1.NormalizePhase(p) {
+	case v1alpha1.PhaseRunning:
+		if s.ASCII {
+			return spinnerASCII[frame%len(spinnerASCII)]
+		}
+		return spinnerUnicode[frame%len(spinnerUnicode)]
+	case v1alpha1.PhaseSucceeded:
+		return pick(s.ASCII, "+", "✓")
+	case v1alpha1.PhaseFailed:
+		return pick(s.ASCII, "x", "✗")
+	case v1alpha1.PhaseSkipped:
+		return pick(s.ASCII, "-", "–")
+	case v1alpha1.PhaseCanceled:
+		return pick(s.ASCII, "!", "⊘")
+	case v1alpha1.PhaseUnknown:
+		return "?"
+	}
+	return pick(s.ASCII, ".", "·")
+}
+
+func pick(ascii bool, a, u string) string {
+	if ascii {
+		return a
+	}
+	return u
+}
+
+// Elapsed is how long a node ran (or has been running at now).
+func Elapsed(n *Node, now time.Time) string {
+	if n.Started.IsZero() {
+		return ""
+	}
+	end := n.Finished
+	if end.IsZero() {
+		end = now
+	}
+	return formatDuration(end.Sub(n.Started))
+}
+
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	default:
+		return d.Round(time.Second).String()
+	}
+}
+
+// Line renders one node as a tree line of at most width columns: indent, icon, name, elapsed,
+// retries and, for failures, the reason inline.
+func (s Style) Line(n *Node, now time.Time, frame, width int) string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat("  ", n.depth))
+	b.WriteString(s.Icon(n.Phase, frame))
+	b.WriteByte(' ')
+	b.WriteString(n.Name)
+	if el := Elapsed(n, now); el != "" {
+		b.WriteString("  " + el)
+	}
+	if n.Attempts > 1 {
+		fmt.Fprintf(&b, "  (attempt %d)", n.Attempts)
+	}
+	if n.Phase == v1alpha1.PhaseFailed && n.Message != "" {
+		b.WriteString("  " + strings.ReplaceAll(n.Message, "\n", " "))
+	}
+	return truncate(b.String(), width)
+}
+
+func truncate(s string, width int) string {
+	r := []rune(s)
+	if width > 0 && len(r) > width {
+		if width <= 3 {
+			return string(r[:width])
+		}
+		return string(r[:width-3]) + "..."
+	}
+	return s
+}
+
+// RenderTree is the whole tree as text, one line per node: the final frame of a plain run and
+// what the live view scrolls through.
+func RenderTree(t *Tree, style Style, now time.Time, width int) string {
+	var lines []string
+	for _, n := range t.Flatten() {
+		lines = append(lines, style.Line(n, now, 0, width))
+	}
+	return strings.Join(lines, "\n")
+}
