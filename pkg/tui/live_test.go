@@ -183,4 +183,3 @@ func TestFourHundredActionsStayResponsive(t *testing.T) {
 	assert.Equal(t, 0, done)
 	assert.Equal(t, 400, total)
 }
-
