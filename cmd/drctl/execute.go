@@ -36,9 +36,6 @@ by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost
   drctl execute prod-failover --progress json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkProgress(rf.progress); err != nil {
-				return err
-			}
 			opts := engine.ExecuteOptions{Plan: args[0], Name: name, Mode: v1alpha1.ExecutionMode(mode), LockTimeout: rf.lockTimeout}
 			var err error
 			if opts.Params, err = parseParams(params); err != nil {
@@ -47,22 +44,21 @@ by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost
 			if mode != "" && !validMode(mode) {
 				return invalidInput("unknown --mode %q: want Install, Upgrade, Delete or Rollback", mode)
 			}
-			eng, ns, err := newEngine(cmd.Context(), g, newProgress(rf.progress, g.streams.Out))
+			if dryRun {
+				rf.progress = progressPlain
+			}
+			s, err := g.newRunSession(cmd.Context(), rf.progress)
 			if err != nil {
 				return err
 			}
-			opts.Namespace = ns
+			opts.Namespace = s.ns
 			if dryRun {
-				return printDryRun(cmd.Context(), g, eng, opts)
+				return printDryRun(cmd.Context(), g, s.eng, opts)
 			}
-			var execName string
 			opts.OnStart = func(e *v1alpha1.DRPlanExecution) {
-				execName = e.Name
-				fmt.Fprintf(g.streams.Out, "execution %s/%s started (plan %s)\n", e.Namespace, e.Name, e.Spec.PlanRef)
+				s.started(e, fmt.Sprintf("execution %s/%s started (plan %s)", e.Namespace, e.Name, e.Spec.PlanRef))
 			}
-			res, err := g.runWithInterrupts(cmd.Context(), eng, ns, func() string { return execName },
-				func(ctx context.Context) (*engine.Result, error) { return eng.Execute(ctx, opts) })
-			return g.finishRun(res, err)
+			return s.run(cmd.Context(), func(ctx context.Context) (*engine.Result, error) { return s.eng.Execute(ctx, opts) })
 		},
 	}
 	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "name=value overriding every other parameter source; repeatable")

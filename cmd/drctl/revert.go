@@ -24,22 +24,15 @@ skipped with the reason.`,
 		Example: `  drctl revert prod-failover-20261128-031500-a1b2 -n dr`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkProgress(rf.progress); err != nil {
-				return err
-			}
-			eng, ns, err := newEngine(cmd.Context(), g, newProgress(rf.progress, g.streams.Out))
+			s, err := g.newRunSession(cmd.Context(), rf.progress)
 			if err != nil {
 				return err
 			}
-			var execName string
-			opts := engine.RevertOptions{Namespace: ns, Target: args[0], Name: name, LockTimeout: rf.lockTimeout,
+			opts := engine.RevertOptions{Namespace: s.ns, Target: args[0], Name: name, LockTimeout: rf.lockTimeout,
 				OnStart: func(e *v1alpha1.DRPlanExecution) {
-					execName = e.Name
-					fmt.Fprintf(g.streams.Out, "execution %s/%s started (revert of %s, plan %s): %s\n", e.Namespace, e.Name, args[0], e.Spec.PlanRef, revertSummary(e))
+					s.started(e, fmt.Sprintf("execution %s/%s started (revert of %s, plan %s): %s", e.Namespace, e.Name, args[0], e.Spec.PlanRef, revertSummary(e)))
 				}}
-			res, err := g.runWithInterrupts(cmd.Context(), eng, ns, func() string { return execName },
-				func(ctx context.Context) (*engine.Result, error) { return eng.Revert(ctx, opts) })
-			return g.finishRun(res, err)
+			return s.run(cmd.Context(), func(ctx context.Context) (*engine.Result, error) { return s.eng.Revert(ctx, opts) })
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "name of the Revert DRPlanExecution (default <execution>-revert-<yyyymmdd-hhmmss>-<random>)")
@@ -71,20 +64,15 @@ its record: finished actions are never repeated; an action that was running is a
 		Example: `  drctl resume prod-failover-20261128-031500-a1b2 -n dr`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkProgress(rf.progress); err != nil {
-				return err
-			}
-			eng, ns, err := newEngine(cmd.Context(), g, newProgress(rf.progress, g.streams.Out))
+			s, err := g.newRunSession(cmd.Context(), rf.progress)
 			if err != nil {
 				return err
 			}
-			opts := engine.ResumeOptions{Namespace: ns, Execution: args[0], LockTimeout: rf.lockTimeout,
+			opts := engine.ResumeOptions{Namespace: s.ns, Execution: args[0], LockTimeout: rf.lockTimeout,
 				OnStart: func(e *v1alpha1.DRPlanExecution) {
-					fmt.Fprintf(g.streams.Out, "execution %s/%s resumed (plan %s, progress %s)\n", e.Namespace, e.Name, e.Spec.PlanRef, e.Status.Progress)
+					s.started(e, fmt.Sprintf("execution %s/%s resumed (plan %s, progress %s)", e.Namespace, e.Name, e.Spec.PlanRef, e.Status.Progress))
 				}}
-			res, err := g.runWithInterrupts(cmd.Context(), eng, ns, func() string { return args[0] },
-				func(ctx context.Context) (*engine.Result, error) { return eng.Resume(ctx, opts) })
-			return g.finishRun(res, err)
+			return s.run(cmd.Context(), func(ctx context.Context) (*engine.Result, error) { return s.eng.Resume(ctx, opts) })
 		},
 	}
 	rf.add(cmd)

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/tui"
+)
+
+// runSession is one command that runs a plan (execute, revert, resume): its engine, how it shows
+// progress, the execution it runs once known, and how it stops on interrupts.
+type runSession struct {
+	g    *globals
+	eng  *engine.Engine
+	ns   string
+	mode string // tty, plain or json
+
+	mu       sync.Mutex
+	execName string
+	hardStop context.CancelFunc
+
+	// live view (mode tty)
+	buf     *tui.Buffer
+	program *tea.Program
+	model   *tui.Model
+	viewEnd chan struct{}
+}
+
+// newRunSession resolves the progress mode and builds the engine that feeds it.
+func (g *globals) newRunSession(ctx context.Context, progress string) (*runSession, error) {
+	if err := checkProgress(progress); err != nil {
+		return nil, err
+	}
+	s := &runSession{g: g, mode: g.resolveProgress(progress)}
+	var obs engine.Observer
+	if s.mode == progressTTY {
+		s.buf = &tui.Buffer{}
+		obs = s.buf
+	} else {
+		obs = newProgress(s.mode, g.streams.Out)
+	}
+	eng, ns, err := newEngine(ctx, g, obs)
+	if err != nil {
+		return nil, err
+	}
+	s.eng, s.ns = eng, ns
+	return s, nil
+}
+
+// resolveProgress turns auto into tty on a capable terminal and plain elsewhere (CI, TERM=dumb,
+// output redirected). tty without a terminal falls back to plain: never redraw into a log.
+func (g *globals) resolveProgress(mode string) string {
+	smart := g.streams.StdoutTTY && os.Getenv("CI") == "" && os.Getenv("TERM") != "dumb"
+	switch {
+	case mode == progressAuto && smart:
+		return progressTTY
+	case mode == progressAuto:
+		return progressPlain
+	case mode == progressTTY && !g.streams.StdoutTTY:
+		fmt.Fprintln(g.streams.ErrOut, "--progress tty needs a terminal; printing plain progress")
+		return progressPlain
+	}
+	return mode
+}
+
+// started is called once the execution exists: it prints the headline (the execution's name comes
+// first) and, on a terminal, opens the live view.
+func (s *runSession) started(e *v1alpha1.DRPlanExecution, headline string) {
+	s.mu.Lock()
+	s.execName = e.Name
+	s.mu.Unlock()
+	fmt.Fprintln(s.g.streams.Out, headline)
+	if s.mode != progressTTY {
+		return
+	}
+	s.model = tui.NewModel(tui.NewTree(e), s.buf, tui.ViewOptions{
+		Color:      os.Getenv("NO_COLOR") == "",
+		LockHolder: fmt.Sprintf("execution %s by %s@%s pid %s", e.Name, e.Annotations[engine.AnnotationRunnerUser], e.Annotations[engine.AnnotationRunnerHost], e.Annotations[engine.AnnotationRunnerPID]),
+		ETA:        s.eta(e),
+		Cancel:     s.cancel,
+		HardStop:   s.stop,
+	})
+	s.program = tea.NewProgram(s.model, tea.WithInput(s.g.streams.In), tea.WithOutput(s.g.streams.Out))
+	s.viewEnd = make(chan struct{})
+	go func() {
+		defer close(s.viewEnd)
+		if _, err := s.program.Run(); err != nil {
+			fmt.Fprintln(s.g.streams.ErrOut, "live view:", err)
+		}
+		if s.model.Detached {
+			fmt.Fprintf(s.g.streams.ErrOut, "view closed; %s goes on in this process until it ends (drctl describe execution %s shows it)\n", e.Name, e.Name)
+		}
+	}()
+}
+
+// eta is how long the plan's last successful run of the same operation took.
+func (s *runSession) eta(e *v1alpha1.DRPlanExecution) time.Duration {
+	c, _, err := kubeClient(s.g)
+	if err != nil {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	plan := &v1alpha1.DRPlan{}
+	if c.Get(ctx, objectKey(e.Namespace, e.Spec.PlanRef), plan) != nil {
+		return 0
+	}
+	for _, h := range plan.Status.ExecutionHistory {
+		if h.Name != e.Name && h.OperationType == e.Spec.OperationType && h.Phase == v1alpha1.PhaseSucceeded && h.StartTime != nil && h.CompletionTime != nil {
+			return h.CompletionTime.Sub(h.StartTime.Time)
+		}
+	}
+	return 0
+}
+
+// cancel asks the run to stop gracefully, through the cancel annotation any terminal could set.
+func (s *runSession) cancel() {
+	s.mu.Lock()
+	name := s.execName
+	s.mu.Unlock()
+	if name == "" {
+		s.stop()
+		return
+	}
+	go func() {
+		if _, err := s.eng.Cancel(context.Background(), s.ns, name); err != nil {
+			fmt.Fprintln(s.g.streams.ErrOut, "cancel:", err)
+		}
+	}()
+}
+
+func (s *runSession) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hardStop != nil {
+		s.hardStop()
+	}
+}
+
+// run runs fn: the first interrupt cancels gracefully, the second stops at once (the execution
+// stays Running, for drctl resume). On a terminal the live view handles the keys instead.
+func (s *runSession) run(ctx context.Context, fn func(context.Context) (*engine.Result, error)) error {
+	ctx, hardStop := context.WithCancel(ctx)
+	defer hardStop()
+	s.mu.Lock()
+	s.hardStop = hardStop
+	s.mu.Unlock()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		count := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-s.g.interrupts:
+				count++
+				if count > 1 {
+					fmt.Fprintln(s.g.streams.ErrOut, "stopping now; the execution stays Running and can be resumed")
+					hardStop()
+					return
+				}
+				s.mu.Lock()
+				name := s.execName
+				s.mu.Unlock()
+				if name != "" {
+					fmt.Fprintf(s.g.streams.ErrOut, "canceling %s: running actions finish, the rest are skipped (Ctrl-C again to stop at once)\n", name)
+				}
+				s.cancel()
+			}
+		}
+	}()
+	res, err := fn(ctx)
+	if s.program != nil {
+		s.program.Send(tui.DoneMsg{})
+		<-s.viewEnd
+	}
+	return s.g.finishRun(res, err)
+}
