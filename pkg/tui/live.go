@@ -45,7 +45,8 @@ type ViewOptions struct {
 	LockHolder string
 	// ETA is how long the plan's last successful run took; zero when there is none.
 	ETA time.Duration
-	// Cancel asks the run to stop gracefully; HardStop ends this process's run at once.
+	// Cancel asks the run to stop gracefully; HardStop ends this process's run at once. Both nil
+	// make the view read-only (drctl watch): it shows how to cancel instead.
 	Cancel, HardStop func()
 	// Now is the clock (fixed in tests).
 	Now func() time.Time
@@ -151,8 +152,16 @@ func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case "?":
 		m.help = !m.help
 	case "c":
+		if m.opts.Cancel == nil {
+			m.notice = "read-only view: cancel with drctl cancel " + m.tree.Execution
+			return m, nil
+		}
 		m.confirm = true
 	case "ctrl+c":
+		if m.opts.Cancel == nil {
+			m.Detached = true
+			return m, tea.Quit
+		}
 		m.cancels++
 		if m.cancels > 1 {
 			if m.opts.HardStop != nil {

@@ -23,6 +23,8 @@ type Node struct {
 	Outputs  *v1alpha1.ActionOutputs
 	Children []*Node
 	depth    int
+	// stage and workflow place the node (for the events a diff produces).
+	stage, workflow string
 }
 
 // Tree is the state of a run, built from the execution's layout and kept current by its events.
@@ -41,23 +43,26 @@ type Tree struct {
 // NewTree lays out a run from its execution (as recorded when the run starts).
 func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
 	t := &Tree{Execution: exec.Name, Plan: exec.Spec.PlanRef, Operation: string(exec.Spec.OperationType),
-		Phase: exec.Status.Phase, index: map[string]*Node{}}
+		Phase: exec.Status.Phase, Message: exec.Status.Message, index: map[string]*Node{}}
 	if st := exec.Status.StartTime; st != nil {
 		t.Started = st.Time
 	}
+	if ct := exec.Status.CompletionTime; ct != nil {
+		t.Finished = ct.Time
+	}
 	for i := range exec.Status.StageStatuses {
 		ss := &exec.Status.StageStatuses[i]
-		stage := &Node{Kind: engine.EventStage, Name: ss.Name, Phase: ss.Phase, Message: ss.Message}
+		stage := &Node{Kind: engine.EventStage, Name: ss.Name, Phase: ss.Phase, Message: ss.Message, stage: ss.Name}
 		setTimes(stage, ss.StartTime, ss.CompletionTime)
 		t.index[ss.Name] = stage
 		for j := range ss.WorkflowExecutions {
 			we := &ss.WorkflowExecutions[j]
 			label := engine.WorkflowLabel(ss, j)
-			wf := &Node{Kind: engine.EventWorkflow, Name: label, Phase: we.Phase, Message: we.Message, depth: 1}
+			wf := &Node{Kind: engine.EventWorkflow, Name: label, Phase: we.Phase, Message: we.Message, depth: 1, stage: ss.Name, workflow: label}
 			setTimes(wf, we.StartTime, we.CompletionTime)
 			t.index[ss.Name+"/"+label] = wf
 			for _, as := range we.ActionStatuses {
-				a := &Node{Kind: engine.EventAction, Name: as.Name, Phase: as.Phase, Attempts: int(as.Attempts), Message: as.Message, Outputs: as.Outputs, depth: 2}
+				a := &Node{Kind: engine.EventAction, Name: as.Name, Phase: as.Phase, Attempts: int(as.Attempts), Message: as.Message, Outputs: as.Outputs, depth: 2, stage: ss.Name, workflow: label}
 				setTimes(a, as.StartTime, as.CompletionTime)
 				t.index[ss.Name+"/"+label+"/"+as.Name] = a
 				wf.Children = append(wf.Children, a)
