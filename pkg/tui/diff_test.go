@@ -27,7 +27,7 @@ func TestDiffTurnsTwoRecordsIntoTheEventsBetweenThem(t *testing.T) {
 		"Stage notify// Succeeded",
 		"Workflow notify/notification/ Succeeded",
 		"Action notify/notification/post Succeeded",
-		"Execution /// Failed",
+		"Execution // Failed",
 	}, got)
 	assert.Equal(t, 2, events[2].Attempt)
 	assert.Equal(t, "200 in 80ms", events[2].Message)
