@@ -17,7 +17,7 @@ K8S_VERSION_PKG := k8s.io/component-base/version
 KUBE_LDFLAGS := -s -w -X $(K8S_VERSION_PKG).gitVersion=$(KUBE_VERSION) -X $(K8S_VERSION_PKG).gitMajor=1 \
                 -X $(K8S_VERSION_PKG).gitMinor=37 -X $(K8S_VERSION_PKG).gitTreeState=clean \
                 -X $(K8S_VERSION_PKG).buildDate=2026-01-01T00:00:00Z
-TEST_TOOLS := $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/controller-gen
+TEST_TOOLS := $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/controller-gen $(BIN)/goreleaser
 
 .PHONY: build
 build: ## Build bin/drctl
@@ -42,7 +42,7 @@ generate: $(BIN)/controller-gen ## Regenerate deepcopy functions and CRDs from p
 	CONTROLLER_GEN=$(BIN)/controller-gen hack/generate.sh
 
 .PHONY: test-tools
-test-tools: $(TEST_TOOLS) ## Build kube-apiserver, etcd, kubectl and controller-gen into bin/ (once)
+test-tools: $(TEST_TOOLS) ## Build kube-apiserver, etcd, kubectl, controller-gen and goreleaser into bin/ (once)
 
 # The tools build from their own modules under hack/tools, pinned there; each is rebuilt only when
 # its module changes. kube-apiserver takes several minutes on 2 cores the first time.
@@ -72,6 +72,13 @@ cluster-down: ## Stop the local control plane
 .PHONY: demo
 demo: cluster-up $(BIN)/kubectl ## Local control plane, CRDs installed, examples validated and applied
 	BIN=$(BIN) hack/demo.sh
+
+.PHONY: release-snapshot
+release-snapshot: $(BIN)/goreleaser ## Build every release archive, checksums and the krew manifest into dist/ (offline)
+	$(BIN)/goreleaser release --snapshot --clean
+
+$(BIN)/goreleaser: hack/tools/goreleaser/go.mod hack/tools/goreleaser/go.sum
+	cd hack/tools/goreleaser && go build -o $@ github.com/goreleaser/goreleaser/v2
 
 .PHONY: completions
 completions: build ## Regenerate the committed shell completions in completions/

@@ -8,6 +8,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	// The kubeconfig auth providers kubectl ships (OIDC; cloud logins are exec plugins, which
+	// client-go runs without an import).
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+
 	"github.com/drctl/drctl/internal/iostreams"
 )
 
