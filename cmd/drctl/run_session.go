@@ -87,17 +87,24 @@ func (s *runSession) started(e *v1alpha1.DRPlanExecution, headline string) {
 		Cancel:     s.cancel,
 		HardStop:   s.stop,
 	})
-	s.program = tea.NewProgram(s.model, tea.WithInput(s.g.streams.In), tea.WithOutput(s.g.streams.Out))
-	s.viewEnd = make(chan struct{})
+	s.program, s.viewEnd = s.g.startLiveView(s.model, fmt.Sprintf("view closed; %s goes on in this process until it ends (drctl watch %s shows it again)", e.Name, e.Name))
+}
+
+// startLiveView runs the live view on the terminal until it quits; onDetach is said when the user
+// closed it before the run ended. The returned channel closes when the view is gone.
+func (g *globals) startLiveView(model *tui.Model, onDetach string) (*tea.Program, chan struct{}) {
+	program := tea.NewProgram(model, tea.WithInput(g.streams.In), tea.WithOutput(g.streams.Out))
+	end := make(chan struct{})
 	go func() {
-		defer close(s.viewEnd)
-		if _, err := s.program.Run(); err != nil {
-			fmt.Fprintln(s.g.streams.ErrOut, "live view:", err)
+		defer close(end)
+		if _, err := program.Run(); err != nil {
+			fmt.Fprintln(g.streams.ErrOut, "live view:", err)
 		}
-		if s.model.Detached {
-			fmt.Fprintf(s.g.streams.ErrOut, "view closed; %s goes on in this process until it ends (drctl describe execution %s shows it)\n", e.Name, e.Name)
+		if model.Detached && onDetach != "" {
+			fmt.Fprintln(g.streams.ErrOut, onDetach)
 		}
 	}()
+	return program, end
 }
 
 // eta is how long the plan's last successful run of the same operation took.

@@ -69,18 +69,13 @@ func watchExecution(ctx context.Context, g *globals, name, mode string) error {
 	var observer engine.Observer
 	var program *tea.Program
 	var model *tui.Model
-	viewEnd := make(chan struct{})
+	var viewEnd chan struct{}
 	if mode == progressTTY {
 		buf := &tui.Buffer{}
 		observer = buf
 		model = tui.NewModel(tree, buf, tui.ViewOptions{Color: os.Getenv("NO_COLOR") == ""})
-		program = tea.NewProgram(model, tea.WithInput(g.streams.In), tea.WithOutput(g.streams.Out))
-		go func() {
-			defer close(viewEnd)
-			_, _ = program.Run()
-		}()
+		program, viewEnd = g.startLiveView(model, "")
 	} else {
-		close(viewEnd)
 		observer = newProgress(mode, g.streams.Out)
 		if mode == progressPlain {
 			fmt.Fprintln(g.streams.Out, tui.RenderTree(tree, tui.Style{ASCII: true}, time.Now(), 0))
