@@ -24,7 +24,7 @@ echo $! >.local/demo-services.pid
 for _ in $(seq 1 50); do [[ -s .local/demo-services.url ]] && break; sleep 0.1; done
 URL=$(cat .local/demo-services.url)
 
-step "$BIN/drctl" execute ecommerce-failover -n ecommerce --progress plain \
+step "$BIN/drctl" execute ecommerce-failover -n ecommerce \
   -p notifyURL="$URL/chat/hooks/dr-war-room" -p orchestratorURL="$URL/orchestrator" \
   -p kafkaRouterURL="$URL/kafka-router" -p storefrontURL="$URL/shop" -p paymentsURL="$URL/pay" || true
 

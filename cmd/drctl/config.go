@@ -89,8 +89,9 @@ func applyConfig(cmd *cobra.Command, v *viper.Viper) error {
 
 func newConfigCommand(g *globals) *cobra.Command {
 	cfg := &cobra.Command{
-		Use:   "config",
-		Short: "Show drctl's configuration",
+		Use:     "config",
+		Short:   "Show drctl's configuration",
+		Example: "  drctl config view",
 	}
 	cfg.AddCommand(&cobra.Command{
 		Use:   "view",
