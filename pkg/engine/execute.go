@@ -63,6 +63,7 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 	if err := l.validate(exec); err != nil {
 		return nil, err
 	}
+	e.markWorkflowsReady(ctx, l)
 	runner := e.runnerInfo()
 	if err := initExecuteStatus(ctx, exec, l.plan, l.workflows, e.valueFrom, &runner, metav1.NewTime(e.cfg.Now())); err != nil {
 		return nil, &InvalidError{What: "cannot resolve parameters: " + err.Error()}
@@ -230,3 +231,20 @@ func generateName(plan string, now time.Time) string {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// markWorkflowsReady records, best effort, that the workflows validated: phase Ready, the action
+// count behind the ACTIONS column of kubectl get drw, and the generation seen. A runner without
+// permission on drworkflows/status simply leaves them as they are.
+func (e *Engine) markWorkflowsReady(ctx context.Context, l *loaded) {
+	for _, wf := range l.workflows {
+		st := &wf.Status
+		if st.Phase == v1alpha1.WorkflowReady && st.ObservedGeneration == wf.Generation && int(st.ActionCount) == len(wf.Spec.Actions) {
+			continue
+		}
+		fresh := wf.DeepCopy()
+		fresh.Status.Phase, fresh.Status.ObservedGeneration, fresh.Status.ActionCount = v1alpha1.WorkflowReady, wf.Generation, int32(len(wf.Spec.Actions))
+		if err := e.cfg.Client.Status().Update(ctx, fresh); err != nil {
+			e.cfg.Logger.Debug("record workflow status", "workflow", wf.Name, "err", err)
+		}
+	}
+}

@@ -108,6 +108,11 @@ spec:
 	assert.Equal(t, "testhost", exec.Status.Runner.Host)
 	require.NotNil(t, exec.Status.StageStatuses[1].WorkflowExecutions[0].WorkflowSpec, "the workflow's spec is snapshotted")
 
+	wf := &v1alpha1.DRWorkflow{}
+	require.NoError(t, f.client.Get(f.ctx, objectKey(f.namespace, "db"), wf))
+	assert.Equal(t, v1alpha1.WorkflowReady, wf.Status.Phase, "a validated workflow is marked Ready")
+	assert.Equal(t, int32(2), wf.Status.ActionCount, "for the ACTIONS column of kubectl get drw")
+
 	plan := f.plan("failover")
 	assert.Equal(t, v1alpha1.PlanExecuted, plan.Status.Phase)
 	assert.Nil(t, plan.Status.CurrentExecution)
