@@ -7,8 +7,8 @@ import (
 )
 
 // ServerClock estimates the API server's time from the Date header of its responses, so that a
-// Lease is judged by one clock — the server's — and not by each laptop's own. Its resolution is the
-// header's, one second, which is fine against a 15 s lease.
+// Lease is judged by one clock — the server's — and not by each laptop's own. Its error is under the
+// header's resolution, one second, which is fine against a 15 s lease.
 type ServerClock struct {
 	mu     sync.Mutex
 	offset time.Duration // server time minus local time
@@ -33,8 +33,11 @@ func (c *ServerClock) Known() bool {
 	return c.known
 }
 
-// observe records the server's Date header. The header truncates to the second, so half a second
-// is added: the error becomes at most ±0.5 s.
+// observe records the server's Date header. A Date says the server's time was at least that
+// second when the response left it, so each response gives a lower bound of the offset; the clock
+// keeps the highest bound seen. It therefore never runs backwards (a lease judged expired stays
+// expired) and errs, by under a second, on the late side: it may wait a little longer to take over
+// an expired lease, never shorter.
 func (c *ServerClock) observe(date string) {
 	t, err := http.ParseTime(date)
 	if err != nil {
@@ -42,7 +45,9 @@ func (c *ServerClock) observe(date string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.offset = t.Add(500 * time.Millisecond).Sub(c.now())
+	if bound := t.Sub(c.now()); !c.known || bound > c.offset {
+		c.offset = bound
+	}
 	c.known = true
 }
 

@@ -145,3 +145,18 @@ func TestServerClockFollowsTheDateHeader(t *testing.T) {
 	resp.Body.Close()
 	assert.WithinDuration(t, serverTime, clock.Now(), 2*time.Second, "the laptop's clock (2026) is not used")
 }
+
+func TestServerClockNeverRunsBackwards(t *testing.T) {
+	local := time.Date(2026, 1, 1, 10, 0, 0, 950_000_000, time.UTC)
+	clock := &ServerClock{now: func() time.Time { return local }}
+	clock.observe("Thu, 01 Jan 2026 10:00:00 GMT") // server at least 10:00:00 at local 10:00:00.95
+	first := clock.Now()
+	local = local.Add(50 * time.Millisecond)
+	clock.observe("Thu, 01 Jan 2026 10:00:01 GMT") // at least 10:00:01 at local 10:00:01.00: a higher bound
+	second := clock.Now()
+	local = local.Add(900 * time.Millisecond)
+	clock.observe("Thu, 01 Jan 2026 10:00:01 GMT") // a lower bound than the last: ignored
+	third := clock.Now()
+	assert.False(t, second.Before(first))
+	assert.Equal(t, second.Add(900*time.Millisecond), third, "the clock moved with local time, not back")
+}

@@ -221,10 +221,14 @@ func TestADeadRunBlocksNewRunsUntilCanceled(t *testing.T) {
 	var name string
 	_, err := f.engine.Execute(ctx, ExecuteOptions{Namespace: f.namespace, Plan: "abandoned", OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
 	require.Error(t, err)
-	time.Sleep(2500 * time.Millisecond) // the dead runner's lease expires
 
 	g := newFixture(t)
 	g.namespace = f.namespace
+	// The dead runner's lease expires (judged by the server's clock, to a second).
+	require.Eventually(t, func() bool {
+		info, err := lease.Describe(f.ctx, g.client, g.cfg.Clock, f.namespace, lease.Name("abandoned"))
+		return err == nil && info != nil && info.Expired
+	}, 10*time.Second, 100*time.Millisecond)
 	_, err = g.engine.Execute(context.Background(), ExecuteOptions{Namespace: f.namespace, Plan: "abandoned"})
 	var held *lease.HeldError
 	require.ErrorAs(t, err, &held)

@@ -33,6 +33,8 @@ type Event struct {
 	Message string
 	// Outputs are a finished action's outputs (action events only).
 	Outputs *v1alpha1.ActionOutputs
+	// Rendered is the action as it runs, placeholders expanded (an action's Running events only).
+	Rendered *v1alpha1.Action
 }
 
 // Observer receives the events of a run in order. It must not block for long.

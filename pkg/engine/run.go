@@ -512,7 +512,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
 	var lastOutputs *v1alpha1.ActionOutputs
 	for n := first; ; n++ {
-		r.st.startAttempt(a, n)
+		r.st.startAttempt(a, n, rendered)
 		if n == first {
 			r.events.normal("ActionStarted", "Action %s started", s.name)
 		}

@@ -106,8 +106,8 @@ func (s *state) setWorkflow(a at, phase v1alpha1.ExecutionPhase, msg string) {
 	s.emit(Event{Type: EventWorkflow, Stage: stage, Workflow: workflow, Phase: phase, Message: msg})
 }
 
-// startAttempt marks an action Running in attempt n.
-func (s *state) startAttempt(a at, n int) {
+// startAttempt marks an action Running in attempt n; rendered is what it runs.
+func (s *state) startAttempt(a at, n int, rendered *v1alpha1.Action) {
 	now := metav1.NewTime(s.now())
 	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
 		w := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow]
@@ -122,7 +122,7 @@ func (s *state) startAttempt(a at, n int) {
 		w.CurrentAction = as.Name
 	})
 	stage, workflow, action := s.names(a)
-	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n})
+	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n, Rendered: rendered})
 }
 
 // retrying records a failed attempt that will be retried.

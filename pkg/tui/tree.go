@@ -21,6 +21,8 @@ type Node struct {
 	Attempts int
 	Message  string
 	Outputs  *v1alpha1.ActionOutputs
+	// Rendered is the action as it ran, placeholders expanded (known for runs in this process).
+	Rendered *v1alpha1.Action
 	Children []*Node
 	depth    int
 	// stage and workflow place the node (for the events a diff produces).
@@ -119,6 +121,9 @@ func (t *Tree) Apply(e engine.Event) {
 	}
 	if e.Outputs != nil {
 		n.Outputs = e.Outputs
+	}
+	if e.Rendered != nil {
+		n.Rendered = e.Rendered
 	}
 	switch {
 	case e.Phase == v1alpha1.PhaseRunning && n.Started.IsZero():
