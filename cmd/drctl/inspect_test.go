@@ -31,7 +31,7 @@ func TestInspectionCommands(t *testing.T) {
 
 	code, out, _ = drctl(t, "", append([]string{"get", "drw", "-o", "wide"}, k...)...)
 	require.Equal(t, 0, code)
-	assert.Regexp(t, `NAME\s+ACTIONS\s+PHASE\s+AGE\s+TYPES\s+PARAMETERS\nweb\s+2\s+<none>\s+\S+\s+HTTP\s+target\n`, out)
+	assert.Regexp(t, `NAME\s+ACTIONS\s+PHASE\s+AGE\s+TYPES\s+PARAMETERS\nweb\s+2\s+Ready\s+\S+\s+HTTP\s+target\n`, out)
 
 	code, out, _ = drctl(t, "", "get", "executions", "-A", "--kubeconfig", kubeconfig)
 	require.Equal(t, 0, code)

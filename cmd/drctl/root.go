@@ -9,8 +9,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/drctl/drctl/internal/iostreams"
 )
@@ -50,6 +52,9 @@ func runWithSignals(ctx context.Context, streams *iostreams.IOStreams, args []st
 
 // runAs runs drctl under a display name (see displayName).
 func runAs(ctx context.Context, name string, streams *iostreams.IOStreams, args []string, interrupts <-chan os.Signal) int {
+	// controller-runtime's client logs through logr; drctl logs through slog. Without a logger it
+	// would print a warning with a stack trace to stderr half a minute into a run.
+	crlog.SetLogger(logr.Discard())
 	root := newRootCommand(streams, interrupts)
 	if name != "drctl" {
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}

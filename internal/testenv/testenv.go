@@ -12,9 +12,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/go-logr/logr"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/drctl/drctl/pkg/crd"
 )
@@ -144,6 +146,7 @@ func InCI() bool { return os.Getenv("CI") == "true" }
 // binaries the package's tests run with *env == nil (each calls Require) unless CI=true, where
 // that is a failure.
 func Main(m *testing.M, env **Env, opts Options) int {
+	crlog.SetLogger(logr.Discard()) // controller-runtime's own logs are not what tests look at
 	e, err := Start(opts)
 	if err != nil {
 		if _, missing := err.(ErrMissingBinaries); !missing || InCI() {
