@@ -18,11 +18,10 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/internal/jobsim"
 	"github.com/drctl/drctl/pkg/crd"
 )
 
@@ -69,39 +68,11 @@ func run(ctx context.Context, kubeconfig, urlFile string) error {
 
 // completeJobs plays the job controller: every Job without an outcome, a second old, succeeds.
 func completeJobs(ctx context.Context, c client.Client) {
-	for ctx.Err() == nil {
-		time.Sleep(500 * time.Millisecond)
-		jobs := &batchv1.JobList{}
-		if err := c.List(ctx, jobs); err != nil {
-			continue
+	jobsim.CompleteAll(ctx, c, 500*time.Millisecond, time.Second, func(job *batchv1.Job, err error) {
+		if err != nil {
+			log.Printf("complete job %s/%s: %v", job.Namespace, job.Name, err)
+			return
 		}
-		for i := range jobs.Items {
-			job := &jobs.Items[i]
-			if finished(job) || time.Since(job.CreationTimestamp.Time) < time.Second {
-				continue
-			}
-			now := metav1.Now()
-			job.Status.StartTime = &now
-			job.Status.CompletionTime = &now
-			job.Status.Succeeded = 1
-			job.Status.Conditions = []batchv1.JobCondition{
-				{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
-				{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
-			}
-			if err := c.Status().Update(ctx, job); err != nil {
-				log.Printf("complete job %s/%s: %v", job.Namespace, job.Name, err)
-				continue
-			}
-			log.Printf("job %s/%s completed", job.Namespace, job.Name)
-		}
-	}
-}
-
-func finished(job *batchv1.Job) bool {
-	for _, cond := range job.Status.Conditions {
-		if (cond.Type == batchv1.JobComplete || cond.Type == batchv1.JobFailed) && cond.Status == corev1.ConditionTrue {
-			return true
-		}
-	}
-	return false
+		log.Printf("job %s/%s completed", job.Namespace, job.Name)
+	})
 }

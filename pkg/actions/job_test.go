@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/internal/jobsim"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -35,21 +36,10 @@ func finishJob(t *testing.T, c client.Client, ns, name string, complete bool) {
 	require.Eventually(t, func() bool {
 		return c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, job) == nil
 	}, 10*time.Second, 20*time.Millisecond)
-	now := metav1.Now()
-	job.Status.StartTime = &now
 	if complete {
-		job.Status.Succeeded = 1
-		job.Status.CompletionTime = &now
-		job.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
-			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
-		}
+		jobsim.Succeed(job)
 	} else {
-		job.Status.Failed = 1
-		job.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
-			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
-		}
+		jobsim.Fail(job, "BackoffLimitExceeded", "Job has reached the specified backoff limit")
 	}
 	require.NoError(t, c.Status().Update(context.Background(), job))
 }

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/internal/jobsim"
 	"github.com/drctl/drctl/internal/testenv"
 	clusternetv1alpha1 "github.com/drctl/drctl/pkg/crd/clusternet/v1alpha1"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -24,26 +25,7 @@ import (
 
 // completeJobs plays the job controller for a namespace until ctx ends.
 func completeJobs(ctx context.Context, c client.Client, ns string) {
-	for ctx.Err() == nil {
-		time.Sleep(100 * time.Millisecond)
-		jobs := &batchv1.JobList{}
-		if c.List(ctx, jobs, client.InNamespace(ns)) != nil {
-			continue
-		}
-		for i := range jobs.Items {
-			j := &jobs.Items[i]
-			if len(j.Status.Conditions) > 0 {
-				continue
-			}
-			now := metav1.Now()
-			j.Status.StartTime, j.Status.CompletionTime, j.Status.Succeeded = &now, &now, 1
-			j.Status.Conditions = []batchv1.JobCondition{
-				{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
-				{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now, LastProbeTime: now},
-			}
-			_ = c.Status().Update(ctx, j)
-		}
-	}
+	jobsim.CompleteAll(ctx, c, 100*time.Millisecond, 0, nil, ns)
 }
 
 // TestRollbackTable runs one row of the specification's rollback table per subtest: the forward
