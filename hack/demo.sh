@@ -11,7 +11,7 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 
 "$BIN/kubectl" apply --server-side -f pkg/crd/clusternet/bases/ >/dev/null
 "$BIN/kubectl" wait --for condition=Established crd/localizations.apps.clusternet.io crd/subscriptions.apps.clusternet.io >/dev/null
-"$BIN/kubectl" apply --server-side -f hack/demo/fixtures.yaml >/dev/null
+"$BIN/kubectl" apply --server-side --force-conflicts -f hack/demo/fixtures.yaml >/dev/null
 step "$BIN/drctl" validate -f examples/ecommerce/
 step "$BIN/kubectl" apply --server-side -f examples/ecommerce/plan.yaml -f examples/ecommerce/workflows/
 
@@ -19,10 +19,18 @@ step "$BIN/kubectl" apply --server-side -f examples/ecommerce/plan.yaml -f examp
 if [[ -f .local/demo-services.pid ]]; then kill "$(cat .local/demo-services.pid)" 2>/dev/null || true; fi
 rm -f .local/demo-services.url
 go build -o "$BIN/demoservices" ./hack/demoservices
-nohup "$BIN/demoservices" --kubeconfig "$KUBECONFIG" --url-file .local/demo-services.url >.local/demo-services.log 2>&1 &
+# A fixed port, so that reverting an earlier demo run reaches the same stand-in URLs.
+nohup "$BIN/demoservices" --kubeconfig "$KUBECONFIG" --listen "127.0.0.1:${DEMO_PORT:-18473}" --url-file .local/demo-services.url >.local/demo-services.log 2>&1 &
 echo $! >.local/demo-services.pid
 for _ in $(seq 1 50); do [[ -s .local/demo-services.url ]] && break; sleep 0.1; done
 URL=$(cat .local/demo-services.url)
+
+# A second demo on the same control plane first undoes the first one: the failover's objects exist
+# already, and drctl never takes over objects an earlier execution created.
+LAST=$("$BIN/kubectl" get drp ecommerce-failover -n ecommerce -o jsonpath='{.status.phase}/{.status.lastExecutionRef}')
+if [[ $LAST == Executed/* ]]; then
+  step "$BIN/drctl" revert "${LAST#Executed/}" -n ecommerce --progress plain || true
+fi
 
 step "$BIN/drctl" execute ecommerce-failover -n ecommerce \
   -p notifyURL="$URL/chat/hooks/dr-war-room" -p orchestratorURL="$URL/orchestrator" \

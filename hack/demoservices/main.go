@@ -28,15 +28,16 @@ import (
 func main() {
 	kubeconfig := flag.String("kubeconfig", ".local/kubeconfig", "kubeconfig of the local control plane")
 	urlFile := flag.String("url-file", ".local/demo-services.url", "where to write the service's base URL")
+	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *kubeconfig, *urlFile); err != nil {
+	if err := run(ctx, *kubeconfig, *urlFile, *listen); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, kubeconfig, urlFile string) error {
+func run(ctx context.Context, kubeconfig, urlFile, listen string) error {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return err
@@ -45,7 +46,7 @@ func run(ctx context.Context, kubeconfig, urlFile string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}

@@ -315,25 +315,11 @@ func (r *runner) skipReason(halted bool) string {
 
 // skipStage records a stage that never started, with all its workflows and actions, as Skipped.
 func (r *runner) skipStage(i int, reason string) {
-	phase := v1alpha1.PhaseSkipped
-	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
-		ss := &st.StageStatuses[i]
-		for j := range ss.WorkflowExecutions {
-			markRestSkipped(&ss.WorkflowExecutions[j], reason)
-			ss.WorkflowExecutions[j].Phase = phase
-			ss.WorkflowExecutions[j].Message = reason
-		}
-	})
-	r.st.setStage(at{i, -1, -1}, phase, reason)
-}
-
-func markRestSkipped(w *v1alpha1.WorkflowExecutionStatus, reason string) {
-	for k := range w.ActionStatuses {
-		if !v1alpha1.IsFinished(w.ActionStatuses[k].Phase) && w.ActionStatuses[k].Phase != v1alpha1.PhaseRunning {
-			w.ActionStatuses[k].Phase = v1alpha1.PhaseSkipped
-			w.ActionStatuses[k].Message = reason
-		}
+	snap := r.st.snapshot()
+	for j := range snap.Status.StageStatuses[i].WorkflowExecutions {
+		r.skipWorkflow(i, j, reason)
 	}
+	r.st.setStage(at{i, -1, -1}, v1alpha1.PhaseSkipped, reason)
 }
 
 // runStage runs a stage's workflows, concurrently when it is parallel. After the first failure no
@@ -385,10 +371,15 @@ func (r *runner) workflowSkipReason(failed bool) string {
 	return r.skipReason(false)
 }
 
+// skipWorkflow records a workflow that never started, and each of its actions, as Skipped; every
+// one is a transition of its own, so the views show them all.
 func (r *runner) skipWorkflow(i, j int, reason string) {
-	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
-		markRestSkipped(&st.StageStatuses[i].WorkflowExecutions[j], reason)
-	})
+	snap := r.st.snapshot()
+	for k, a := range snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses {
+		if !v1alpha1.IsFinished(a.Phase) && a.Phase != v1alpha1.PhaseRunning {
+			r.st.finishAction(at{i, j, k}, v1alpha1.PhaseSkipped, reason, nil)
+		}
+	}
 	r.st.setWorkflow(at{i, j, -1}, v1alpha1.PhaseSkipped, reason)
 }
 
