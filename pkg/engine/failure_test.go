@@ -62,6 +62,11 @@ spec:
 	assert.Equal(t, v1alpha1.PhaseFailed, exec.Status.StageStatuses[0].Phase)
 	assert.Equal(t, v1alpha1.PhaseSkipped, exec.Status.StageStatuses[2].Phase)
 	assert.Equal(t, 0, h.count("/after/go"))
+	var skippedEvent bool
+	for _, e := range f.events.Events() {
+		skippedEvent = skippedEvent || (e.Type == EventAction && e.Action == "go" && e.Workflow == "after" && e.Phase == v1alpha1.PhaseSkipped)
+	}
+	assert.True(t, skippedEvent, "a skipped action is announced to the views like any transition")
 	assert.Equal(t, int32(1), actionStatus(exec, "par", "bad", "go").Attempts, "a 400 is not retried")
 	plan := f.plan("failing")
 	assert.Equal(t, "", plan.Status.LastExecutionRef, "only a success becomes the last execution")
