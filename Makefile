@@ -62,7 +62,7 @@ $(BIN)/staticcheck: hack/tools/go.mod hack/tools/go.sum
 	cd hack/tools && go build -o $@ honnef.co/go/tools/cmd/staticcheck
 
 .PHONY: cluster-up
-cluster-up: $(BIN)/kube-apiserver $(BIN)/etcd build ## Start a local control plane on loopback; writes .local/kubeconfig
+cluster-up: $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl build ## Start a local control plane on loopback; writes .local/kubeconfig
 	BIN=$(BIN) hack/cluster.sh up
 
 .PHONY: cluster-down
