@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/drctl/drctl/pkg/actions"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// runStep runs one step to its end: Skipped, Succeeded, Failed or Canceled (a cancel during a
+// retry wait). The record says Running before the action's first side effect, and holds its
+// outputs before the next action starts.
+func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded v1alpha1.ActionStatus) (v1alpha1.ExecutionPhase, *v1alpha1.ActionOutputs) {
+	_, workflow, _ := r.st.names(a)
+	if s.skip != "" {
+		r.st.finishAction(a, v1alpha1.PhaseSkipped, s.skip, nil)
+		return v1alpha1.PhaseSkipped, nil
+	}
+	// The rollback is not this run's business (and may read this action's own outputs, which do
+	// not exist yet): render the action alone.
+	action := *s.action
+	action.Rollback = nil
+	rendered, err := RenderAction(&action, vars)
+	if err != nil {
+		r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), nil)
+		r.events.warning("ActionFailed", "Action %s failed: %v", s.name, err)
+		return v1alpha1.PhaseFailed, nil
+	}
+	executor, err := r.e.cfg.Actions.Get(rendered.Type)
+	if err != nil {
+		r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), nil)
+		return v1alpha1.PhaseFailed, nil
+	}
+	policy := retryPolicyOf(rendered, r.e.cfg.MaxRetryDelay)
+	timeout, err := actionTimeout(rendered)
+	if err != nil {
+		r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), nil)
+		return v1alpha1.PhaseFailed, nil
+	}
+	req := actions.Request{
+		Action:     rendered,
+		Namespace:  r.namespace,
+		Labels:     map[string]string{LabelExecution: labelValue(r.st.exec.Name), LabelAction: labelValue(workflow + "." + s.name)},
+		ObjectName: s.objectName,
+		Recorded:   recorded.Outputs,
+	}
+	env := actions.Env{Client: r.e.cfg.Client, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name)}
+	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
+	var lastOutputs *v1alpha1.ActionOutputs
+	for n := first; ; n++ {
+		r.st.startAttempt(a, n, rendered)
+		if n == first {
+			r.events.normal("ActionStarted", "Action %s started", s.name)
+		}
+		if err := r.rec.Flush(ctx); err != nil && ctx.Err() == nil {
+			r.e.cfg.Logger.Warn("record action start", "err", err)
+		}
+		started := time.Now()
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		res, err := executor.Execute(actx, env, req)
+		cancel()
+		if ctx.Err() != nil { // a hard stop: the record keeps the action Running, for resume
+			return v1alpha1.PhaseRunning, lastOutputs
+		}
+		if res.Outputs != nil {
+			lastOutputs = res.Outputs
+			req.Recorded = res.Outputs
+		}
+		if err == nil {
+			msg := res.Message
+			r.st.finishAction(a, v1alpha1.PhaseSucceeded, msg, res.Outputs)
+			r.events.normal("ActionSucceeded", "Action %s completed successfully in %s", s.name, time.Since(started).Round(time.Millisecond))
+			r.flushOutputs(ctx)
+			return v1alpha1.PhaseSucceeded, res.Outputs
+		}
+		if errors.Is(actx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("timed out after %s: %w", timeout, err)
+		}
+		retries := n - 1
+		if actions.IsPermanent(err) || retries >= policy.limit {
+			r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), lastOutputs)
+			r.events.warning("ActionFailed", "Action %s failed: %v", s.name, err)
+			r.flushOutputs(ctx)
+			return v1alpha1.PhaseFailed, lastOutputs
+		}
+		r.st.retrying(a, n, policy.limit, err, lastOutputs)
+		r.events.warning("ActionRetrying", "Action %s retrying (%d/%d): %v", s.name, n, policy.limit, err)
+		delay := policy.delay(retries)
+		if d, ok := actions.RetryDelay(err); ok && d > delay {
+			delay = min(d, policy.max)
+		}
+		if !r.sleep(ctx, delay) {
+			if ctx.Err() != nil {
+				return v1alpha1.PhaseRunning, lastOutputs
+			}
+			r.st.finishAction(a, v1alpha1.PhaseCanceled, fmt.Sprintf("canceled while waiting to retry: %v", err), lastOutputs)
+			return v1alpha1.PhaseCanceled, lastOutputs
+		}
+	}
+}
+
+// flushOutputs writes an action's outcome before anything else happens (no lost work).
+func (r *runner) flushOutputs(ctx context.Context) {
+	if err := r.rec.Flush(ctx); err != nil && ctx.Err() == nil {
+		r.e.cfg.Logger.Warn("record action outcome", "err", err)
+	}
+}
+
+// sleep waits d; it returns false early when the run is stopping or ctx ends.
+func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if r.stopping() != running || ctx.Err() != nil {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(min(100*time.Millisecond, time.Until(deadline))):
+		}
+	}
+	return r.stopping() == running
+}

@@ -1,0 +1,80 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// runWorkflow runs a workflow's steps in order and returns its phase. FailFast stops at the first
+// failed action; Continue runs the rest and fails at the end.
+func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPhase {
+	wp := r.prog.stages[i].workflows[j]
+	snap := r.st.snapshot()
+	we := snap.Status.StageStatuses[i].WorkflowExecutions[j]
+	if v1alpha1.IsFinished(we.Phase) {
+		return we.Phase
+	}
+	r.st.setWorkflow(at{i, j, -1}, v1alpha1.PhaseRunning, "")
+	vars := wp.vars
+	vars.Outputs = cloneOutputs(wp.vars.Outputs)
+	failed, canceled := false, false
+	for k, s := range wp.steps {
+		if ctx.Err() != nil {
+			return v1alpha1.PhaseRunning
+		}
+		as := snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses[k]
+		if v1alpha1.IsFinished(as.Phase) { // a resume: never repeat what finished
+			if as.Phase == v1alpha1.PhaseFailed {
+				failed = true
+			}
+			addOutputs(vars.Outputs, s.name, as.Outputs)
+			continue
+		}
+		a := at{i, j, k}
+		switch {
+		case r.stopping() != running:
+			canceled = r.stopping() == stopCanceled
+			r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), nil)
+			continue
+		case failed && wp.failFast:
+			r.st.finishAction(a, v1alpha1.PhaseSkipped, "skipped: an earlier action failed and the workflow's failure policy is FailFast", nil)
+			continue
+		}
+		phase, outputs := r.runStep(ctx, a, s, vars, as)
+		if ctx.Err() != nil {
+			return v1alpha1.PhaseRunning
+		}
+		addOutputs(vars.Outputs, s.name, outputs)
+		switch phase {
+		case v1alpha1.PhaseFailed:
+			failed = true
+		case v1alpha1.PhaseCanceled:
+			canceled = true
+		}
+	}
+	phase, msg := v1alpha1.PhaseSucceeded, ""
+	switch {
+	case failed:
+		phase, msg = v1alpha1.PhaseFailed, "an action failed"
+	case canceled:
+		phase, msg = v1alpha1.PhaseCanceled, "canceled"
+	}
+	r.st.setWorkflow(at{i, j, -1}, phase, msg)
+	return phase
+}
+
+func cloneOutputs(in map[string]map[string]string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+// addOutputs makes an action's outputs available to later placeholders.
+func addOutputs(into map[string]map[string]string, action string, o *v1alpha1.ActionOutputs) {
+	if v := OutputValues(o); v != nil {
+		into[action] = v
+	}
+}
