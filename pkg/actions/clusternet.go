@@ -213,8 +213,7 @@ func (c *Clusternet) deleteAndWait(ctx context.Context, env Env, obj *unstructur
 func (c *Clusternet) result(obj *unstructured.Unstructured, existed bool, msg string) Result {
 	ref := &corev1.ObjectReference{APIVersion: obj.GetAPIVersion(), Kind: c.kind, Namespace: obj.GetNamespace(),
 		Name: obj.GetName(), UID: obj.GetUID(), ResourceVersion: obj.GetResourceVersion()}
-	out := &v1alpha1.ActionOutputs{ResourceExisted: ptr.To(existed),
-		Values: map[string]string{"name": ref.Name, "namespace": ref.Namespace, "uid": string(ref.UID), "existed": fmt.Sprint(existed)}}
+	out := &v1alpha1.ActionOutputs{ResourceExisted: ptr.To(existed)}
 	switch c.kind {
 	case "Localization":
 		out.LocalizationRef = ref

@@ -80,11 +80,6 @@ func (h *HTTP) Execute(ctx context.Context, env Env, req Request) (Result, error
 	}
 	outputs := &v1alpha1.ActionOutputs{
 		HTTPResponse: &v1alpha1.HTTPResponse{StatusCode: resp.StatusCode, Body: recorded, Latency: latency.Round(time.Millisecond).String()},
-		Values: map[string]string{
-			"statusCode": strconv.Itoa(resp.StatusCode),
-			"body":       recorded,
-			"latency":    latency.Round(time.Millisecond).String(),
-		},
 	}
 	result := Result{Outputs: outputs, Message: fmt.Sprintf("%s %s: %d in %s", method, spec.URL, resp.StatusCode, latency.Round(time.Millisecond))}
 	if successful(resp.StatusCode, spec.SuccessCodes) {

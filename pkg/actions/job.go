@@ -145,7 +145,7 @@ func jobFinished(job *batchv1.Job) (done, complete bool, msg string) {
 
 func jobOutputs(job *batchv1.Job) *v1alpha1.ActionOutputs {
 	ref := &corev1.ObjectReference{APIVersion: "batch/v1", Kind: "Job", Namespace: job.Namespace, Name: job.Name, UID: job.UID}
-	return &v1alpha1.ActionOutputs{JobRef: ref, Values: map[string]string{"name": job.Name, "namespace": job.Namespace, "uid": string(job.UID)}}
+	return &v1alpha1.ActionOutputs{JobRef: ref}
 }
 
 // AutoRollback deletes the Job and its Pods.

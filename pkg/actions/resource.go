@@ -239,10 +239,6 @@ func resourceResult(obj *unstructured.Unstructured, existed bool, msg string) Re
 		Outputs: &v1alpha1.ActionOutputs{
 			ResourceRef:     ref,
 			ResourceExisted: ptr.To(existed),
-			Values: map[string]string{
-				"apiVersion": ref.APIVersion, "kind": ref.Kind, "namespace": ref.Namespace, "name": ref.Name,
-				"uid": string(ref.UID), "existed": fmt.Sprint(existed),
-			},
 		},
 	}
 }

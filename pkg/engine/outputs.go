@@ -10,8 +10,9 @@ import (
 )
 
 // OutputValues flattens an action's outputs into the fields $(outputs.<action>.<field>) reads:
-// the action's named values, and the name, namespace, kind, apiVersion and uid of the object it
-// created or changed.
+// the name, namespace, kind, apiVersion and uid of the object it created or changed, whether that
+// object existed before, the HTTP status code, body and latency, and any named values. They are
+// derived here from the typed outputs, so the record stores each fact once.
 func OutputValues(o *v1alpha1.ActionOutputs) map[string]string {
 	if o == nil {
 		return nil
@@ -21,6 +22,9 @@ func OutputValues(o *v1alpha1.ActionOutputs) map[string]string {
 		if ref != nil {
 			out["name"], out["namespace"], out["kind"], out["apiVersion"], out["uid"] = ref.Name, ref.Namespace, ref.Kind, ref.APIVersion, string(ref.UID)
 		}
+	}
+	if o.ResourceExisted != nil {
+		out["existed"] = strconv.FormatBool(*o.ResourceExisted)
 	}
 	if r := o.HTTPResponse; r != nil {
 		out["statusCode"], out["body"], out["latency"] = strconv.Itoa(r.StatusCode), r.Body, r.Latency
