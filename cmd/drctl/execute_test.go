@@ -185,6 +185,9 @@ func TestDryRunRendersEverythingAndCreatesNothing(t *testing.T) {
 	list := &v1alpha1.DRPlanExecutionList{}
 	require.NoError(t, c.List(context.Background(), list, client.InNamespace(ns)))
 	assert.Empty(t, list.Items)
+	wf := &v1alpha1.DRWorkflow{}
+	require.NoError(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "web"}, wf))
+	assert.Empty(t, wf.Status.Phase, "not even a workflow's status is written")
 }
 
 func findLine(lines []string, substr string) string {

@@ -140,14 +140,16 @@ func redactHeaders(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		out[k] = strings.Join(v, ", ")
-		if sensitiveHeader(k) {
+		if SensitiveHeader(k) {
 			out[k] = "REDACTED"
 		}
 	}
 	return out
 }
 
-func sensitiveHeader(name string) bool {
+// SensitiveHeader reports whether a header carries credentials and must never be shown: Authorization,
+// Cookie, Set-Cookie, Proxy-Authorization, and any whose name mentions a token, secret, key or password.
+func SensitiveHeader(name string) bool {
 	n := strings.ToLower(name)
 	switch n {
 	case "authorization", "cookie", "set-cookie", "proxy-authorization":

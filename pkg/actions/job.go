@@ -155,23 +155,3 @@ func (j *Job) AutoRollback(_ *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) 
 	}
 	return DeleteAction(outputs.JobRef), ""
 }
-
-func copyLabels(in map[string]string) map[string]string {
-	out := make(map[string]string, len(in))
-	for k, v := range in {
-		out[k] = v
-	}
-	return out
-}
-
-func hasLabels(have, want map[string]string) bool {
-	if len(want) == 0 {
-		return false
-	}
-	for k, v := range want {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
-}

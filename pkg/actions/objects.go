@@ -75,3 +75,43 @@ func emptyLike(obj *unstructured.Unstructured) *unstructured.Unstructured {
 	u.SetGroupVersionKind(obj.GroupVersionKind())
 	return u
 }
+
+// Labels mark what an action created, so that a resume adopts it and a person can find it.
+
+func copyLabels(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+func hasLabels(have, want map[string]string) bool {
+	if len(want) == 0 {
+		return false
+	}
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func addLabels(obj *unstructured.Unstructured, labels map[string]string) {
+	if len(labels) == 0 {
+		return
+	}
+	merged := obj.GetLabels()
+	if merged == nil {
+		merged = map[string]string{}
+	}
+	for k, v := range labels {
+		merged[k] = v
+	}
+	obj.SetLabels(merged)
+}
+
+func carriesLabels(obj *unstructured.Unstructured, labels map[string]string) bool {
+	return hasLabels(obj.GetLabels(), labels)
+}

@@ -204,33 +204,6 @@ func operation(op v1alpha1.ResourceOperation) v1alpha1.ResourceOperation {
 	return op
 }
 
-func addLabels(obj *unstructured.Unstructured, labels map[string]string) {
-	if len(labels) == 0 {
-		return
-	}
-	merged := obj.GetLabels()
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	for k, v := range labels {
-		merged[k] = v
-	}
-	obj.SetLabels(merged)
-}
-
-func carriesLabels(obj *unstructured.Unstructured, labels map[string]string) bool {
-	if len(labels) == 0 {
-		return false
-	}
-	have := obj.GetLabels()
-	for k, v := range labels {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 func resourceResult(obj *unstructured.Unstructured, existed bool, msg string) Result {
 	ref := &corev1.ObjectReference{APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Namespace: obj.GetNamespace(),
 		Name: obj.GetName(), UID: obj.GetUID(), ResourceVersion: obj.GetResourceVersion()}

@@ -39,15 +39,17 @@ func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, err
 	if err != nil {
 		return nil, err
 	}
+	e.markWorkflowsReady(ctx, p.loaded) // a dry run changes nothing, so only here
 	return e.start(ctx, p.exec, p.prog, p.plan, opts.LockTimeout, opts.OnStart, false)
 }
 
 // preparedRun is an Execute ready to start: validated, its status laid out with the parameter
 // and workflow snapshots, every action rendered once.
 type preparedRun struct {
-	plan *v1alpha1.DRPlan
-	exec *v1alpha1.DRPlanExecution
-	prog *program
+	plan   *v1alpha1.DRPlan
+	exec   *v1alpha1.DRPlanExecution
+	prog   *program
+	loaded *loaded
 }
 
 // prepareExecute does everything of an Execute that changes nothing in the cluster.
@@ -63,7 +65,6 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 	if err := l.validate(exec); err != nil {
 		return nil, err
 	}
-	e.markWorkflowsReady(ctx, l)
 	runner := e.runnerInfo()
 	if err := initExecuteStatus(ctx, exec, l.plan, l.workflows, e.valueFrom, &runner, metav1.NewTime(e.cfg.Now())); err != nil {
 		return nil, &InvalidError{What: "cannot resolve parameters: " + err.Error()}
@@ -75,7 +76,7 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}
-	return &preparedRun{plan: l.plan, exec: exec, prog: prog}, nil
+	return &preparedRun{plan: l.plan, exec: exec, prog: prog, loaded: l}, nil
 }
 
 // start takes the plan's Lease, creates the execution with its initial status, records the plan's

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/validate"
 )
 
 // ValueFromResolver reads a parameter's value from the cluster (valueFrom.manifestRef).
@@ -55,8 +55,8 @@ func ResolveWorkflowParams(ctx context.Context, wf *v1alpha1.DRWorkflowSpec, pla
 			errs = append(errs, fmt.Sprintf("parameter %q is required and has no value", p.Name))
 			continue
 		}
-		if msg := typeProblem(p.Type, v); msg != "" {
-			errs = append(errs, fmt.Sprintf("parameter %q: %q %s", p.Name, v, msg))
+		if msg := validate.TypeMismatch(p.Type, v); msg != "" {
+			errs = append(errs, fmt.Sprintf("parameter %q: %q is %s", p.Name, v, msg))
 		}
 	}
 	if len(errs) > 0 {
@@ -102,20 +102,6 @@ func applyLayer(ctx context.Context, out map[string]string, layer paramSource, n
 		}
 	}
 	return nil
-}
-
-func typeProblem(t v1alpha1.ParameterType, v string) string {
-	switch t {
-	case v1alpha1.ParameterTypeNumber:
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			return "is not a number"
-		}
-	case v1alpha1.ParameterTypeBoolean:
-		if v != "true" && v != "false" {
-			return "is not a boolean (true or false)"
-		}
-	}
-	return ""
 }
 
 // planNamespace is where a plan's objects live by default.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/validate"
 )
 
 // describer writes "Key:  value" lines and indented sections, like kubectl describe.
@@ -202,7 +203,7 @@ func DescribeWorkflow(out io.Writer, wf *v1alpha1.DRWorkflow, now time.Time) {
 		d.line(0, "Parameters:")
 		for _, p := range wf.Spec.Parameters {
 			req := ""
-			if p.Required || (p.Default == nil && p.Value == nil && p.ValueFrom == nil) {
+			if validate.IsRequired(p) {
 				req = " (required)"
 			}
 			d.line(1, "%s:\t%s%s", p.Name, paramValue(p), req)

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 )
@@ -348,7 +349,7 @@ func renderedLines(a *v1alpha1.Action) []string {
 		sort.Strings(keys)
 		for _, k := range keys {
 			v := a.HTTP.Headers[k]
-			if secretHeader(k) {
+			if actions.SensitiveHeader(k) {
 				v = "REDACTED"
 			}
 			out = append(out, fmt.Sprintf("header %s: %s", k, v))
@@ -373,17 +374,4 @@ func renderedLines(a *v1alpha1.Action) []string {
 		out = append(out, "target: "+target(a))
 	}
 	return out
-}
-
-func secretHeader(name string) bool {
-	n := strings.ToLower(name)
-	if n == "authorization" || n == "cookie" || n == "set-cookie" || n == "proxy-authorization" {
-		return true
-	}
-	for _, s := range []string{"token", "secret", "key", "password"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
 }

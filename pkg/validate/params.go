@@ -55,7 +55,7 @@ func checkParams(path *field.Path, params []v1alpha1.Parameter, role paramRole) 
 				fs.Errorf(pp.Child(v.field).String(), "Invalid value %q: a parameter value may not contain a placeholder (parameters cannot reference parameters)", *v.value)
 				continue
 			}
-			if msg := typeMismatch(p.Type, *v.value); msg != "" {
+			if msg := TypeMismatch(p.Type, *v.value); msg != "" {
 				fs.Errorf(pp.Child(v.field).String(), "Invalid value %q: %s", *v.value, msg)
 			}
 		}
@@ -79,8 +79,9 @@ func valueFromRef(p v1alpha1.Parameter) *v1alpha1.ManifestRef {
 	return p.ValueFrom.ManifestRef
 }
 
-// typeMismatch says why value is not of type t, or "" when it is.
-func typeMismatch(t v1alpha1.ParameterType, value string) string {
+// TypeMismatch says why value is not of type t, or "" when it is. The engine applies the same rule
+// to the values a run resolves.
+func TypeMismatch(t v1alpha1.ParameterType, value string) string {
 	switch t {
 	case v1alpha1.ParameterTypeNumber:
 		if _, err := strconv.ParseFloat(value, 64); err != nil {
@@ -108,8 +109,8 @@ func suppliedValue(p v1alpha1.Parameter) (value string, known, provided bool) {
 	return "", false, false
 }
 
-// isRequired reports whether a workflow parameter must be supplied: it says required: true, or it
+// IsRequired reports whether a workflow parameter must be supplied: it says required: true, or it
 // has no default, value or valueFrom to fall back on.
-func isRequired(p v1alpha1.Parameter) bool {
+func IsRequired(p v1alpha1.Parameter) bool {
 	return p.Required || (p.Default == nil && p.Value == nil && p.ValueFrom == nil)
 }

@@ -116,11 +116,11 @@ func checkSuppliedParams(plan *v1alpha1.DRPlan, rp *field.Path, ref v1alpha1.Wor
 		if s, ok := values[p.Name]; ok {
 			value, known, given := suppliedValue(s.param)
 			provided = given
-			if msg := typeMismatch(p.Type, value); known && msg != "" {
+			if msg := TypeMismatch(p.Type, value); known && msg != "" {
 				fs.Errorf(s.path.Child(valueField(s.param)).String(), "Invalid value %q for parameter %q of workflow %s: %s", value, p.Name, wf.Name, msg)
 			}
 		}
-		if !provided && isRequired(p) {
+		if !provided && IsRequired(p) {
 			fs.Errorf(rp.Child("workflowRef").String(), "Required value: workflow %s requires parameter %q; supply it in spec.globalParams or in this stage's params", wf.Name, p.Name)
 		}
 	}
