@@ -25,12 +25,30 @@ const (
 	supplies
 )
 
+// uniqueNames reports every name of the list at path (names[i] is item i's) that an earlier item
+// already has, and returns where each name first appears.
+func uniqueNames(path *field.Path, names []string) (Findings, map[string]int) {
+	var fs Findings
+	first := map[string]int{}
+	for i, n := range names {
+		if j, dup := first[n]; dup && n != "" {
+			fs.Errorf(path.Index(i).Child("name").String(), "Duplicate value %q: also the name of %s", n, path.Index(j))
+		} else if !dup {
+			first[n] = i
+		}
+	}
+	return fs, first
+}
+
 // checkParams checks a parameter list: names valid and unique, values of the declared type, no
 // placeholders inside values (parameters may not reference parameters), value and valueFrom not
 // both. A supplied parameter with default but no value is honoured as the value, with a warning.
 func checkParams(path *field.Path, params []v1alpha1.Parameter, role paramRole) Findings {
-	var fs Findings
-	seen := map[string]int{}
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.Name
+	}
+	fs, _ := uniqueNames(path, names)
 	for i, p := range params {
 		pp := path.Index(i)
 		switch {
@@ -38,11 +56,6 @@ func checkParams(path *field.Path, params []v1alpha1.Parameter, role paramRole) 
 			fs.Errorf(pp.Child("name").String(), "Required value: a parameter needs a name")
 		case !paramName.MatchString(p.Name):
 			fs.Errorf(pp.Child("name").String(), "Invalid value %q: a parameter name may contain only letters, digits, '-' and '_'", p.Name)
-		}
-		if first, dup := seen[p.Name]; dup && p.Name != "" {
-			fs.Errorf(pp.Child("name").String(), "Duplicate value %q: also defined at %s", p.Name, path.Index(first))
-		} else {
-			seen[p.Name] = i
 		}
 		for _, v := range []struct {
 			field string

@@ -47,17 +47,17 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 	fs = append(fs, checkParams(spec.Child("globalParams"), plan.Spec.GlobalParams, supplies)...)
 
 	stages := spec.Child("stages")
-	seen := map[string]int{}
+	stageNames := make([]string, len(plan.Spec.Stages))
+	for i, st := range plan.Spec.Stages {
+		stageNames[i] = st.Name
+	}
+	dups, _ := uniqueNames(stages, stageNames)
+	fs = append(fs, dups...)
 	nodes := make([]node, 0, len(plan.Spec.Stages))
 	globalUsed := map[string]bool{}
 	allResolved := refs.Resolver != nil
 	for i, st := range plan.Spec.Stages {
 		sp := stages.Index(i)
-		if first, dup := seen[st.Name]; dup && st.Name != "" {
-			fs.Errorf(sp.Child("name").String(), "Duplicate value %q: also the name of %s", st.Name, stages.Index(first))
-		} else {
-			seen[st.Name] = i
-		}
 		nodes = append(nodes, node{name: st.Name, dependsOn: st.DependsOn})
 		for j, ref := range st.Workflows {
 			rp := sp.Child("workflows").Index(j)

@@ -23,16 +23,16 @@ func CheckWorkflow(wf *v1alpha1.DRWorkflow, supply ParamSupply) Findings {
 	fs = append(fs, checkParams(spec.Child("parameters"), wf.Spec.Parameters, declares)...)
 
 	actions := spec.Child("actions")
-	seen := map[string]int{}
+	actionNames := make([]string, len(wf.Spec.Actions))
+	for i, a := range wf.Spec.Actions {
+		actionNames[i] = a.Name
+	}
+	dups, seen := uniqueNames(actions, actionNames)
+	fs = append(fs, dups...)
 	nodes := make([]node, 0, len(wf.Spec.Actions))
 	for i := range wf.Spec.Actions {
 		a := &wf.Spec.Actions[i]
 		ap := actions.Index(i)
-		if first, dup := seen[a.Name]; dup && a.Name != "" {
-			fs.Errorf(ap.Child("name").String(), "Duplicate value %q: also the name of %s", a.Name, actions.Index(first))
-		} else {
-			seen[a.Name] = i
-		}
 		nodes = append(nodes, node{name: a.Name, dependsOn: a.DependsOn})
 		fs = append(fs, checkAction(ap, a, false)...)
 		if a.Rollback != nil {
