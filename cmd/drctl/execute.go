@@ -47,7 +47,7 @@ by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost
 			if dryRun {
 				rf.progress = progressPlain
 			}
-			s, err := g.newRunSession(cmd.Context(), rf.progress)
+			s, err := g.newRunSession(cmd.Context(), &rf)
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ skipped with the reason.`,
 		Example: `  drctl revert prod-failover-20261128-031500-a1b2 -n dr`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.newRunSession(cmd.Context(), rf.progress)
+			s, err := g.newRunSession(cmd.Context(), &rf)
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ its record: finished actions are never repeated; an action that was running is a
 		Example: `  drctl resume prod-failover-20261128-031500-a1b2 -n dr`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.newRunSession(cmd.Context(), rf.progress)
+			s, err := g.newRunSession(cmd.Context(), &rf)
 			if err != nil {
 				return err
 			}

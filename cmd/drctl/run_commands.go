@@ -13,13 +13,24 @@ import (
 
 // runFlags are the flags every command that runs a plan shares.
 type runFlags struct {
-	lockTimeout time.Duration
-	progress    string
+	lockTimeout      time.Duration
+	progress         string
+	leaseDuration    time.Duration
+	partitionTimeout time.Duration
 }
 
 func (f *runFlags) add(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for a plan locked by another run (default: fail at once with exit code 3)")
 	cmd.Flags().StringVar(&f.progress, "progress", progressAuto, "progress output: auto, tty, plain or json")
+	cmd.Flags().DurationVar(&f.leaseDuration, "lease-duration", lease.DefaultDuration,
+		"how long the plan's lock outlives a runner that died (a resume waits this long); a runner that cannot renew it for two thirds of this starts no action (minimum 3s)")
+	cmd.Flags().DurationVar(&f.partitionTimeout, "partition-timeout", engine.DefaultPartitionTimeout,
+		"how long the API server may be unreachable before the run stops and ends Unknown (exit code 5)")
+}
+
+// tune applies the flags' timings to an engine configuration.
+func (f *runFlags) tune(c *engine.Config) {
+	c.LeaseDuration, c.PartitionTimeout = f.leaseDuration, f.partitionTimeout
 }
 
 // finishRun prints the summary and maps the outcome to an exit code.

@@ -34,11 +34,11 @@ type runSession struct {
 }
 
 // newRunSession resolves the progress mode and builds the engine that feeds it.
-func (g *globals) newRunSession(ctx context.Context, progress string) (*runSession, error) {
-	if err := checkProgress(progress); err != nil {
+func (g *globals) newRunSession(ctx context.Context, rf *runFlags) (*runSession, error) {
+	if err := checkProgress(rf.progress); err != nil {
 		return nil, err
 	}
-	s := &runSession{g: g, mode: g.resolveProgress(progress)}
+	s := &runSession{g: g, mode: g.resolveProgress(rf.progress)}
 	var obs engine.Observer
 	if s.mode == progressTTY {
 		s.buf = &tui.Buffer{}
@@ -46,7 +46,7 @@ func (g *globals) newRunSession(ctx context.Context, progress string) (*runSessi
 	} else {
 		obs = newProgress(s.mode, g.streams.Out)
 	}
-	eng, ns, err := newEngine(ctx, g, obs)
+	eng, ns, err := newEngine(ctx, g, obs, rf.tune)
 	if err != nil {
 		return nil, err
 	}

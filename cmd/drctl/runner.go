@@ -20,7 +20,7 @@ import (
 
 // newEngine builds an engine for the kubeconfig context of the global flags, with obs receiving
 // its events.
-func newEngine(ctx context.Context, g *globals, obs engine.Observer) (*engine.Engine, string, error) {
+func newEngine(ctx context.Context, g *globals, obs engine.Observer, tune ...func(*engine.Config)) (*engine.Engine, string, error) {
 	cfg, err := restConfig(g)
 	if err != nil {
 		return nil, "", err
@@ -36,10 +36,14 @@ func newEngine(ctx context.Context, g *globals, obs engine.Observer) (*engine.En
 	if err != nil {
 		return nil, "", err
 	}
-	return engine.New(engine.Config{
+	ec := engine.Config{
 		Client: c, Clock: clock, Observer: obs, Runner: runnerIdentity(ctx, c),
 		Logger: g.logger(),
-	}), namespace, nil
+	}
+	for _, fn := range tune {
+		fn(&ec)
+	}
+	return engine.New(ec), namespace, nil
 }
 
 // runnerIdentity names this process: the Kubernetes user (from a SelfSubjectReview, else the

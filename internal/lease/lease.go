@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -17,11 +18,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// Defaults of the plan lease.
+// Defaults of the plan lease, as client-go's leader election: a holder renews every RetryPeriod;
+// one that could not renew for RenewDeadline stops acting, well before the Lease (Duration) lapses
+// for the others.
 const (
-	DefaultDuration   = 15 * time.Second
-	DefaultRenewEvery = 5 * time.Second
+	DefaultDuration      = 15 * time.Second
+	DefaultRenewDeadline = 10 * time.Second
+	DefaultRetryPeriod   = 2 * time.Second
 )
+
+// clockError is how far a ServerClock may lag the server (the Date header's resolution). A holder
+// allows for it: the renewTime it writes may be up to this much older than the server's time.
+const clockError = time.Second
 
 // Name is the Lease name that guards a plan.
 func Name(plan string) string { return "drplan-" + plan }
@@ -41,31 +49,54 @@ func (e *HeldError) Error() string {
 var ErrLost = errors.New("the plan's lease was taken over by another runner")
 
 // Lease is one runner's handle on a plan's Lease.
+//
+// A holder may act only until its deadline: the moment the last successful renewal (or the
+// acquisition) was sent, plus RenewDeadline, measured on the local monotonic clock. Others can
+// take the Lease over no earlier than that moment plus Duration minus the clock's error, so a
+// holder that respects its deadline never acts after someone else took over. Past the deadline
+// (renewals failing: a partition) it may act again only after a renewal succeeds, which proves
+// that nobody took over meanwhile: the update is guarded by the Lease's resourceVersion, and only
+// this holder ever writes its own identity.
 type Lease struct {
 	Client    client.Client
 	Namespace string
 	Name      string
 	// Holder is this runner's holderIdentity.
-	Holder     string
-	Duration   time.Duration
-	RenewEvery time.Duration
-	Clock      *ServerClock
+	Holder        string
+	Duration      time.Duration
+	RenewDeadline time.Duration
+	RetryPeriod   time.Duration
+	Clock         *ServerClock
 
-	current *coordinationv1.Lease
+	mu       sync.Mutex // guards current, deadline and lost: Keep renews while others read
+	current  *coordinationv1.Lease
+	deadline time.Time // local, monotonic
+	lost     bool
 }
 
 // New returns a handle with the default timings.
 func New(c client.Client, clock *ServerClock, namespace, name, holder string) *Lease {
 	return &Lease{Client: c, Namespace: namespace, Name: name, Holder: holder,
-		Duration: DefaultDuration, RenewEvery: DefaultRenewEvery, Clock: clock}
+		Duration: DefaultDuration, RenewDeadline: DefaultRenewDeadline, RetryPeriod: DefaultRetryPeriod, Clock: clock}
+}
+
+// Timings derives a renew deadline and a retry period from a lease duration, in the proportions
+// of the defaults (15 s, 10 s, 2 s), keeping the deadline at least the clock's error and a second
+// short of the duration. Durations under 3 s are too short to be safe and are raised to 3 s.
+func Timings(duration time.Duration) (d, renewDeadline, retry time.Duration) {
+	d = max(duration.Round(time.Second), 3*time.Second)
+	renewDeadline = min(d*2/3, d-clockError-time.Second)
+	return d, renewDeadline, d * 2 / 15
 }
 
 // TryAcquire takes the Lease if it is free, expired or already ours; otherwise it returns a
 // *HeldError. Of two runners trying at once, exactly one succeeds: creation and takeover are
-// guarded by the API server (AlreadyExists, resourceVersion conflicts).
+// guarded by the API server (AlreadyExists, resourceVersion conflicts). Every acquisition by a new
+// holder increments leaseTransitions: the epoch (see Epoch).
 func (l *Lease) TryAcquire(ctx context.Context) error {
 	cur := &coordinationv1.Lease{}
 	err := l.Client.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Name}, cur)
+	sent := time.Now()
 	now := metav1.NewMicroTime(l.Clock.Now())
 	switch {
 	case apierrors.IsNotFound(err):
@@ -84,14 +115,14 @@ func (l *Lease) TryAcquire(ctx context.Context) error {
 			}
 			return fmt.Errorf("create lease %s/%s: %w", l.Namespace, l.Name, err)
 		}
-		l.current = fresh
+		l.held(fresh, sent)
 		return nil
 	case err != nil:
 		return fmt.Errorf("get lease %s/%s: %w", l.Namespace, l.Name, err)
 	}
 	holder := ptr.Deref(cur.Spec.HolderIdentity, "")
 	if holder != "" && holder != l.Holder && !l.expired(cur) {
-		return l.held(cur)
+		return heldBy(cur)
 	}
 	next := cur.DeepCopy()
 	if holder != l.Holder {
@@ -107,8 +138,16 @@ func (l *Lease) TryAcquire(ctx context.Context) error {
 		}
 		return fmt.Errorf("take lease %s/%s: %w", l.Namespace, l.Name, err)
 	}
-	l.current = next
+	l.held(next, sent)
 	return nil
+}
+
+// held records a successful acquisition or renewal sent at sent.
+func (l *Lease) held(cur *coordinationv1.Lease, sent time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.current = cur
+	l.deadline = sent.Add(l.RenewDeadline)
 }
 
 // Acquire retries TryAcquire until it succeeds, the context ends, or wait passes; a zero wait
@@ -129,55 +168,151 @@ func (l *Lease) Acquire(ctx context.Context, wait time.Duration) error {
 	}
 }
 
-// Renew extends the Lease once. It returns ErrLost when another runner holds it now.
-func (l *Lease) Renew(ctx context.Context) error {
-	return l.renew(ctx, true)
+// Remaining is how long this holder may still act without another successful renewal: zero once
+// its deadline has passed or the Lease was lost.
+func (l *Lease) Remaining() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lost || l.current == nil {
+		return 0
+	}
+	return max(time.Until(l.deadline), 0)
 }
 
-func (l *Lease) renew(ctx context.Context, retry bool) error {
+// Epoch is the Lease's leaseTransitions as this holder holds it: it grows with every acquisition
+// by a new holder, so a record stamped with it tells an older holder from a newer one.
+func (l *Lease) Epoch() int32 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.current == nil {
+		return 0
+	}
+	return ptr.Deref(l.current.Spec.LeaseTransitions, 0)
+}
+
+// RaiseEpoch makes this holder's epoch greater than floor, by writing leaseTransitions, in case
+// the Lease was deleted and recreated (which starts it again from 0) since a record was stamped.
+func (l *Lease) RaiseEpoch(ctx context.Context, floor int32) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.current == nil {
 		return ErrLost
 	}
-	next := l.current.DeepCopy()
-	now := metav1.NewMicroTime(l.Clock.Now())
-	next.Spec.RenewTime = &now
-	err := l.Client.Update(ctx, next)
-	if (apierrors.IsConflict(err) && retry) || apierrors.IsNotFound(err) {
-		cur := &coordinationv1.Lease{}
-		if gerr := l.Client.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Name}, cur); gerr != nil {
-			if apierrors.IsNotFound(gerr) {
-				return ErrLost
-			}
-			return gerr
-		}
-		if ptr.Deref(cur.Spec.HolderIdentity, "") != l.Holder {
-			return ErrLost
-		}
-		l.current = cur // ours still, changed by someone (a label, say): renew on top of it
-		return l.renew(ctx, false)
+	if ptr.Deref(l.current.Spec.LeaseTransitions, 0) > floor {
+		return nil
 	}
-	if err != nil {
-		return err
+	next := l.current.DeepCopy()
+	next.Spec.LeaseTransitions = ptr.To(floor + 1)
+	if err := l.Client.Update(ctx, next); err != nil {
+		return fmt.Errorf("raise the epoch of lease %s/%s: %w", l.Namespace, l.Name, err)
 	}
 	l.current = next
 	return nil
 }
 
-// Release gives the Lease up (holder cleared), if this runner still holds it.
+// Renew extends the Lease once. It returns ErrLost when another runner holds it now (for good:
+// a lost Lease is never renewed again).
+func (l *Lease) Renew(ctx context.Context) error {
+	l.mu.Lock()
+	cur, lost := l.current, l.lost
+	l.mu.Unlock()
+	if lost || cur == nil {
+		return ErrLost
+	}
+	for attempt := 0; ; attempt++ {
+		next := cur.DeepCopy()
+		sent := time.Now()
+		now := metav1.NewMicroTime(l.Clock.Now())
+		next.Spec.RenewTime = &now
+		err := l.Client.Update(ctx, next)
+		if err == nil {
+			l.held(next, sent)
+			return nil
+		}
+		if !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+			return err
+		}
+		// Someone changed or deleted the Lease. Only this holder writes its own identity, so if it
+		// still names us, nobody took over: renew on top of the new version.
+		cur = &coordinationv1.Lease{}
+		gerr := l.Client.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Name}, cur)
+		switch {
+		case apierrors.IsNotFound(gerr) || (gerr == nil && ptr.Deref(cur.Spec.HolderIdentity, "") != l.Holder):
+			l.mu.Lock()
+			l.lost = true
+			l.mu.Unlock()
+			return ErrLost
+		case gerr != nil:
+			return gerr
+		case attempt > 0:
+			return err
+		}
+	}
+}
+
+// Keep renews the Lease every RetryPeriod until ctx ends or the Lease is lost (ErrLost). A failed
+// renewal is retried at the next period; onRenew, when set, hears the outcome of each attempt.
+func (l *Lease) Keep(ctx context.Context, onRenew func(error)) error {
+	t := time.NewTicker(l.RetryPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		// A renewal that hangs (a dead route, no reset) must not outlive its use: it gives up
+		// in time for the next one.
+		rctx, cancel := context.WithTimeout(ctx, max(l.RetryPeriod, l.RenewDeadline/2))
+		err := l.Renew(rctx)
+		cancel()
+		if errors.Is(err, ErrLost) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if onRenew != nil {
+			onRenew(err)
+		}
+	}
+}
+
+// Release gives the Lease up (holder cleared), if this runner still holds it. Stop Keep first:
+// a renewal racing the release would make it conflict.
 func (l *Lease) Release(ctx context.Context) error {
-	if l.current == nil {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.current == nil || l.lost {
+		l.current = nil
 		return nil
 	}
-	next := l.current.DeepCopy()
-	next.Spec.HolderIdentity = nil
-	next.Spec.RenewTime = nil
-	next.Spec.AcquireTime = nil
-	err := l.Client.Update(ctx, next)
-	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-		err = nil // someone else has it now, or it is gone: nothing of ours to release
-	}
+	cur := l.current
 	l.current = nil
-	return err
+	for attempt := 0; ; attempt++ {
+		next := cur.DeepCopy()
+		next.Spec.HolderIdentity = nil
+		next.Spec.RenewTime = nil
+		next.Spec.AcquireTime = nil
+		err := l.Client.Update(ctx, next)
+		if err == nil || apierrors.IsNotFound(err) {
+			return nil
+		}
+		if !apierrors.IsConflict(err) || attempt > 0 {
+			return fmt.Errorf("release lease %s/%s: %w", l.Namespace, l.Name, err)
+		}
+		// Changed by someone: release it only if it is still ours.
+		cur = &coordinationv1.Lease{}
+		if gerr := l.Client.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Name}, cur); gerr != nil {
+			if apierrors.IsNotFound(gerr) {
+				return nil
+			}
+			return fmt.Errorf("release lease %s/%s: %w", l.Namespace, l.Name, gerr)
+		}
+		if ptr.Deref(cur.Spec.HolderIdentity, "") != l.Holder {
+			return nil
+		}
+	}
 }
 
 // Info describes a Lease for `drctl status` and error messages.
@@ -208,10 +343,10 @@ func (l *Lease) heldNow(ctx context.Context) error {
 	if err := l.Client.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Name}, cur); err != nil {
 		return fmt.Errorf("get lease %s/%s: %w", l.Namespace, l.Name, err)
 	}
-	return l.held(cur)
+	return heldBy(cur)
 }
 
-func (l *Lease) held(cur *coordinationv1.Lease) error {
+func heldBy(cur *coordinationv1.Lease) error {
 	return &HeldError{Holder: ptr.Deref(cur.Spec.HolderIdentity, ""), Expires: expiry(cur)}
 }
 

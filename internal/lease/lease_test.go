@@ -146,17 +146,34 @@ func TestServerClockFollowsTheDateHeader(t *testing.T) {
 	assert.WithinDuration(t, serverTime, clock.Now(), 2*time.Second, "the laptop's clock (2026) is not used")
 }
 
+// fakeClock is a ServerClock on a wall clock and a monotonic clock the test moves.
+func fakeClock(wall *time.Time, mono *time.Duration) *ServerClock {
+	return &ServerClock{wall: func() time.Time { return *wall }, elapsed: func() time.Duration { return *mono }}
+}
+
 func TestServerClockNeverRunsBackwards(t *testing.T) {
-	local := time.Date(2026, 1, 1, 10, 0, 0, 950_000_000, time.UTC)
-	clock := &ServerClock{now: func() time.Time { return local }}
-	clock.observe("Thu, 01 Jan 2026 10:00:00 GMT") // server at least 10:00:00 at local 10:00:00.95
+	wall, mono := time.Date(2026, 1, 1, 10, 0, 0, 950_000_000, time.UTC), 10*time.Second
+	clock := fakeClock(&wall, &mono)
+	clock.observe("Thu, 01 Jan 2026 10:00:00 GMT") // server at least 10:00:00 now
 	first := clock.Now()
-	local = local.Add(50 * time.Millisecond)
-	clock.observe("Thu, 01 Jan 2026 10:00:01 GMT") // at least 10:00:01 at local 10:00:01.00: a higher bound
+	mono += 50 * time.Millisecond
+	clock.observe("Thu, 01 Jan 2026 10:00:01 GMT") // at least 10:00:01 50 ms later: a higher bound
 	second := clock.Now()
-	local = local.Add(900 * time.Millisecond)
+	mono += 900 * time.Millisecond
 	clock.observe("Thu, 01 Jan 2026 10:00:01 GMT") // a lower bound than the last: ignored
 	third := clock.Now()
 	assert.False(t, second.Before(first))
-	assert.Equal(t, second.Add(900*time.Millisecond), third, "the clock moved with local time, not back")
+	assert.Equal(t, second.Add(900*time.Millisecond), third, "the clock moved with elapsed time, not back")
+}
+
+func TestServerClockIgnoresStepsOfTheLocalWallClock(t *testing.T) {
+	wall, mono := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC), time.Duration(0)
+	clock := fakeClock(&wall, &mono)
+	clock.observe("Thu, 01 Jan 2026 10:00:00 GMT")
+	wall = wall.Add(time.Hour) // NTP, a suspend, a person: the laptop's clock jumps forward
+	mono += 2 * time.Second
+	clock.observe("Thu, 01 Jan 2026 10:00:02 GMT")
+	assert.Equal(t, time.Date(2026, 1, 1, 10, 0, 2, 0, time.UTC), clock.Now(), "a forward step of the wall clock does not move the estimate")
+	mono += 3 * time.Second
+	assert.Equal(t, time.Date(2026, 1, 1, 10, 0, 5, 0, time.UTC), clock.Now(), "between observations it follows monotonic time")
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -34,6 +35,11 @@ type Options struct {
 	ExtraCRDs []*apiextensionsv1.CustomResourceDefinition
 	// SkipDrctlCRDs leaves drctl's CRDs out (for tests of `drctl install`).
 	SkipDrctlCRDs bool
+	// Restartable keeps the API server's certificates and port in CertDir, so that
+	// RestartAPIServer brings the same server back (etcd keeps running with its data).
+	Restartable bool
+	// CertDir is where a Restartable API server keeps its certificates.
+	CertDir string
 }
 
 // Start starts an API server for the tests of one package; call it from TestMain and Stop it
@@ -54,6 +60,9 @@ func Start(opts Options) (*Env, error) {
 		BinaryAssetsDirectory: assets,
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
 		ErrorIfCRDPathMissing: true,
+	}
+	if opts.Restartable {
+		env.ControlPlane.APIServer = &envtest.APIServer{CertDir: opts.CertDir}
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -79,6 +88,20 @@ func (e *Env) Kubeconfig(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// RestartAPIServer stops kube-apiserver and starts it again on the same port, with the same
+// certificates and etcd (the environment must be Restartable). down is how long it stays down.
+func (e *Env) RestartAPIServer(down time.Duration) error {
+	api := e.env.ControlPlane.APIServer
+	if err := api.Stop(); err != nil {
+		return fmt.Errorf("stop kube-apiserver: %w", err)
+	}
+	time.Sleep(down)
+	if err := api.Start(); err != nil {
+		return fmt.Errorf("start kube-apiserver again: %w", err)
+	}
+	return nil
 }
 
 // Stop stops the API server and etcd.

@@ -43,9 +43,25 @@ type Result struct {
 	Outputs *v1alpha1.ActionOutputs
 	// Message is a one-line account for the status and the progress view.
 	Message string
+	// Skipped, when set, says the action found nothing of its own to do (its outcome is recorded
+	// Skipped with this reason).
+	Skipped string
 }
 
-// Executor performs one attempt of an action type. The context carries the attempt's timeout.
+// ErrAttemptTimedOut is the cause of an attempt's context when the attempt's own timeout expires:
+// the engine creates each attempt's context with
+// context.WithTimeoutCause(ctx, timeout, actions.ErrAttemptTimedOut). Executors tell it from a
+// stop of the whole run (the parent context canceled), which must leave running work in place
+// for `drctl resume` to adopt.
+var ErrAttemptTimedOut = errors.New("the action's attempt timed out")
+
+// attemptTimedOut reports whether ctx ended because the attempt's own timeout expired.
+func attemptTimedOut(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), ErrAttemptTimedOut)
+}
+
+// Executor performs one attempt of an action type. The context carries the attempt's timeout
+// (its cause is ErrAttemptTimedOut when it expires).
 // Errors are retried by the engine's retry policy unless wrapped with Permanent.
 type Executor interface {
 	Execute(ctx context.Context, env Env, req Request) (Result, error)

@@ -150,7 +150,7 @@ func (c *Clusternet) create(ctx context.Context, env Env, req Request, obj *unst
 }
 
 func (c *Clusternet) apply(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured) (Result, error) {
-	existed, err := existedBefore(ctx, env.Client, obj, req.Recorded)
+	existed, err := existedBefore(ctx, env.Client, obj, req.Recorded, req.Labels)
 	if err != nil {
 		return Result{}, err
 	}
@@ -183,14 +183,17 @@ func (c *Clusternet) patch(ctx context.Context, env Env, obj *unstructured.Unstr
 	return c.result(target, true, "patched "+describe(target)), nil
 }
 
-// delete asks for deletion; Clusternet's finalizer completes it asynchronously.
+// delete asks for deletion; Clusternet's finalizer completes it asynchronously. With a UID on obj,
+// only that very object is deleted (as deleteObject does).
 func (c *Clusternet) delete(ctx context.Context, env Env, obj *unstructured.Unstructured) (Result, error) {
-	err := env.Client.Delete(ctx, obj)
-	if apierrors.IsNotFound(err) {
+	absent, skipped, err := deleteRecorded(ctx, env.Client, obj, describe(obj))
+	switch {
+	case err != nil:
+		return Result{}, err
+	case skipped != "":
+		return Result{Message: skipped, Skipped: skipped}, nil
+	case absent:
 		return Result{Message: describe(obj) + " already absent"}, nil
-	}
-	if err != nil {
-		return Result{}, classify(fmt.Errorf("delete %s: %w", describe(obj), err))
 	}
 	return Result{Message: "deletion of " + describe(obj) + " accepted"}, nil
 }

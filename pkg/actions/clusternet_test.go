@@ -101,3 +101,31 @@ func TestSubscriptionCreateAndReplace(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, got)))
 }
+
+// A Clusternet Apply retried after a crash, with nothing recorded, still owns the object its
+// earlier attempt created (it carries this execution's labels): reverting deletes it.
+func TestLocalizationApplyRetriedAfterCrashStillOwnsIt(t *testing.T) {
+	requireClusternet(t)
+	e, ns := testEnv(t)
+	ctx := context.Background()
+	loc := clusternetKind("Localization")
+	apply := &v1alpha1.Action{Name: "scale", Type: v1alpha1.ActionLocalization, Localization: &v1alpha1.LocalizationAction{
+		Operation: "Apply", Name: "web-replicas", Namespace: ns,
+		Spec: &clusternetv1alpha1.LocalizationSpec{
+			OverridePolicy: clusternetv1alpha1.ApplyNow,
+			Feed:           &clusternetv1alpha1.Feed{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"},
+		},
+	}}
+	labels := map[string]string{"dr.bkbcs.tencent.com/execution": "exec-5", "dr.bkbcs.tencent.com/action": "svc.scale"}
+	res, err := loc.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels})
+	require.NoError(t, err)
+	assert.False(t, *res.Outputs.ResourceExisted)
+	res, err = loc.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels, Recorded: nil})
+	require.NoError(t, err)
+	assert.False(t, *res.Outputs.ResourceExisted, "created by the earlier attempt of this execution")
+	rb, reason := loc.AutoRollback(apply, res.Outputs)
+	require.NotNil(t, rb, reason)
+	_, err = loc.Execute(ctx, e, Request{Action: rb, Namespace: ns})
+	require.NoError(t, err)
+	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-replicas"}, &clusternetv1alpha1.Localization{})))
+}

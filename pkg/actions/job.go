@@ -16,8 +16,9 @@ import (
 )
 
 // Job creates a Job with a deterministic name (so that a resume adopts it) and waits, by watching,
-// for its Complete or Failed condition. When the action times out, the Job is deleted with its
-// Pods (background propagation) and the action fails.
+// for its Complete or Failed condition. When the attempt times out (its context's cause is
+// ErrAttemptTimedOut), the Job is deleted with its Pods (background propagation) and the action
+// fails; when the whole run stops, the Job is left running for a resume to adopt.
 type Job struct{}
 
 // Execute creates (or adopts) the Job and awaits it.
@@ -63,10 +64,18 @@ func (j *Job) Execute(ctx context.Context, env Env, req Request) (Result, error)
 	outputs := jobOutputs(job)
 	done, msg, werr := waitJob(ctx, env.Client, job)
 	switch {
+	case werr != nil && ctx.Err() != nil && !attemptTimedOut(ctx):
+		// The whole run stops (the operator's hard stop), not this attempt's timeout: the Job keeps
+		// running and is recorded, for `drctl resume` to adopt.
+		return Result{Outputs: outputs}, fmt.Errorf("stopped waiting for job %s/%s, left running for a resume to adopt: %w", ns, job.Name, ctx.Err())
 	case werr != nil && ctx.Err() != nil:
 		// Timed out: the Job and its Pods go, so nothing keeps running behind a failed action.
-		if derr := deleteJobAndPods(context.WithoutCancel(ctx), env.Client, job, req.Labels); derr != nil {
+		skipped, derr := deleteJobAndPods(context.WithoutCancel(ctx), env.Client, job, req.Labels)
+		if derr != nil {
 			return Result{Outputs: outputs}, fmt.Errorf("job %s/%s timed out, and deleting it failed: %v", ns, job.Name, derr)
+		}
+		if skipped != "" {
+			return Result{Outputs: outputs}, fmt.Errorf("job %s/%s did not finish in time; %s: %w", ns, job.Name, skipped, ctx.Err())
 		}
 		return Result{Outputs: outputs}, fmt.Errorf("job %s/%s did not finish in time; deleted it and its pods: %w", ns, job.Name, ctx.Err())
 	case werr != nil:
@@ -77,17 +86,18 @@ func (j *Job) Execute(ctx context.Context, env Env, req Request) (Result, error)
 	return Result{Outputs: outputs, Message: fmt.Sprintf("job %s/%s %s and completed", ns, job.Name, verb)}, nil
 }
 
-// deleteJobAndPods deletes a Job with background propagation, and its Pods (which carry the
-// action's labels through the template) at once rather than waiting for the garbage collector.
-func deleteJobAndPods(ctx context.Context, c client.Client, job *batchv1.Job, labels map[string]string) error {
-	err := c.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground))
-	if err != nil && !apierrors.IsNotFound(err) {
-		return err
+// deleteJobAndPods deletes the Job this attempt created or adopted with background propagation,
+// and its Pods (which carry the action's labels through the template) at once rather than waiting
+// for the garbage collector. The Job's UID is a precondition, and the Pods go only when the Job was
+// ours: a Job recreated by someone else under the name, and its Pods, are left alone (skipped
+// says so).
+func deleteJobAndPods(ctx context.Context, c client.Client, job *batchv1.Job, labels map[string]string) (skipped string, err error) {
+	_, skipped, err = deleteRecorded(ctx, c, job, fmt.Sprintf("job %s/%s", job.Namespace, job.Name),
+		client.PropagationPolicy(metav1.DeletePropagationBackground))
+	if err != nil || skipped != "" || len(labels) == 0 {
+		return skipped, err
 	}
-	if len(labels) == 0 {
-		return nil
-	}
-	return c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(job.Namespace), client.MatchingLabels(labels))
+	return "", c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(job.Namespace), client.MatchingLabels(labels))
 }
 
 // waitJob watches the Job until it has a Complete or Failed condition.

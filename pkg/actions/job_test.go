@@ -87,7 +87,8 @@ func TestJobFailureAndTimeout(t *testing.T) {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "exec-3-sync-abcde", Namespace: ns, Labels: req.Labels},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "sync", Image: "busybox"}}}}
 	require.NoError(t, e.Client.Create(context.Background(), pod))
-	short, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	// The engine gives each attempt a context whose timeout has ErrAttemptTimedOut as its cause.
+	short, cancel2 := context.WithTimeoutCause(context.Background(), time.Second, ErrAttemptTimedOut)
 	defer cancel2()
 	_, err = (&Job{}).Execute(short, e, req)
 	require.Error(t, err)
@@ -95,4 +96,45 @@ func TestJobFailureAndTimeout(t *testing.T) {
 	job := &batchv1.Job{}
 	assert.True(t, apierrors.IsNotFound(e.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "exec-3-sync"}, job)), "the timed-out Job is deleted")
 	assert.True(t, apierrors.IsNotFound(e.Client.Get(context.Background(), client.ObjectKeyFromObject(pod), &corev1.Pod{})), "and its Pods")
+}
+
+// A stop of the whole run (the operator's second Ctrl-C cancels the parent context) is not a
+// timeout: the Job and its Pods keep running, for `drctl resume` to adopt.
+func TestJobHardStopLeavesJobRunning(t *testing.T) {
+	e, ns := testEnv(t)
+	req := Request{Action: jobAction(), Namespace: ns, ObjectName: "exec-4-sync", Labels: map[string]string{"dr.bkbcs.tencent.com/execution": "exec-4"}}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "exec-4-sync-abcde", Namespace: ns, Labels: req.Labels},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "sync", Image: "busybox"}}}}
+	require.NoError(t, e.Client.Create(context.Background(), pod))
+
+	run, stopRun := context.WithCancel(context.Background())
+	defer stopRun()
+	attempt, cancel := context.WithTimeoutCause(run, time.Minute, ErrAttemptTimedOut)
+	defer cancel()
+	go func() {
+		// Stop the run once the Job exists, while the action waits for it.
+		require.Eventually(t, func() bool {
+			return e.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "exec-4-sync"}, &batchv1.Job{}) == nil
+		}, 10*time.Second, 20*time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
+		stopRun()
+	}()
+	res, err := (&Job{}).Execute(attempt, e, req)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res.Outputs)
+	assert.Equal(t, "exec-4-sync", res.Outputs.JobRef.Name, "the Job is reported, for the record")
+
+	job := &batchv1.Job{}
+	require.NoError(t, e.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "exec-4-sync"}, job), "the Job is left running")
+	assert.Nil(t, job.DeletionTimestamp)
+	require.NoError(t, e.Client.Get(context.Background(), client.ObjectKeyFromObject(pod), &corev1.Pod{}), "and its Pods")
+
+	// A resume adopts it.
+	go finishJob(t, e.Client, ns, "exec-4-sync", true)
+	ctx, cancel3 := context.WithTimeoutCause(context.Background(), 20*time.Second, ErrAttemptTimedOut)
+	defer cancel3()
+	res, err = (&Job{}).Execute(ctx, e, req)
+	require.NoError(t, err)
+	assert.Contains(t, res.Message, "adopted")
 }

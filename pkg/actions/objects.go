@@ -35,19 +35,51 @@ func createOrAdopt(ctx context.Context, c client.Client, obj *unstructured.Unstr
 }
 
 // existedBefore tells whether obj existed before the action first touched it: as recorded by an
-// earlier attempt, or as the cluster says now.
-func existedBefore(ctx context.Context, c client.Client, obj *unstructured.Unstructured, recorded *v1alpha1.ActionOutputs) (bool, error) {
+// earlier attempt, or as the cluster says now. An object that carries this execution's labels was
+// made by an earlier attempt of this very action (a retry after a crash that came before its
+// outputs were recorded): it did not exist before, and reverting must still delete it.
+func existedBefore(ctx context.Context, c client.Client, obj *unstructured.Unstructured, recorded *v1alpha1.ActionOutputs, labels map[string]string) (bool, error) {
 	if recorded != nil && recorded.ResourceExisted != nil {
 		return *recorded.ResourceExisted, nil
 	}
-	err := c.Get(ctx, client.ObjectKeyFromObject(obj), emptyLike(obj))
+	live := emptyLike(obj)
+	err := c.Get(ctx, client.ObjectKeyFromObject(obj), live)
 	switch {
 	case err == nil:
-		return true, nil
+		return !carriesLabels(live, labels), nil
 	case apierrors.IsNotFound(err):
 		return false, nil
 	}
 	return false, classify(fmt.Errorf("get %s: %w", describe(obj), err))
+}
+
+// deleteRecorded deletes obj, described as what. When obj carries a UID (the one recorded when
+// this execution created it), the UID is a precondition: an object deleted and made again under
+// the same name by someone else is not ours, and the API server refuses to delete it. skipped then
+// says so; absent says there was nothing under the name.
+func deleteRecorded(ctx context.Context, c client.Client, obj client.Object, what string, opts ...client.DeleteOption) (absent bool, skipped string, err error) {
+	uid := obj.GetUID()
+	if uid != "" {
+		opts = append(opts[:len(opts):len(opts)], client.Preconditions{UID: &uid})
+	}
+	err = c.Delete(ctx, obj, opts...)
+	switch {
+	case err == nil:
+		return false, "", nil
+	case apierrors.IsNotFound(err):
+		return true, "", nil
+	case uid != "" && apierrors.IsConflict(err):
+		// The UID is the only precondition, so another object holds the name now; read it to say which.
+		live := obj.DeepCopyObject().(client.Object)
+		gerr := c.Get(ctx, client.ObjectKeyFromObject(obj), live)
+		if apierrors.IsNotFound(gerr) {
+			return true, "", nil
+		}
+		if gerr == nil && live.GetUID() != uid {
+			return false, fmt.Sprintf("not deleted: %s was recreated by someone else (uid %s; the recorded one was uid %s)", what, live.GetUID(), uid), nil
+		}
+	}
+	return false, "", classify(fmt.Errorf("delete %s: %w", what, err))
 }
 
 // serverSideApply applies obj with drctl's field manager; a conflict with another manager is

@@ -68,7 +68,7 @@ func (r *Resource) create(ctx context.Context, env Env, req Request, obj *unstru
 }
 
 func (r *Resource) apply(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured, force bool) (Result, error) {
-	existed, err := existedBefore(ctx, env.Client, obj, req.Recorded)
+	existed, err := existedBefore(ctx, env.Client, obj, req.Recorded, req.Labels)
 	if err != nil {
 		return Result{}, err
 	}
@@ -112,23 +112,27 @@ func (r *Resource) patch(ctx context.Context, env Env, obj *unstructured.Unstruc
 }
 
 // deleteObject deletes obj with background propagation and waits until it is gone or the context
-// ends. An object already absent succeeds.
+// ends. An object already absent succeeds. When obj has a UID, only the object with that UID is
+// deleted: another one made under the same name since is left alone and the result is Skipped.
 func deleteObject(ctx context.Context, c client.Client, obj *unstructured.Unstructured) (Result, error) {
-	err := c.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground))
-	if apierrors.IsNotFound(err) {
+	absent, skipped, err := deleteRecorded(ctx, c, obj, describe(obj), client.PropagationPolicy(metav1.DeletePropagationBackground))
+	switch {
+	case err != nil:
+		return Result{}, err
+	case skipped != "":
+		return Result{Message: skipped, Skipped: skipped}, nil
+	case absent:
 		return Result{Message: describe(obj) + " already absent"}, nil
 	}
-	if err != nil {
-		return Result{}, classify(fmt.Errorf("delete %s: %w", describe(obj), err))
-	}
-	live := &unstructured.Unstructured{}
-	live.SetGroupVersionKind(obj.GroupVersionKind())
+	uid := obj.GetUID()
+	live := emptyLike(obj)
 	err = wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		err := c.Get(ctx, client.ObjectKeyFromObject(obj), live)
 		if apierrors.IsNotFound(err) {
 			return true, nil
 		}
-		return false, nil
+		// Ours is gone when another object already holds the name.
+		return err == nil && uid != "" && live.GetUID() != uid, nil
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("delete %s: still present (finalizers %v): %w", describe(obj), live.GetFinalizers(), err)
@@ -158,11 +162,15 @@ func (r *Resource) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.Acti
 	return DeleteAction(outputs.ResourceRef), ""
 }
 
-// DeleteAction is a KubernetesResource action that deletes the referenced object.
+// DeleteAction is a KubernetesResource action that deletes the referenced object. A UID in ref goes
+// into the manifest, where it becomes the delete's precondition: only that very object is deleted.
 func DeleteAction(ref *corev1.ObjectReference) *v1alpha1.Action {
 	manifest := fmt.Sprintf("apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n", ref.APIVersion, ref.Kind, ref.Name)
 	if ref.Namespace != "" {
 		manifest += "  namespace: " + ref.Namespace + "\n"
+	}
+	if ref.UID != "" {
+		manifest += "  uid: " + string(ref.UID) + "\n"
 	}
 	return &v1alpha1.Action{
 		Type:     v1alpha1.ActionKubernetesResource,

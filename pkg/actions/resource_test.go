@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,4 +87,84 @@ func TestResourceWorksOnAnyCRD(t *testing.T) {
 	require.NoError(t, err)
 	wf := &v1alpha1.DRWorkflow{}
 	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "made-by-an-action"}, wf)))
+}
+
+// An Apply retried after a crash (the runner died before recording the outputs) finds the object
+// its earlier attempt created. The object carries this execution's labels, so it is still ours:
+// it did not exist before, and reverting deletes it.
+func TestApplyRetriedAfterCrashStillOwnsItsObject(t *testing.T) {
+	e, ns := testEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r := &Resource{}
+	labels := map[string]string{"dr.bkbcs.tencent.com/execution": "x2", "dr.bkbcs.tencent.com/action": "w.apply"}
+	apply := resourceAction("Apply", cmManifest)
+
+	res, err := r.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels})
+	require.NoError(t, err)
+	assert.False(t, *res.Outputs.ResourceExisted)
+
+	res, err = r.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels, Recorded: nil})
+	require.NoError(t, err)
+	assert.False(t, *res.Outputs.ResourceExisted, "the object carries this execution's labels: the earlier attempt created it")
+	cm := &corev1.ConfigMap{}
+	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, cm))
+	assert.Equal(t, "w.apply", cm.Labels["dr.bkbcs.tencent.com/action"], "the retry keeps the labels on it")
+
+	rb, reason := r.AutoRollback(apply, res.Outputs)
+	require.NotNil(t, rb, reason)
+	_, err = r.Execute(ctx, e, Request{Action: rb, Namespace: ns})
+	require.NoError(t, err)
+	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, cm)), "reverting deletes it")
+
+	// An object someone else made (without the labels) did exist before: reverting leaves it.
+	theirs := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}, Data: map[string]string{"replicas": "3"}}
+	require.NoError(t, e.Client.Create(ctx, theirs))
+	res, err = r.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels})
+	require.NoError(t, err)
+	assert.True(t, *res.Outputs.ResourceExisted)
+	rb, reason = r.AutoRollback(apply, res.Outputs)
+	assert.Nil(t, rb)
+	assert.Equal(t, "applied to an existing object; define a rollback", reason)
+}
+
+// The automatic rollback deletes the object this execution created, never another one made
+// under the same name since: that one is left in place and the rollback says why it skipped.
+func TestAutoRollbackSparesAnObjectRecreatedUnderTheSameName(t *testing.T) {
+	e, ns := testEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r := &Resource{}
+	labels := map[string]string{"dr.bkbcs.tencent.com/execution": "x3", "dr.bkbcs.tencent.com/action": "w.create"}
+	create := resourceAction("Create", cmManifest)
+	res, err := r.Execute(ctx, e, Request{Action: create, Namespace: ns, Labels: labels})
+	require.NoError(t, err)
+	ours := res.Outputs
+
+	// Someone deletes it and makes their own under the same name.
+	require.NoError(t, e.Client.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}}))
+	theirs := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}, Data: map[string]string{"primary": "theirs"}}
+	require.NoError(t, e.Client.Create(ctx, theirs))
+
+	rb, reason := r.AutoRollback(create, ours)
+	require.NotNil(t, rb, reason)
+	res, err = r.Execute(ctx, e, Request{Action: rb, Namespace: ns})
+	require.NoError(t, err, "not an error: there is nothing of ours to delete")
+	assert.Contains(t, res.Skipped, "configmap "+ns+"/settings was recreated by someone else")
+	assert.Contains(t, res.Skipped, string(theirs.UID))
+	assert.Contains(t, res.Skipped, string(ours.ResourceRef.UID))
+	got := &corev1.ConfigMap{}
+	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, got), "their object is left in place")
+	assert.Equal(t, theirs.UID, got.UID)
+
+	// With the execution's own object in place, the rollback deletes it.
+	require.NoError(t, e.Client.Delete(ctx, theirs))
+	res, err = r.Execute(ctx, e, Request{Action: create, Namespace: ns, Labels: labels})
+	require.NoError(t, err)
+	rb, _ = r.AutoRollback(create, res.Outputs)
+	res, err = r.Execute(ctx, e, Request{Action: rb, Namespace: ns})
+	require.NoError(t, err)
+	assert.Empty(t, res.Skipped)
+	assert.Equal(t, "deleted configmap "+ns+"/settings", res.Message)
+	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, got)))
 }

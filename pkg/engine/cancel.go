@@ -46,8 +46,7 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("cancel requested; the runner (%s) stops starting actions and lets running ones finish", info.Holder)}, nil
 	}
 	// No live runner: record the end ourselves, holding the Lease so no resume starts meanwhile.
-	l := lease.New(e.cfg.Client, e.cfg.Clock, namespace, lease.Name(exec.Spec.PlanRef), "cancel of "+e.holder(name))
-	l.Duration = e.cfg.LeaseDuration
+	l := e.newLease(namespace, exec.Spec.PlanRef, "cancel of "+e.holder(name))
 	if err := l.TryAcquire(ctx); err != nil {
 		var held *lease.HeldError
 		if errors.As(err, &held) {
@@ -62,8 +61,18 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 	if v1alpha1.IsFinished(exec.Status.Phase) {
 		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s is already %s", name, exec.Status.Phase)}, nil
 	}
-	markAbandoned(exec, metav1.NewTime(e.cfg.Now()))
-	if err := e.cfg.Client.Status().Update(ctx, exec); err != nil {
+	// Take the record over (a runner that comes back writes nothing more) and record the end.
+	err = e.claim(ctx, l, exec, func(latest *v1alpha1.DRPlanExecution) error {
+		if v1alpha1.IsFinished(latest.Status.Phase) {
+			return errAlreadyFinished
+		}
+		markAbandoned(latest, metav1.NewTime(e.cfg.Now()))
+		return nil
+	})
+	if errors.Is(err, errAlreadyFinished) {
+		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s is already %s", name, exec.Status.Phase)}, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("record the cancel of %s: %w", name, err)
 	}
 	if err := e.finishPlanStatus(ctx, exec); err != nil {
@@ -71,6 +80,8 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 	}
 	return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s had no live runner; recorded it Canceled", name)}, nil
 }
+
+var errAlreadyFinished = errors.New("already finished")
 
 // markAbandoned ends an execution whose runner is gone: actions that were running are Canceled
 // (they may or may not have completed), pending ones Skipped.

@@ -127,7 +127,7 @@ func TestTwoExecutionsOfOnePlanStartedTogetherOnlyOneRuns(t *testing.T) {
 }
 
 func TestResumeAfterAHardStopNeverRepeatsFinishedActions(t *testing.T) {
-	f := newFixture(t, func(c *Config) { c.LeaseDuration, c.LeaseRenew = 2*time.Second, 500*time.Millisecond })
+	f := newFixture(t, func(c *Config) { c.LeaseDuration = 3 * time.Second })
 	srv, h := slowServer(t, 3*time.Second)
 	f.apply(httpWorkflow("w1", srv.URL, "first", "slow", "third") + "---\n" + httpWorkflow("w2", srv.URL, "last") + "---\n" + fmt.Sprintf(twoStagePlan, "crashy"))
 
@@ -146,7 +146,7 @@ func TestResumeAfterAHardStopNeverRepeatsFinishedActions(t *testing.T) {
 	assert.Equal(t, []string{"s1/w1/first=Succeeded", "s1/w1/slow=Running", "s1/w1/third=Pending", "s2/w2/last=Pending"}, actionPhases(exec))
 
 	// Another runner resumes once the dead runner's lease has expired.
-	g := newFixture(t, func(c *Config) { c.LeaseDuration, c.LeaseRenew = 2*time.Second, 500*time.Millisecond })
+	g := newFixture(t, func(c *Config) { c.LeaseDuration = 3 * time.Second })
 	g.namespace = f.namespace
 	begin := time.Now()
 	res, err := g.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
@@ -168,7 +168,7 @@ func TestResumeAfterAHardStopNeverRepeatsFinishedActions(t *testing.T) {
 func TestUnreachableAPIServerEndsUnknown(t *testing.T) {
 	f := newFixture(t, func(c *Config) {
 		c.PartitionTimeout = time.Second
-		c.LeaseRenew = 200 * time.Millisecond
+		c.LeaseRetryPeriod = 200 * time.Millisecond
 	})
 	srv, h := slowServer(t, 2500*time.Millisecond)
 	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "partitioned"))
@@ -187,7 +187,7 @@ func TestUnreachableAPIServerEndsUnknown(t *testing.T) {
 }
 
 func TestLosingTheLeaseStopsAtTheNextActionBoundary(t *testing.T) {
-	f := newFixture(t, func(c *Config) { c.LeaseRenew = 200 * time.Millisecond })
+	f := newFixture(t, func(c *Config) { c.LeaseRetryPeriod = 200 * time.Millisecond })
 	srv, h := slowServer(t, time.Second)
 	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "stolen"))
 	go func() {
@@ -210,7 +210,7 @@ func TestLosingTheLeaseStopsAtTheNextActionBoundary(t *testing.T) {
 }
 
 func TestADeadRunBlocksNewRunsUntilCanceled(t *testing.T) {
-	f := newFixture(t, func(c *Config) { c.LeaseDuration, c.LeaseRenew = 2*time.Second, 500*time.Millisecond })
+	f := newFixture(t, func(c *Config) { c.LeaseDuration = 3 * time.Second })
 	srv, h := slowServer(t, 2*time.Second)
 	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "abandoned"))
 	ctx, kill := context.WithCancel(context.Background())

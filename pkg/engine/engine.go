@@ -39,13 +39,20 @@ type Config struct {
 	// PartitionTimeout is how long the API server may be unreachable before the run stops
 	// launching actions and ends Unknown (default 2m).
 	PartitionTimeout time.Duration
-	// LeaseDuration and LeaseRenew are the Lease timings (default 15s and 5s).
-	LeaseDuration, LeaseRenew time.Duration
+	// LeaseDuration is the plan Lease's duration (default 15s); the renew deadline and the retry
+	// period follow from it (lease.Timings: 10s and 2s for 15s). No action starts unless the
+	// runner holds the Lease for at least the retry period more.
+	LeaseDuration time.Duration
+	// LeaseRetryPeriod overrides how often the Lease is renewed (tests).
+	LeaseRetryPeriod time.Duration
 	// MaxRetryDelay caps the delay between attempts (default 5m).
 	MaxRetryDelay time.Duration
 	// Now returns local time, for timestamps (default time.Now).
 	Now func() time.Time
 }
+
+// DefaultPartitionTimeout is how long the API server may be unreachable before a run stops.
+const DefaultPartitionTimeout = 2 * time.Minute
 
 // Engine runs DR plans.
 type Engine struct {
@@ -70,13 +77,10 @@ func New(cfg Config) *Engine {
 		cfg.StatusInterval = 250 * time.Millisecond
 	}
 	if cfg.PartitionTimeout <= 0 {
-		cfg.PartitionTimeout = 2 * time.Minute
+		cfg.PartitionTimeout = DefaultPartitionTimeout
 	}
 	if cfg.LeaseDuration <= 0 {
 		cfg.LeaseDuration = lease.DefaultDuration
-	}
-	if cfg.LeaseRenew <= 0 {
-		cfg.LeaseRenew = lease.DefaultRenewEvery
 	}
 	if cfg.MaxRetryDelay <= 0 {
 		cfg.MaxRetryDelay = 5 * time.Minute
@@ -123,4 +127,14 @@ func invalidf(format string, args ...any) error {
 func IsInvalid(err error) bool {
 	var ie *InvalidError
 	return errors.As(err, &ie)
+}
+
+// newLease is this engine's handle on plan's Lease, held as holder, with the configured timings.
+func (e *Engine) newLease(namespace, plan, holder string) *lease.Lease {
+	l := lease.New(e.cfg.Client, e.cfg.Clock, namespace, lease.Name(plan), holder)
+	l.Duration, l.RenewDeadline, l.RetryPeriod = lease.Timings(e.cfg.LeaseDuration)
+	if e.cfg.LeaseRetryPeriod > 0 {
+		l.RetryPeriod = e.cfg.LeaseRetryPeriod
+	}
+	return l
 }

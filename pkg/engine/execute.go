@@ -84,11 +84,11 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog *program, plan *v1alpha1.DRPlan,
 	lockTimeout time.Duration, onStart func(*v1alpha1.DRPlanExecution), revert bool) (*Result, error) {
 	ns := planNamespace(plan)
-	l := lease.New(e.cfg.Client, e.cfg.Clock, ns, lease.Name(plan.Name), e.holder(exec.Name))
-	l.Duration = e.cfg.LeaseDuration
+	l := e.newLease(ns, plan.Name, e.holder(exec.Name))
 	if err := l.Acquire(ctx, lockTimeout); err != nil {
 		return nil, err
 	}
+	fenceOf(l).stamp(exec.Status.Runner) // the record is this runner's from its first write
 	if err := e.refuseIfRunning(ctx, plan, exec.Name); err != nil {
 		_ = l.Release(ctx)
 		return nil, err

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -41,6 +43,8 @@ type fixture struct {
 	cfg       Config
 	// cut simulates a network partition: while set, every API request fails.
 	cut *atomic.Bool
+	// noWatch simulates a runner without permission to watch: watch requests are forbidden.
+	noWatch *atomic.Bool
 }
 
 var nsCounter atomic.Int32
@@ -49,13 +53,16 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	t.Helper()
 	e := testenv.Require(t, env)
 	clock := lease.NewServerClock()
-	cut := &atomic.Bool{}
+	cut, noWatch := &atomic.Bool{}, &atomic.Bool{}
 	cfg := rest.CopyConfig(e.Config)
 	cfg.Wrap(clock.Wrap)
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripper(func(r *http.Request) (*http.Response, error) {
 			if cut.Load() {
 				return nil, fmt.Errorf("simulated partition: %s %s", r.Method, r.URL.Path)
+			}
+			if noWatch.Load() && r.URL.Query().Get("watch") == "true" {
+				return forbidden(r), nil
 			}
 			return rt.RoundTrip(r)
 		})
@@ -65,7 +72,7 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	ns := fmt.Sprintf("e%d-%d", time.Now().UnixNano()%100000, nsCounter.Add(1))
 	ctx := context.Background()
 	require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	f := &fixture{t: t, ctx: ctx, client: c, namespace: ns, events: &Recording{}, cut: cut}
+	f := &fixture{t: t, ctx: ctx, client: c, namespace: ns, events: &Recording{}, cut: cut, noWatch: noWatch}
 	f.cfg = Config{
 		Client: c, Clock: clock, Observer: f.events,
 		Runner:        v1alpha1.RunnerInfo{User: "tester", Host: "testhost", PID: 42, Version: "test"},
@@ -76,6 +83,13 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	}
 	f.engine = New(f.cfg)
 	return f
+}
+
+// forbidden is the API server's answer to a request the user may not make.
+func forbidden(r *http.Request) *http.Response {
+	body := `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"forbidden: watch is not allowed","reason":"Forbidden","code":403}`
+	return &http.Response{StatusCode: http.StatusForbidden, Status: "403 Forbidden", Request: r,
+		Header: http.Header{"Content-Type": []string{"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)
@@ -200,4 +214,41 @@ func httpWorkflow(name, url string, actions ...string) string {
 		fmt.Fprintf(&b, "  - name: %s\n    type: HTTP\n    http: {url: %q, method: POST}\n", a, url+"/"+name+"/"+a)
 	}
 	return b.String()
+}
+
+// another is a second runner (its own client, clock and engine) on f's namespace.
+func (f *fixture) another(tweak ...func(*Config)) *fixture {
+	f.t.Helper()
+	g := newFixture(f.t, tweak...)
+	g.namespace = f.namespace
+	return g
+}
+
+// shortLease is a 3 s plan Lease (renew deadline 1 s, renewed every 400 ms), so that takeovers
+// happen within seconds.
+func shortLease(c *Config) { c.LeaseDuration = 3 * time.Second }
+
+// currentExecution names the execution the fixture's engine runs (from its first event).
+func (f *fixture) currentExecution() string {
+	f.t.Helper()
+	evs := f.events.Events()
+	require.NotEmpty(f.t, evs, "no run has started")
+	return evs[0].Execution
+}
+
+// failingServer answers 500 to failPath, after delay to paths containing /slow, and 200 to the
+// rest, counting hits.
+func failingServer(t *testing.T, failPath string, delay time.Duration) (*httptest.Server, *hits) {
+	h := &hits{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.add(r.URL.Path)
+		if strings.Contains(r.URL.Path, "/slow") {
+			time.Sleep(delay)
+		}
+		if r.URL.Path == failPath {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, h
 }

@@ -36,12 +36,14 @@ func (e *Engine) startPlanStatus(ctx context.Context, exec *v1alpha1.DRPlanExecu
 	})
 }
 
-// finishPlanStatus records a run's end: currentExecution cleared, the history entry completed,
+// finishPlanStatus records a run's end: currentExecution cleared (unless the end is Unknown), the history entry completed,
 // and after a success the last execution and the phase (Executed after an Execute, Ready after a
 // Revert).
 func (e *Engine) finishPlanStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution) error {
 	return e.updatePlanStatus(ctx, exec.Namespace, exec.Spec.PlanRef, func(st *v1alpha1.DRPlanStatus) {
-		if st.CurrentExecution != nil && st.CurrentExecution.Name == exec.Name {
+		// An Unknown run is unfinished business: it stays current, so that no new run starts
+		// before it is resumed or canceled.
+		if st.CurrentExecution != nil && st.CurrentExecution.Name == exec.Name && v1alpha1.IsFinished(exec.Status.Phase) {
 			st.CurrentExecution = nil
 		}
 		setHistory(st, exec)

@@ -22,9 +22,27 @@ type stageProgram struct {
 	name      string
 	dependsOn []string
 	parallel  bool
-	// stopOnFailure: after this stage fails, no new stage starts (failurePolicy Stop).
+	// failFastWithin: after a workflow of this stage fails, no new workflow of this stage starts;
+	// the running ones finish and the stage is Failed (failurePolicy Stop or FailFast, FR-023f).
+	failFastWithin bool
+	// stopOnFailure: after this stage fails, no new stage of the run starts (failurePolicy Stop,
+	// or FailFast under a plan whose policy is Stop).
 	stopOnFailure bool
 	workflows     []*workflowProgram
+}
+
+// stagePolicy turns a stage's recorded failure policy (see effectiveStagePolicy) into what the
+// scheduler does when the stage fails. It reads the record alone, so a resume behaves as the
+// interrupted run did.
+func stagePolicy(recorded string) (failFastWithin, stopOnFailure bool) {
+	switch recorded {
+	case v1alpha1.FailurePolicyContinue:
+		return false, false
+	case v1alpha1.FailurePolicyFailFast:
+		// Recorded only under a plan whose policy is Continue: later stages still run.
+		return true, false
+	}
+	return true, true // Stop, and the default of a record without a policy
 }
 
 type workflowProgram struct {
@@ -116,23 +134,39 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 	return nil
 }
 
+// effectiveStagePolicy is the failure policy recorded for a stage, which is all a resume reads
+// (stagePolicy). A stage's policy says what happens inside it and, except FailFast, across
+// stages; the plan's says what happens across stages:
+//
+//	Stop      no new workflow of the stage after a failure; no new stage after the stage fails
+//	Continue  every workflow of the stage runs; later stages run
+//	FailFast  no new workflow of the stage after a failure; later stages as the plan's policy says
+//
+// FailFast under a plan policy of Stop is exactly Stop, so it is recorded as Stop; "FailFast" is
+// recorded only under a plan policy of Continue. No policy on the stage means the plan's.
 func effectiveStagePolicy(plan *v1alpha1.DRPlan, stage v1alpha1.Stage) string {
+	planPolicy := v1alpha1.FailurePolicyStop
+	if plan.Spec.FailurePolicy == v1alpha1.FailurePolicyContinue {
+		planPolicy = v1alpha1.FailurePolicyContinue
+	}
 	switch stage.FailurePolicy {
 	case v1alpha1.FailurePolicyStop, v1alpha1.FailurePolicyContinue:
 		return string(stage.FailurePolicy)
+	case v1alpha1.FailurePolicyFailFast:
+		if planPolicy == v1alpha1.FailurePolicyStop {
+			return v1alpha1.FailurePolicyStop
+		}
+		return v1alpha1.FailurePolicyFailFast
 	}
-	if plan.Spec.FailurePolicy == v1alpha1.FailurePolicyContinue {
-		return v1alpha1.FailurePolicyContinue
-	}
-	return v1alpha1.FailurePolicyStop
+	return planPolicy
 }
 
 // executeProgram derives an Execute run's program from its status snapshot.
 func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*program, error) {
 	p := &program{}
 	for _, ss := range exec.Status.StageStatuses {
-		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel,
-			stopOnFailure: ss.FailurePolicy != v1alpha1.FailurePolicyContinue}
+		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel}
+		sp.failFastWithin, sp.stopOnFailure = stagePolicy(ss.FailurePolicy)
 		for _, we := range ss.WorkflowExecutions {
 			if we.WorkflowSpec == nil {
 				return nil, fmt.Errorf("stage %s: workflow %s has no spec snapshot", ss.Name, we.WorkflowRef.Name)

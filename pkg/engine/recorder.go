@@ -2,10 +2,15 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"k8s.io/client-go/util/retry"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -15,22 +20,45 @@ import (
 // interval for ordinary transitions (coalescing bursts, so a status is at most interval behind),
 // and at once, synchronously, when the engine must know the record is safe before going on — an
 // action starting, an action's outputs, the end.
+//
+// It writes only as the record's owner (see fence.go) and only while the runner may act on the
+// Lease (holding reports it); a write it cannot make now fails with errNotHolding and is made by a
+// later one, once the Lease is renewed.
 type recorder struct {
 	client   client.Client
 	state    *state
+	fence    fence
 	interval time.Duration
-	onWrite  func(err error) // reports API reachability
-	// disowned reports that another runner owns the record now (the Lease was lost): from then on
-	// nothing is written, so as not to overwrite the new owner's writes.
-	disowned func() bool
+	timeout  time.Duration // of one request: a write that hangs (a dead route) is given up and retried
+	// holding reports whether the runner holds the Lease now (its renew deadline is ahead).
+	holding func() bool
+	// hooks tell the runner what writes learn: whether the API server answered (partition
+	// detection), that the record can never be written, that a newer owner took it, that a cancel
+	// was requested.
+	hooks recorderHooks
 
-	mu      sync.Mutex // serialises writes
-	notify  chan struct{}
-	stopped chan struct{}
+	disowned atomic.Bool // a newer owner has the record, or the Lease was lost: never write again
+	mu       sync.Mutex  // serialises writes
+	notify   chan struct{}
 }
 
-func newRecorder(c client.Client, s *state, interval time.Duration, onWrite func(error)) *recorder {
-	return &recorder{client: c, state: s, interval: interval, onWrite: onWrite, notify: make(chan struct{}, 1), stopped: make(chan struct{})}
+type recorderHooks struct {
+	contact    func(err error)
+	permanent  func(err error)
+	superseded func()
+	canceled   func()
+}
+
+var errNotHolding = errors.New("the runner does not hold the plan's lease now; the record is written once it is renewed")
+
+// permanentWriteError is a write the API server will refuse however often it is retried.
+type permanentWriteError struct{ err error }
+
+func (e *permanentWriteError) Error() string { return e.err.Error() }
+func (e *permanentWriteError) Unwrap() error { return e.err }
+
+func newRecorder(c client.Client, s *state, f fence, interval, timeout time.Duration, holding func() bool, hooks recorderHooks) *recorder {
+	return &recorder{client: c, state: s, fence: f, interval: interval, timeout: timeout, holding: holding, hooks: hooks, notify: make(chan struct{}, 1)}
 }
 
 // Notify asks for a write within the interval.
@@ -41,16 +69,21 @@ func (r *recorder) Notify() {
 	}
 }
 
+// disown stops all writes for good.
+func (r *recorder) disown() { r.disowned.Store(true) }
+
 // run writes on notifications until ctx ends, then returns.
 func (r *recorder) run(ctx context.Context) {
-	defer close(r.stopped)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.notify:
 		}
-		_ = r.Flush(ctx)
+		var perm *permanentWriteError
+		if err := r.Flush(ctx); err != nil && !errors.As(err, &perm) && !r.disowned.Load() {
+			r.Notify() // not written: try again after the interval
+		}
 		select { // coalesce whatever else happens within the interval
 		case <-ctx.Done():
 			return
@@ -59,35 +92,89 @@ func (r *recorder) run(ctx context.Context) {
 	}
 }
 
-// Flush writes the current state now. Conflicts (someone annotated the object, say) are retried
-// on the latest version; the status is entirely the engine's.
+// Flush writes the current state now. A conflict (someone annotated the object, say) is retried on
+// the latest version if the record is still this runner's; if a newer owner stamped it, the
+// recorder disowns it and returns errSuperseded.
 func (r *recorder) Flush(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.disowned != nil && r.disowned() {
-		return nil
-	}
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	for attempt := 0; ; attempt++ {
+		switch {
+		case r.disowned.Load():
+			return errSuperseded
+		case !r.holding():
+			return errNotHolding
+		}
 		snap := r.state.snapshot()
-		err := r.client.Status().Update(ctx, snap)
+		wctx, cancel := context.WithTimeout(ctx, r.timeout)
+		err := r.client.Status().Update(wctx, snap)
+		cancel()
 		if err == nil {
-			r.state.mu.Lock()
-			r.state.exec.ResourceVersion = snap.ResourceVersion
-			r.state.mu.Unlock()
+			r.state.setResourceVersion(snap.ResourceVersion)
+			r.hooks.contact(nil)
 			return nil
 		}
-		latest := &v1alpha1.DRPlanExecution{}
-		if gerr := r.client.Get(ctx, client.ObjectKeyFromObject(snap), latest); gerr != nil {
-			return err
+		if !apierrors.IsConflict(err) || attempt >= 5 {
+			return r.failed(err)
 		}
-		r.state.mu.Lock()
-		r.state.exec.ResourceVersion = latest.ResourceVersion
-		r.state.exec.Annotations = latest.Annotations
-		r.state.mu.Unlock()
-		return err
-	})
-	if r.onWrite != nil {
-		r.onWrite(err)
+		latest := &v1alpha1.DRPlanExecution{}
+		gctx, cancel := context.WithTimeout(ctx, r.timeout)
+		gerr := r.client.Get(gctx, client.ObjectKeyFromObject(snap), latest)
+		cancel()
+		if gerr != nil {
+			return r.failed(gerr)
+		}
+		r.hooks.contact(nil)
+		if !r.fence.owns(latest) {
+			r.disown()
+			r.hooks.superseded()
+			return errSuperseded
+		}
+		if latest.Annotations[AnnotationCancel] == "true" {
+			r.hooks.canceled() // the cancel watch may be broken; a conflict shows the request too
+		}
+		r.state.refreshMeta(latest)
+	}
+}
+
+// failed classifies a failed write: an API server that could not be reached counts against the
+// partition timeout; an answer that retrying cannot change (the execution deleted, no permission,
+// the object too large, invalid) is permanent.
+func (r *recorder) failed(err error) error {
+	switch {
+	case apierrors.IsNotFound(err), apierrors.IsForbidden(err), apierrors.IsUnauthorized(err),
+		apierrors.IsRequestEntityTooLargeError(err), apierrors.IsInvalid(err), apierrors.IsBadRequest(err),
+		apierrors.IsMethodNotSupported(err):
+		r.hooks.contact(nil)
+		perm := &permanentWriteError{err: fmt.Errorf("record execution %s: %w", r.state.name(), err)}
+		r.hooks.permanent(perm)
+		return perm
+	case apierrors.IsConflict(err):
+		r.hooks.contact(nil)
+	default:
+		r.hooks.contact(err)
 	}
 	return err
+}
+
+// recordVerdict writes only the execution's phase, message and completion time, in a small merge
+// patch guarded by the resourceVersion (so never over a newer owner's writes): what a record that
+// cannot be written in full (too large, say) can still tell about its end.
+func (r *recorder) recordVerdict(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.disowned.Load() {
+		return errSuperseded
+	}
+	snap := r.state.snapshot()
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	data, err := json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": snap.ResourceVersion},
+		"status":   map[string]any{"phase": snap.Status.Phase, "message": snap.Status.Message, "completionTime": snap.Status.CompletionTime},
+	})
+	if err != nil {
+		return err
+	}
+	return r.client.Status().Patch(ctx, snap, client.RawPatch(types.MergePatchType, data))
 }

@@ -18,7 +18,8 @@ type ResumeOptions struct {
 	OnStart     func(*v1alpha1.DRPlanExecution)
 }
 
-// Resume continues a Running execution whose runner died, from its record: finished actions are
+// Resume continues a Running execution whose runner died, or an Unknown one (its runner was cut off
+// from the API server, or lost its record), from its record: finished actions are
 // never repeated; an action recorded Running is attempted again with its recorded outputs, so that
 // objects it created are adopted (they carry the execution and action in their labels), a Job is
 // awaited and an HTTP call is sent again (at-least-once).
@@ -27,14 +28,8 @@ func (e *Engine) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if err := e.cfg.Client.Get(ctx, objectKey(opts.Namespace, opts.Execution), exec); err != nil {
 		return nil, invalidf("DRPlanExecution %s/%s: %v", opts.Namespace, opts.Execution, err)
 	}
-	if v1alpha1.IsFinished(exec.Status.Phase) || exec.Status.Phase == v1alpha1.PhaseUnknown {
-		if exec.Status.Phase == v1alpha1.PhaseUnknown {
-			return nil, invalidf("%s is Unknown: check what its running actions did, then revert it or run the plan again", exec.Name)
-		}
-		return nil, invalidf("%s is already %s; there is nothing to resume", exec.Name, exec.Status.Phase)
-	}
-	if len(exec.Status.StageStatuses) == 0 {
-		return nil, invalidf("%s has no recorded progress to resume from", exec.Name)
+	if err := resumable(exec); err != nil {
+		return nil, err
 	}
 	var prog *program
 	var err error
@@ -52,16 +47,26 @@ func (e *Engine) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	}
 	wait := opts.LockTimeout
 	if wait <= 0 {
+		// Long enough for the dead runner's Lease to expire, whatever duration it was taken with.
 		wait = e.cfg.LeaseDuration + 5*time.Second
+		if info, err := lease.Describe(ctx, e.cfg.Client, e.cfg.Clock, exec.Namespace, lease.Name(exec.Spec.PlanRef)); err == nil && info != nil {
+			wait = max(wait, info.Expires.Sub(e.cfg.Clock.Now())+5*time.Second)
+		}
 	}
-	l := lease.New(e.cfg.Client, e.cfg.Clock, exec.Namespace, lease.Name(exec.Spec.PlanRef), e.holder(exec.Name))
-	l.Duration = e.cfg.LeaseDuration
+	l := e.newLease(exec.Namespace, exec.Spec.PlanRef, e.holder(exec.Name))
 	if err := l.Acquire(ctx, wait); err != nil {
 		return nil, err
 	}
-	runner := e.runnerInfo()
-	exec.Status.Runner = &runner
-	if err := e.cfg.Client.Status().Update(ctx, exec); err != nil {
+	// Take the record over: from now on a runner that held it before writes nothing more.
+	err = e.claim(ctx, l, exec, func(latest *v1alpha1.DRPlanExecution) error {
+		if err := resumable(latest); err != nil {
+			return err
+		}
+		st := &latest.Status
+		st.Phase, st.Message, st.CompletionTime = v1alpha1.PhaseRunning, "", nil // an Unknown run goes on
+		return nil
+	})
+	if err != nil {
 		_ = l.Release(ctx)
 		return nil, err
 	}
@@ -69,4 +74,15 @@ func (e *Engine) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		opts.OnStart(exec.DeepCopy())
 	}
 	return e.newRunner(exec, prog, l, exec.Namespace, exec.Spec.OperationType == v1alpha1.OperationRevert).run(ctx)
+}
+
+// resumable says why exec cannot be resumed, or nil: Running and Unknown executions can.
+func resumable(exec *v1alpha1.DRPlanExecution) error {
+	if v1alpha1.IsFinished(exec.Status.Phase) {
+		return invalidf("%s is already %s; there is nothing to resume", exec.Name, exec.Status.Phase)
+	}
+	if len(exec.Status.StageStatuses) == 0 {
+		return invalidf("%s has no recorded progress to resume from", exec.Name)
+	}
+	return nil
 }

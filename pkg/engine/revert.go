@@ -23,10 +23,11 @@ type RevertOptions struct {
 	OnStart func(*v1alpha1.DRPlanExecution)
 }
 
-// Revert undoes what an Execute execution actually did, in reverse: stages in reverse order of
-// completion (a parallel stage's workflows concurrently), actions in reverse order, only actions
-// that Succeeded. Each gets its custom rollback, else the automatic one from the recorded outputs,
-// else it is Skipped with the reason. The Revert execution records every rollback as an action.
+// Revert undoes what an Execute execution actually did, in reverse: stages backwards along the
+// recorded stage dependencies (independent stages, and a parallel stage's workflows, concurrently),
+// workflows and actions in reverse order, only actions that Succeeded. Each gets its custom
+// rollback, else the automatic one from the recorded outputs, else it is Skipped with the reason.
+// The Revert execution records every rollback as an action.
 func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error) {
 	target := &v1alpha1.DRPlanExecution{}
 	if err := e.cfg.Client.Get(ctx, objectKey(opts.Namespace, opts.Target), target); err != nil {
@@ -67,50 +68,129 @@ func revertable(target *v1alpha1.DRPlanExecution) error {
 		return invalidf("%s is a %s execution; only an Execute can be reverted", target.Name, target.Spec.OperationType)
 	}
 	switch v1alpha1.NormalizePhase(target.Status.Phase) {
-	case v1alpha1.PhaseSucceeded, v1alpha1.PhaseFailed, v1alpha1.PhaseCanceled:
-		return nil
+	case v1alpha1.PhaseSucceeded, v1alpha1.PhaseFailed, v1alpha1.PhaseCanceled, v1alpha1.PhaseUnknown:
+		return nil // Unknown: its runner was cut off; what it recorded Succeeded is undone
 	}
-	return invalidf("%s is %s; only a finished execution (Succeeded, Failed or Canceled) can be reverted", target.Name, orPending(target.Status.Phase))
+	return invalidf("%s is %s; only an execution that has ended (Succeeded, Failed, Canceled or Unknown) can be reverted", target.Name, orPending(target.Status.Phase))
 }
 
-// revertedStages returns the indices of target's stages that did something, in reverse order of
-// completion (the last to finish is undone first).
-func revertedStages(target *v1alpha1.DRPlanExecution) []int {
-	var idx []int
-	for i := range target.Status.StageStatuses {
-		if len(revertedWorkflows(&target.Status.StageStatuses[i])) > 0 {
-			idx = append(idx, i)
+// revertOrder returns the indices of target's stages that did something, in undo order, and for
+// each of them the names of the reverted stages whose undo must finish before its own starts.
+//
+// Revert follows the recorded dependency graph backwards, never timestamps: a stage is undone
+// after every reverted stage that depended on it, directly or through stages with nothing to
+// undo (absent from the revert), since their effects may rest on its own. Stages with no such
+// relation ran independently and are undone concurrently. The order is the reverse of the forward
+// stages' topological order (ties by declaration), so each stage comes after those it waits for.
+func revertOrder(target *v1alpha1.DRPlanExecution) (order []int, waitFor map[int][]string) {
+	stages := target.Status.StageStatuses
+	index := map[string]int{}
+	for i, ss := range stages {
+		index[ss.Name] = i
+	}
+	// dependents[s] lists the stages that depend on stage s directly.
+	dependents := make([][]int, len(stages))
+	for t, ss := range stages {
+		for _, dep := range ss.DependsOn {
+			if s, ok := index[dep]; ok && s != t {
+				dependents[s] = append(dependents[s], t)
+			}
 		}
 	}
-	completion := func(i int) time.Time {
-		if t := target.Status.StageStatuses[i].CompletionTime; t != nil {
-			return t.Time
-		}
-		return time.Time{}
+	reverted := make([]bool, len(stages))
+	for i := range stages {
+		reverted[i] = len(revertedWorkflows(&stages[i])) > 0
 	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		if c := completion(b).Compare(completion(a)); c != 0 {
-			return c
+
+	waitFor = map[int][]string{}
+	forward := stageTopoOrder(len(stages), dependents)
+	for k := len(forward) - 1; k >= 0; k-- {
+		s := forward[k]
+		if !reverted[s] {
+			continue
 		}
-		return b - a
-	})
-	return idx
+		order = append(order, s)
+		for _, t := range revertedDependents(s, dependents, reverted) {
+			waitFor[s] = append(waitFor[s], stages[t].Name)
+		}
+	}
+	return order, waitFor
+}
+
+// stageTopoOrder returns the stage indices in a topological order of the forward run (a stage
+// after every stage it depends on), ties in declaration order. Validation rejects cycles; should a
+// record hold one anyway, the stages on it follow in declaration order.
+func stageTopoOrder(n int, dependents [][]int) []int {
+	waiting := make([]int, n) // how many dependencies of each stage are not placed yet
+	for _, ts := range dependents {
+		for _, t := range ts {
+			waiting[t]++
+		}
+	}
+	placed := make([]bool, n)
+	order := make([]int, 0, n)
+	for len(order) < n {
+		next := -1
+		for i := range n {
+			if !placed[i] && waiting[i] == 0 {
+				next = i
+				break
+			}
+		}
+		if next < 0 { // a cycle
+			for i := range n {
+				if !placed[i] {
+					placed[i] = true
+					order = append(order, i)
+				}
+			}
+			break
+		}
+		placed[next] = true
+		order = append(order, next)
+		for _, t := range dependents[next] {
+			waiting[t]--
+		}
+	}
+	return order
+}
+
+// revertedDependents returns, in declaration order, the reverted stages that depended on stage s
+// directly or through stages that are not reverted.
+func revertedDependents(s int, dependents [][]int, reverted []bool) []int {
+	seen := make([]bool, len(reverted))
+	var found []int
+	var walk func(i int)
+	walk = func(i int) {
+		for _, t := range dependents[i] {
+			if seen[t] {
+				continue
+			}
+			seen[t] = true
+			if reverted[t] {
+				found = append(found, t) // its own revert waits for those beyond it
+				continue
+			}
+			walk(t) // nothing to undo there: look through it
+		}
+	}
+	walk(s)
+	slices.Sort(found)
+	return found
 }
 
 // initRevertStatus lays out a Revert execution: one stage per reverted stage, one workflow per
-// workflow with succeeded actions, one action per succeeded action, all in undo order.
+// workflow with succeeded actions, one action per succeeded action, all in undo order. Each
+// stage's dependsOn is the reverse of the forward dependencies (revertOrder).
 func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.RunnerInfo, now metav1.Time) {
 	st := &exec.Status
 	st.Phase, st.StartTime, st.Runner = v1alpha1.PhaseRunning, &now, runner
 	st.ResolvedParams = target.Status.ResolvedParams
-	prev := ""
-	for _, i := range revertedStages(target) {
+	order, waitFor := revertOrder(target)
+	for _, i := range order {
 		src := target.Status.StageStatuses[i]
-		ss := v1alpha1.StageStatus{Name: src.Name, Phase: v1alpha1.PhasePending, Parallel: src.Parallel, FailurePolicy: src.FailurePolicy}
-		if prev != "" {
-			ss.DependsOn = []string{prev}
-		}
-		prev = src.Name
+		ss := v1alpha1.StageStatus{Name: src.Name, Phase: v1alpha1.PhasePending, Parallel: src.Parallel,
+			FailurePolicy: src.FailurePolicy, DependsOn: waitFor[i]}
 		for _, j := range revertedWorkflows(&src) {
 			w := src.WorkflowExecutions[j]
 			we := v1alpha1.WorkflowExecutionStatus{WorkflowRef: w.WorkflowRef, Phase: v1alpha1.PhasePending,
@@ -135,8 +215,9 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 		if src == nil {
 			return nil, fmt.Errorf("stage %s is not in %s", ss.Name, target.Name)
 		}
-		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel,
-			stopOnFailure: ss.FailurePolicy != v1alpha1.FailurePolicyContinue}
+		// A revert stage fails and halts as its forward stage's recorded policy says.
+		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel}
+		sp.failFastWithin, sp.stopOnFailure = stagePolicy(ss.FailurePolicy)
 		sources := revertedWorkflows(src)
 		if len(sources) != len(ss.WorkflowExecutions) {
 			return nil, fmt.Errorf("stage %s of %s does not match the revert's record", ss.Name, target.Name)

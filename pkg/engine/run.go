@@ -10,7 +10,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -21,9 +20,13 @@ type stopReason int32
 
 const (
 	running stopReason = iota
+	// stopCanceled: a cancel request. Running actions finish, the rest are Skipped.
 	stopCanceled
-	stopPartitioned
-	stopLeaseLost
+	// The rest interrupt the run: nothing more starts, and what has not finished stays as it is in
+	// the record (Pending, Running), for `drctl resume`. The run ends Unknown.
+	stopPartitioned  // the API server was unreachable for longer than the partition timeout
+	stopLeaseLost    // another runner took the plan over: this one never writes again
+	stopRecordFailed // the record cannot be written (deleted, forbidden, too large)
 )
 
 // runner carries one run from its first action to its recorded end.
@@ -38,10 +41,11 @@ type runner struct {
 	revert    bool
 
 	stop        atomic.Int32
-	lastContact atomic.Int64 // unix nanos of the last successful API write
+	recordErr   atomic.Value // error: why the record cannot be written (stopRecordFailed)
+	lastContact atomic.Int64 // unix nanos of the last answer from the API server
 }
 
-// newRunner prepares a run of exec (whose status is already initialised and recorded) holding l.
+// newRunner prepares a run of exec, whose record this runner owns under l (stamped and written).
 func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lease.Lease, planNamespace string, revert bool) *runner {
 	r := &runner{e: e, prog: prog, lease: l, namespace: planNamespace, revert: revert}
 	r.st = &state{exec: exec, observer: e.cfg.Observer, logger: e.cfg.Logger, now: e.cfg.Now}
@@ -50,11 +54,20 @@ func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lea
 			e.cfg.Logger.Debug("resolved parameters", "execution", exec.Name, "stage", ss.Name, "workflow", w.WorkflowRef.Name, "params", w.ResolvedParams)
 		}
 	}
-	r.rec = newRecorder(e.cfg.Client, r.st, e.cfg.StatusInterval, r.contact)
-	r.rec.disowned = func() bool { return r.stopping() == stopLeaseLost }
+	r.rec = newRecorder(e.cfg.Client, r.st, fenceOf(l), e.cfg.StatusInterval, min(10*time.Second, e.cfg.PartitionTimeout),
+		func() bool { return l.Remaining() > 0 },
+		recorderHooks{
+			contact:    r.contact,
+			permanent:  r.recordFailed,
+			superseded: func() { r.halt(stopLeaseLost) },
+			canceled:   r.cancelRequested,
+		})
 	r.st.changed = r.rec.Notify
 	r.events = newKubeEvents(e.cfg.Client, exec, e.cfg.Logger)
 	r.lastContact.Store(time.Now().UnixNano())
+	if exec.Annotations[AnnotationCancel] == "true" { // canceled while no runner was alive
+		r.cancelRequested()
+	}
 	return r
 }
 
@@ -65,24 +78,58 @@ func (r *runner) contact(err error) {
 		return
 	}
 	if time.Since(time.Unix(0, r.lastContact.Load())) > r.e.cfg.PartitionTimeout {
-		r.stop.CompareAndSwap(int32(running), int32(stopPartitioned))
+		r.halt(stopPartitioned)
 	}
+}
+
+// halt stops the run for reason, if it is still running. Losing the plan overrides any other
+// reason: from then on the run writes nothing.
+func (r *runner) halt(reason stopReason) {
+	if reason == stopLeaseLost {
+		r.stop.Store(int32(stopLeaseLost))
+		r.rec.disown()
+		return
+	}
+	r.stop.CompareAndSwap(int32(running), int32(reason))
+}
+
+func (r *runner) cancelRequested() {
+	if r.stopping() == running {
+		r.e.cfg.Logger.Info("cancel requested", "execution", r.st.name())
+	}
+	r.halt(stopCanceled)
+}
+
+func (r *runner) recordFailed(err error) {
+	r.recordErr.CompareAndSwap(nil, err)
+	r.halt(stopRecordFailed)
+	r.e.cfg.Logger.Error("the execution's record cannot be written; no further action starts", "err", err)
 }
 
 func (r *runner) stopping() stopReason { return stopReason(r.stop.Load()) }
 
+// interrupted reports a stop that leaves the rest of the run for resume (not a cancel).
+func (r *runner) interrupted() bool {
+	switch r.stopping() {
+	case stopPartitioned, stopLeaseLost, stopRecordFailed:
+		return true
+	}
+	return false
+}
+
 // run executes the program and records the end. ctx ends only on a hard stop (a second Ctrl-C):
 // then the record stays Running, for `drctl resume`.
 func (r *runner) run(ctx context.Context) (*Result, error) {
-	bg, stopBackground := context.WithCancel(ctx)
+	bg, cancelBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); r.rec.run(bg) }()
 	go func() { defer wg.Done(); r.keepLease(bg) }()
 	go func() { defer wg.Done(); r.watchCancel(bg) }()
+	var once sync.Once
+	stopBackground := func() { once.Do(func() { cancelBackground(); wg.Wait() }) }
 	defer func() {
 		stopBackground()
-		wg.Wait()
 		r.events.close()
 	}()
 
@@ -99,14 +146,16 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("execution %s interrupted; it stays Running: resume it with `drctl resume %s`", name, name)
 	}
-	return r.finish(ctx, started)
+	return r.finish(ctx, started, stopBackground)
 }
 
-// finish records the end of the run: phase, message, completion time, events, plan status, lease.
-func (r *runner) finish(ctx context.Context, started time.Time) (*Result, error) {
+// finish records the end of the run — phase, message, completion time, events, plan status —
+// then stops renewing the Lease and releases it.
+func (r *runner) finish(ctx context.Context, started time.Time, stopBackground func()) (*Result, error) {
 	phase, msg, failedAt := r.outcome()
 	if r.stopping() == stopLeaseLost {
 		// Another runner holds the plan and owns the record now: write nothing.
+		stopBackground()
 		return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseUnknown, Message: msg}, nil
 	}
 	now := metav1.NewTime(r.e.cfg.Now())
@@ -114,8 +163,16 @@ func (r *runner) finish(ctx context.Context, started time.Time) (*Result, error)
 		st.Phase, st.Message, st.CompletionTime = phase, msg, &now
 	})
 	r.st.emit(Event{Type: EventExecution, Phase: phase, Message: msg})
-	if err := r.flushUntilReachable(ctx); err != nil {
-		return nil, err
+	if err := r.recordEnd(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("record the end of execution %s: %w", r.st.exec.Name, err)
+		}
+		stopBackground()
+		if !errors.Is(err, errSuperseded) {
+			_ = r.lease.Release(ctx)
+		}
+		return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseUnknown,
+			Message: fmt.Sprintf("%s; the end could not be recorded: %v", orDefault(msg, "the run ended "+string(phase)), err)}, nil
 	}
 	took := time.Since(started).Round(time.Millisecond)
 	switch {
@@ -131,30 +188,94 @@ func (r *runner) finish(ctx context.Context, started time.Time) (*Result, error)
 		r.events.warning("ExecutionFailed", "Execution failed at action %s: %s", failedAt, msg)
 	}
 	exec := r.st.snapshot()
-	if err := r.e.finishPlanStatus(ctx, exec); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, r.e.cfg.PartitionTimeout)
+	defer cancel()
+	if err := r.e.finishPlanStatus(pctx, exec); err != nil {
 		r.e.cfg.Logger.Error("update plan status", "plan", exec.Spec.PlanRef, "err", err)
 	}
-	if err := r.lease.Release(ctx); err != nil {
+	stopBackground() // no renewal may race the release
+	if err := r.lease.Release(pctx); err != nil {
 		r.e.cfg.Logger.Warn("release lease", "err", err)
 	}
 	return &Result{Execution: exec, Phase: phase, Message: msg}, nil
 }
 
-// flushUntilReachable writes the final status, retrying while the API server is unreachable.
-func (r *runner) flushUntilReachable(ctx context.Context) error {
-	delay := time.Second
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// recordEnd writes the final status. It waits for an unreachable API server (and for the Lease to
+// be renewed) up to the partition timeout. A record that can never be written in full (too large,
+// say) gets at least its phase and message, in a small write.
+func (r *runner) recordEnd(ctx context.Context) error {
+	deadline := time.Now().Add(r.e.cfg.PartitionTimeout)
+	delay := 100 * time.Millisecond
 	for {
 		err := r.rec.Flush(ctx)
-		if err == nil {
+		var perm *permanentWriteError
+		switch {
+		case err == nil:
 			return nil
+		case errors.As(err, &perm):
+			if verr := r.rec.recordVerdict(ctx); verr != nil {
+				return fmt.Errorf("%w (and recording the phase alone failed: %v)", err, verr)
+			}
+			return err
+		case errors.Is(err, errSuperseded), ctx.Err() != nil, time.Now().After(deadline):
+			return err
 		}
 		r.e.cfg.Logger.Warn("record final status", "err", err)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("record the end of execution %s: %w", r.st.exec.Name, err)
+			return err
 		case <-time.After(delay):
 		}
-		delay = min(delay*2, 15*time.Second)
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// durable writes the state now and waits until it is written: the record must hold an action's
+// start, and its outcome and outputs, before anything else happens. It returns false when the run
+// is interrupted first (or ctx ends).
+func (r *runner) durable(ctx context.Context) bool {
+	delay := 50 * time.Millisecond
+	for {
+		err := r.rec.Flush(ctx)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil || r.interrupted() {
+			return false
+		}
+		r.e.cfg.Logger.Debug("record not written yet; waiting", "err", err)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, time.Second)
+	}
+}
+
+// awaitLease waits until the runner holds the Lease for at least the retry period more (by the
+// local monotonic clock, which the renew deadline allows for): no action starts on a Lease about
+// to lapse. It returns false when the run stops first (a partition, a lost Lease, a cancel).
+func (r *runner) awaitLease(ctx context.Context) bool {
+	for {
+		if r.stopping() != running || ctx.Err() != nil {
+			return false
+		}
+		if r.lease.Remaining() >= r.lease.RetryPeriod {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
@@ -165,6 +286,9 @@ func (r *runner) outcome() (v1alpha1.ExecutionPhase, string, string) {
 		return v1alpha1.PhaseUnknown, "the plan's lease was taken over by another runner; this runner stopped at an action boundary", ""
 	case stopPartitioned:
 		return v1alpha1.PhaseUnknown, fmt.Sprintf("the API server was unreachable for more than %s; actions that were running may or may not have finished: check before resuming or reverting", r.e.cfg.PartitionTimeout), ""
+	case stopRecordFailed:
+		err, _ := r.recordErr.Load().(error)
+		return v1alpha1.PhaseUnknown, fmt.Sprintf("the execution's record could not be written (%v); no action started after that, and actions that were running may or may not have finished", err), ""
 	case stopCanceled:
 		return v1alpha1.PhaseCanceled, "canceled: running actions finished, the rest were skipped", ""
 	}
@@ -192,49 +316,10 @@ func (r *runner) outcome() (v1alpha1.ExecutionPhase, string, string) {
 	return v1alpha1.PhaseSucceeded, "", ""
 }
 
-// keepLease renews the Lease; losing it stops the run at the next action boundary.
+// keepLease renews the Lease; losing it to another runner stops the run at once, for good.
 func (r *runner) keepLease(ctx context.Context) {
-	t := time.NewTicker(r.e.cfg.LeaseRenew)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		err := r.lease.Renew(ctx)
-		if errors.Is(err, lease.ErrLost) {
-			r.stop.Store(int32(stopLeaseLost))
-			r.e.cfg.Logger.Error("lease lost", "lease", r.lease.Name)
-			return
-		}
-		if ctx.Err() == nil {
-			r.contact(err)
-		}
-	}
-}
-
-// watchCancel watches the execution for the cancel annotation.
-func (r *runner) watchCancel(ctx context.Context) {
-	exec := r.st.snapshot()
-	for ctx.Err() == nil {
-		w, err := r.e.cfg.Client.Watch(ctx, &v1alpha1.DRPlanExecutionList{}, client.InNamespace(exec.Namespace),
-			client.MatchingFields{"metadata.name": exec.Name})
-		if err != nil {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-				continue
-			}
-		}
-		for ev := range w.ResultChan() {
-			if obj, ok := ev.Object.(*v1alpha1.DRPlanExecution); ok && obj.Annotations[AnnotationCancel] == "true" {
-				if r.stop.CompareAndSwap(int32(running), int32(stopCanceled)) {
-					r.e.cfg.Logger.Info("cancel requested", "execution", exec.Name)
-				}
-			}
-		}
-		w.Stop()
+	if err := r.lease.Keep(ctx, r.contact); errors.Is(err, lease.ErrLost) {
+		r.halt(stopLeaseLost)
+		r.e.cfg.Logger.Error("lease lost", "lease", r.lease.Name)
 	}
 }

@@ -16,18 +16,27 @@ func (r *runner) runStages(ctx context.Context) {
 	n := len(r.prog.stages)
 	started := make([]bool, n)
 	finished := make([]bool, n)
+	// A stage an earlier runner started (a resume) is continued even after a halt: the halt stops
+	// new stages, and that one is not new.
+	wasRunning := make([]bool, n)
 	snap := r.st.snapshot()
+	halted := false
 	for i, ss := range snap.Status.StageStatuses {
+		wasRunning[i] = ss.Phase == v1alpha1.PhaseRunning
 		if v1alpha1.IsFinished(ss.Phase) { // a resume: never repeat what finished
 			started[i], finished[i] = true, true
+			// ...nor forget that a stage failed under failurePolicy Stop before the interruption
+			if ss.Phase == v1alpha1.PhaseFailed && r.prog.stages[i].stopOnFailure {
+				halted = true
+			}
 		}
 	}
 	done := make(chan int)
-	active, halted := 0, false
+	active := 0
 	for {
-		if !halted && r.stopping() == running && ctx.Err() == nil {
+		if r.stopping() == running && ctx.Err() == nil {
 			for i, sp := range r.prog.stages {
-				if started[i] || !r.dependenciesDone(sp, finished) {
+				if started[i] || !r.dependenciesDone(sp, finished) || (halted && !wasRunning[i]) {
 					continue
 				}
 				started[i] = true
@@ -45,8 +54,8 @@ func (r *runner) runStages(ctx context.Context) {
 			halted = true
 		}
 	}
-	if ctx.Err() != nil {
-		return
+	if ctx.Err() != nil || r.interrupted() {
+		return // what has not started stays Pending, for resume
 	}
 	for i := range r.prog.stages {
 		if !started[i] {
@@ -73,8 +82,6 @@ func (r *runner) skipReason(halted bool) string {
 	switch r.stopping() {
 	case stopCanceled:
 		return "skipped: the execution was canceled"
-	case stopPartitioned, stopLeaseLost:
-		return "skipped: the run stopped (see the execution's message)"
 	}
 	if halted {
 		return "skipped: an earlier stage failed and the failure policy is Stop"
@@ -82,17 +89,27 @@ func (r *runner) skipReason(halted bool) string {
 	return "skipped"
 }
 
-// skipStage records a stage that never started, with all its workflows and actions, as Skipped.
+// skipStage records a stage that this run never started, with all its workflows and actions, as
+// Skipped — or Canceled, if an earlier runner had started it (a canceled resume).
 func (r *runner) skipStage(i int, reason string) {
 	snap := r.st.snapshot()
 	for j := range snap.Status.StageStatuses[i].WorkflowExecutions {
 		r.skipWorkflow(i, j, reason)
 	}
-	r.st.setStage(at{i, -1, -1}, v1alpha1.PhaseSkipped, reason)
+	r.st.setStage(at{i, -1, -1}, skippedOrCanceled(snap.Status.StageStatuses[i].Phase), reason)
+}
+
+// skippedOrCanceled is how a node this run does not run ends: Skipped if it never started,
+// Canceled if an earlier runner had started it.
+func skippedOrCanceled(recorded v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase {
+	if recorded == v1alpha1.PhaseRunning {
+		return v1alpha1.PhaseCanceled
+	}
+	return v1alpha1.PhaseSkipped
 }
 
 // runStage runs a stage's workflows, concurrently when it is parallel. After the first failure no
-// new workflow starts (failurePolicy Stop) and the running ones finish (FR-023f).
+// new workflow starts (failurePolicy Stop or FailFast) and the running ones finish (FR-023f).
 func (r *runner) runStage(ctx context.Context, i int) {
 	sp := r.prog.stages[i]
 	r.st.setStage(at{i, -1, -1}, v1alpha1.PhaseRunning, "")
@@ -100,10 +117,10 @@ func (r *runner) runStage(ctx context.Context, i int) {
 	var failed atomic.Bool
 	var wg sync.WaitGroup
 	for j := range sp.workflows {
-		if ctx.Err() != nil {
-			return
+		if ctx.Err() != nil || r.interrupted() {
+			break
 		}
-		if (failed.Load() && sp.stopOnFailure) || r.stopping() != running {
+		if (failed.Load() && sp.failFastWithin) || r.stopping() == stopCanceled {
 			r.skipWorkflow(i, j, r.workflowSkipReason(failed.Load()))
 			continue
 		}
@@ -120,8 +137,8 @@ func (r *runner) runStage(ctx context.Context, i int) {
 		}
 	}
 	wg.Wait()
-	if ctx.Err() != nil {
-		return
+	if ctx.Err() != nil || r.interrupted() {
+		return // the stage stays Running, for resume
 	}
 	phase, msg := r.stagePhase(i)
 	r.st.setStage(at{i, -1, -1}, phase, msg)
@@ -140,16 +157,21 @@ func (r *runner) workflowSkipReason(failed bool) string {
 	return r.skipReason(false)
 }
 
-// skipWorkflow records a workflow that never started, and each of its actions, as Skipped; every
-// one is a transition of its own, so the views show them all.
+// skipWorkflow records a workflow that this run never started, and each of its actions, as
+// Skipped; every one is a transition of its own, so the views show them all. An action an earlier
+// runner left Running is Canceled: it may or may not have completed.
 func (r *runner) skipWorkflow(i, j int, reason string) {
 	snap := r.st.snapshot()
-	for k, a := range snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses {
-		if !v1alpha1.IsFinished(a.Phase) && a.Phase != v1alpha1.PhaseRunning {
+	we := snap.Status.StageStatuses[i].WorkflowExecutions[j]
+	for k, a := range we.ActionStatuses {
+		switch {
+		case a.Phase == v1alpha1.PhaseRunning:
+			r.st.finishAction(at{i, j, k}, v1alpha1.PhaseCanceled, "canceled: its runner stopped while it was running; it may or may not have completed", a.Outputs)
+		case !v1alpha1.IsFinished(a.Phase):
 			r.st.finishAction(at{i, j, k}, v1alpha1.PhaseSkipped, reason, nil)
 		}
 	}
-	r.st.setWorkflow(at{i, j, -1}, v1alpha1.PhaseSkipped, reason)
+	r.st.setWorkflow(at{i, j, -1}, skippedOrCanceled(we.Phase), reason)
 }
 
 func (r *runner) stagePhase(i int) (v1alpha1.ExecutionPhase, string) {

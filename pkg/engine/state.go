@@ -43,6 +43,28 @@ func (s *state) snapshot() *v1alpha1.DRPlanExecution {
 	return s.exec.DeepCopy()
 }
 
+// setResourceVersion records the version the last write produced.
+func (s *state) setResourceVersion(rv string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exec.ResourceVersion = rv
+}
+
+// refreshMeta takes the stored object's version and annotations (someone annotated it): the
+// status is entirely the runner's, the metadata is not.
+func (s *state) refreshMeta(latest *v1alpha1.DRPlanExecution) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exec.ResourceVersion = latest.ResourceVersion
+	s.exec.Annotations = latest.Annotations
+}
+
+func (s *state) name() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exec.Name
+}
+
 func (s *state) emit(e Event) {
 	e.Time = s.now()
 	e.Execution = s.exec.Name

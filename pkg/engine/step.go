@@ -51,15 +51,22 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
 	var lastOutputs *v1alpha1.ActionOutputs
 	for n := first; ; n++ {
+		// The record says Running before the first side effect, and the Lease is held with a
+		// margin when it starts; otherwise the run is interrupted and the action left to resume.
 		r.st.startAttempt(a, n, rendered)
 		if n == first {
 			r.events.normal("ActionStarted", "Action %s started", s.name)
 		}
-		if err := r.rec.Flush(ctx); err != nil && ctx.Err() == nil {
-			r.e.cfg.Logger.Warn("record action start", "err", err)
+		if !r.durable(ctx) || !r.awaitLease(ctx) {
+			if r.stopping() == stopCanceled && ctx.Err() == nil {
+				r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), lastOutputs)
+				r.flushOutputs(ctx)
+				return v1alpha1.PhaseCanceled, lastOutputs
+			}
+			return v1alpha1.PhaseRunning, lastOutputs
 		}
 		started := time.Now()
-		actx, cancel := context.WithTimeout(ctx, timeout)
+		actx, cancel := context.WithTimeoutCause(ctx, timeout, actions.ErrAttemptTimedOut)
 		res, err := executor.Execute(actx, env, req)
 		cancel()
 		if ctx.Err() != nil { // a hard stop: the record keeps the action Running, for resume
@@ -68,6 +75,11 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		if res.Outputs != nil {
 			lastOutputs = res.Outputs
 			req.Recorded = res.Outputs
+		}
+		if err == nil && res.Skipped != "" {
+			r.st.finishAction(a, v1alpha1.PhaseSkipped, res.Skipped, res.Outputs)
+			r.flushOutputs(ctx)
+			return v1alpha1.PhaseSkipped, res.Outputs
 		}
 		if err == nil {
 			msg := res.Message
@@ -93,7 +105,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 			delay = min(d, policy.max)
 		}
 		if !r.sleep(ctx, delay) {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || r.interrupted() {
 				return v1alpha1.PhaseRunning, lastOutputs
 			}
 			r.st.finishAction(a, v1alpha1.PhaseCanceled, fmt.Sprintf("canceled while waiting to retry: %v", err), lastOutputs)
@@ -102,11 +114,10 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 	}
 }
 
-// flushOutputs writes an action's outcome before anything else happens (no lost work).
+// flushOutputs writes an action's outcome before anything else happens (no lost work). When it
+// cannot, the run is interrupted and the next step does not start.
 func (r *runner) flushOutputs(ctx context.Context) {
-	if err := r.rec.Flush(ctx); err != nil && ctx.Err() == nil {
-		r.e.cfg.Logger.Warn("record action outcome", "err", err)
-	}
+	r.durable(ctx)
 }
 
 // sleep waits d; it returns false early when the run is stopping or ctx ends.

@@ -20,8 +20,8 @@ func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPh
 	vars.Outputs = cloneOutputs(wp.vars.Outputs)
 	failed, canceled := false, false
 	for k, s := range wp.steps {
-		if ctx.Err() != nil {
-			return v1alpha1.PhaseRunning
+		if ctx.Err() != nil || r.interrupted() {
+			return v1alpha1.PhaseRunning // the rest stays as recorded, for resume
 		}
 		as := snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses[k]
 		if v1alpha1.IsFinished(as.Phase) { // a resume: never repeat what finished
@@ -33,8 +33,8 @@ func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPh
 		}
 		a := at{i, j, k}
 		switch {
-		case r.stopping() != running:
-			canceled = r.stopping() == stopCanceled
+		case r.stopping() == stopCanceled:
+			canceled = true
 			r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), nil)
 			continue
 		case failed && wp.failFast:
@@ -42,7 +42,7 @@ func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPh
 			continue
 		}
 		phase, outputs := r.runStep(ctx, a, s, vars, as)
-		if ctx.Err() != nil {
+		if phase == v1alpha1.PhaseRunning { // interrupted: a hard stop, a partition, a lost lease
 			return v1alpha1.PhaseRunning
 		}
 		addOutputs(vars.Outputs, s.name, outputs)

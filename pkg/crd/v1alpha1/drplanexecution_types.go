@@ -122,6 +122,13 @@ type RunnerInfo struct {
 	// Mode is "cli" for a terminal run, "serve" for the in-cluster controller
 	// +optional
 	Mode string `json:"mode,omitempty"`
+	// Holder is the holderIdentity of the plan's Lease under which the runner owns this record
+	// +optional
+	Holder string `json:"holder,omitempty"`
+	// Epoch is the Lease's leaseTransitions when the runner took the plan: the record's fencing
+	// token. A runner that finds a record stamped by a newer epoch stops and never writes it again
+	// +optional
+	Epoch int32 `json:"epoch,omitempty"`
 }
 
 // ExecutionSummary counts stages and workflows by state.

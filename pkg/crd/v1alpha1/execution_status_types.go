@@ -33,8 +33,10 @@ type StageStatus struct {
 	// Message is the status message
 	// +optional
 	Message string `json:"message,omitempty"`
-	// FailurePolicy is what the run does when this stage fails, Stop or Continue: the stage's own
-	// policy, else the plan's, as snapshotted at the start (drctl addition).
+	// FailurePolicy is what the run does when this stage fails, as snapshotted at the start
+	// (drctl addition): Stop (no new workflow of the stage, no new stage), FailFast (no new
+	// workflow of the stage; later stages run, the plan's policy being Continue) or Continue
+	// (everything runs)
 	// +optional
 	FailurePolicy string `json:"failurePolicy,omitempty"`
 }

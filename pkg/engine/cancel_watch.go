@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// cancelPollPeriod is how often the runner reads the execution for a cancel request while it
+// cannot watch it (no watch permission, a proxy that cuts long requests).
+const cancelPollPeriod = 2 * time.Second
+
+// watchCancel watches the execution for the cancel annotation. A watch that cannot be opened or
+// that breaks is re-established; meanwhile, and after every break (a watch may miss an event
+// across a reconnect), the runner reads the execution instead, so a cancel is never lost.
+func (r *runner) watchCancel(ctx context.Context) {
+	exec := r.st.snapshot()
+	failures := 0
+	for ctx.Err() == nil {
+		w, err := r.e.cfg.Client.Watch(ctx, &v1alpha1.DRPlanExecutionList{}, client.InNamespace(exec.Namespace),
+			client.MatchingFields{"metadata.name": exec.Name})
+		if err == nil {
+			failures = 0
+			r.followCancel(w)
+			w.Stop()
+		} else {
+			failures++
+			if failures == 1 {
+				r.e.cfg.Logger.Warn("cannot watch the execution for cancel requests; reading it every few seconds instead", "err", err)
+			}
+		}
+		r.pollCancel(ctx, exec)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(cancelPollPeriod):
+		}
+	}
+}
+
+// followCancel reads watch events until the watch ends or reports an error.
+func (r *runner) followCancel(w watch.Interface) {
+	for ev := range w.ResultChan() {
+		if ev.Type == watch.Error {
+			return
+		}
+		if obj, ok := ev.Object.(*v1alpha1.DRPlanExecution); ok && obj.Annotations[AnnotationCancel] == "true" {
+			r.cancelRequested()
+		}
+	}
+}
+
+// pollCancel reads the execution once for the cancel annotation.
+func (r *runner) pollCancel(ctx context.Context, exec *v1alpha1.DRPlanExecution) {
+	latest := &v1alpha1.DRPlanExecution{}
+	if err := r.e.cfg.Client.Get(ctx, client.ObjectKeyFromObject(exec), latest); err == nil && latest.Annotations[AnnotationCancel] == "true" {
+		r.cancelRequested()
+	}
+}

@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// A runner cut off from the API server for longer than its lease starts nothing once its renew
+// deadline passes; another runner resumes; when the first comes back it writes nothing, and the
+// record is the second's alone.
+func TestACutOffRunnerStopsAtItsRenewDeadlineAndNeverOverwritesTheNewOwner(t *testing.T) {
+	f := newFixture(t, shortLease)
+	srv, h := slowServer(t, 2*time.Second)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "last") + "---\n" + fmt.Sprintf(twoStagePlan, "split"))
+
+	var name string
+	started := make(chan struct{})
+	resultA := make(chan *Result, 1)
+	go func() {
+		res, err := f.engine.Execute(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "split",
+			OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name; close(started) }})
+		assert.NoError(t, err)
+		resultA <- res
+	}()
+	<-started
+	require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
+	f.cut.Store(true) // A loses the API server in the middle of slow, which goes on for 2 s
+
+	// B resumes once A's lease has expired (3 s, judged by the server's clock).
+	g := f.another(shortLease)
+	res, err := g.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+	require.NoError(t, err)
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+
+	f.cut.Store(false) // A comes back
+	var a *Result
+	select {
+	case a = <-resultA:
+	case <-time.After(30 * time.Second):
+		t.Fatal("runner A never ended")
+	}
+	assert.Equal(t, v1alpha1.PhaseUnknown, a.Phase, a.Message)
+	assert.Contains(t, a.Message, "taken over by another runner")
+
+	assert.Equal(t, 2, h.count("/w1/slow"), "A's interrupted action and B's re-run (at-least-once)")
+	assert.Equal(t, 1, h.count("/w1/after"), "A started nothing after its deadline; B ran it once")
+	assert.Equal(t, 1, h.count("/w2/last"))
+	exec := f.execution(name)
+	assert.Equal(t, v1alpha1.PhaseSucceeded, exec.Status.Phase, "B's end stands")
+	assert.Equal(t, []string{"s1/w1/slow=Succeeded", "s1/w1/after=Succeeded", "s2/w2/last=Succeeded"}, actionPhases(exec))
+	assert.Contains(t, exec.Status.Runner.Holder, g.engine.instance, "the record is stamped by B")
+	assert.Greater(t, exec.Status.Runner.Epoch, int32(0))
+}
+
+// A record stamped by a newer owner is never written again by the old one, even while the old
+// one still believes it holds the plan (its Lease untouched): the fence, not the Lease, decides.
+func TestARecordStampedByANewerOwnerIsNeverOverwritten(t *testing.T) {
+	f := newFixture(t)
+	srv, h := slowServer(t, time.Second)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "fenced"))
+	taken := make(chan string, 1) // the resourceVersion the newer owner wrote
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
+		// A newer owner (epoch 99) stamps the record and ends it.
+		exec := f.execution(f.currentExecution())
+		exec.Status.Runner = &v1alpha1.RunnerInfo{Holder: "execution elsewhere by someone@else pid 9", Epoch: 99}
+		exec.Status.Phase, exec.Status.Message = v1alpha1.PhaseCanceled, "canceled by the newer owner"
+		require.NoError(t, f.client.Status().Update(f.ctx, exec))
+		taken <- exec.ResourceVersion
+	}()
+	res := f.execute("fenced")
+	require.Equal(t, v1alpha1.PhaseUnknown, res.Phase, res.Message)
+	assert.Equal(t, 0, h.count("/w1/after"), "nothing started once the record was taken")
+	exec := f.execution(res.Execution.Name)
+	assert.Equal(t, v1alpha1.PhaseCanceled, exec.Status.Phase)
+	assert.Equal(t, "canceled by the newer owner", exec.Status.Message)
+	assert.Equal(t, <-taken, exec.ResourceVersion, "the old owner wrote nothing after the takeover")
+}
+
+// A status write that can never succeed (the execution was deleted) stops the run: no further
+// action, the Lease released, and an outcome that says why.
+func TestARecordThatCannotBeWrittenStopsTheRun(t *testing.T) {
+	f := newFixture(t)
+	srv, h := slowServer(t, time.Second)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "deleted"))
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
+		require.NoError(t, f.client.Delete(f.ctx, f.execution(f.currentExecution())))
+	}()
+	done := make(chan *Result, 1)
+	go func() { done <- f.execute("deleted") }()
+	var res *Result
+	select {
+	case res = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the run did not stop: it kept retrying a write that cannot succeed")
+	}
+	assert.Equal(t, v1alpha1.PhaseUnknown, res.Phase)
+	assert.Contains(t, res.Message, "record could not be written")
+	assert.Contains(t, res.Message, "not found")
+	assert.Equal(t, 0, h.count("/w1/after"), "no action started after the failed write")
+	info, err := lease.Describe(f.ctx, f.client, f.cfg.Clock, f.namespace, lease.Name("deleted"))
+	require.NoError(t, err)
+	assert.Nil(t, info, "the lease was released")
+}
+
+// Releasing the Lease never races its renewal: a revert right after a run always gets the plan.
+func TestARevertRightAfterARunIsNeverLocked(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.LeaseRetryPeriod = 5 * time.Millisecond })
+	srv, _ := slowServer(t, 0)
+	f.apply(httpWorkflow("w1", srv.URL, "a") + "---\n" + httpWorkflow("w2", srv.URL, "b") + "---\n" + fmt.Sprintf(twoStagePlan, "quick"))
+	for i := range 15 {
+		res := f.execute("quick")
+		require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, "run %d: %s", i, res.Message)
+		rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: res.Execution.Name})
+		var held *lease.HeldError
+		require.False(t, errors.As(err, &held), "run %d: the plan was still locked after the run: %v", i, err)
+		require.NoError(t, err)
+		require.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase)
+	}
+}
+
+// A resume rebuilds everything from the record, including that a stage failed under the Stop
+// policy: a stage that depends on it does not start after the resume.
+func TestResumeRemembersAStopPolicyFailure(t *testing.T) {
+	f := newFixture(t, shortLease)
+	srv, h := failingServer(t, "/bad/fail", 3*time.Second)
+	f.apply(httpWorkflow("bad", srv.URL, "fail") + "---\n" + httpWorkflow("later", srv.URL, "x") + "---\n" +
+		httpWorkflow("other", srv.URL, "slow") + "---\n" + `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: halted}
+spec:
+  stages:
+  - {name: s1, workflows: [{workflowRef: {name: bad}}]}
+  - {name: s3, workflows: [{workflowRef: {name: other}}]}
+  - {name: s2, dependsOn: [s1], workflows: [{workflowRef: {name: later}}]}
+`)
+	ctx, kill := context.WithCancel(context.Background())
+	var name string
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/other/slow") == 1 && h.count("/bad/fail") == 1 }, 5*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool {
+			return f.execution(name).Status.StageStatuses[0].Phase == v1alpha1.PhaseFailed
+		}, 5*time.Second, 10*time.Millisecond)
+		kill() // the laptop dies while s3 still runs
+	}()
+	_, err := f.engine.Execute(ctx, ExecuteOptions{Namespace: f.namespace, Plan: "halted", OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
+	require.Error(t, err)
+	exec := f.execution(name)
+	require.Equal(t, []string{"s1/bad/fail=Failed", "s3/other/slow=Running", "s2/later/x=Pending"}, actionPhases(exec))
+
+	g := f.another(shortLease)
+	res, err := g.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+	require.NoError(t, err)
+	assert.Equal(t, v1alpha1.PhaseFailed, res.Phase)
+	assert.Equal(t, 0, h.count("/later/x"), "the stage after the failed one never started")
+	assert.Equal(t, []string{"s1/bad/fail=Failed", "s3/other/slow=Succeeded", "s2/later/x=Skipped"}, actionPhases(f.execution(name)))
+}
+
+// Without permission to watch, a cancel is still seen (by reading the execution).
+func TestCancelIsSeenWithoutWatchPermission(t *testing.T) {
+	f := newFixture(t)
+	f.noWatch.Store(true)
+	srv, h := slowServer(t, 1500*time.Millisecond)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "never") + "---\n" + fmt.Sprintf(twoStagePlan, "nowatch"))
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
+		_, err := f.engine.Cancel(f.ctx, f.namespace, f.currentExecution())
+		require.NoError(t, err)
+	}()
+	res := f.execute("nowatch")
+	assert.Equal(t, v1alpha1.PhaseCanceled, res.Phase)
+	assert.Equal(t, 0, h.count("/w1/after"))
+	assert.Equal(t, []string{"s1/w1/slow=Succeeded", "s1/w1/after=Skipped", "s2/w2/never=Skipped"}, actionPhases(f.execution(res.Execution.Name)))
+}
+
+// A cancel requested while no runner was alive is honoured by the resume.
+func TestResumeHonoursACancelRequestedWhileNoRunnerWasAlive(t *testing.T) {
+	f := newFixture(t, shortLease)
+	srv, h := slowServer(t, 2*time.Second)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "never") + "---\n" + fmt.Sprintf(twoStagePlan, "dead"))
+	ctx, kill := context.WithCancel(context.Background())
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
+		kill()
+	}()
+	var name string
+	_, err := f.engine.Execute(ctx, ExecuteOptions{Namespace: f.namespace, Plan: "dead", OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
+	require.Error(t, err)
+	// The dead runner's lease still looks live: the request is only recorded, as an annotation.
+	cr, err := f.engine.Cancel(f.ctx, f.namespace, name)
+	require.NoError(t, err)
+	require.Contains(t, cr.Message, "cancel requested")
+
+	g := f.another(shortLease)
+	res, err := g.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+	require.NoError(t, err)
+	assert.Equal(t, v1alpha1.PhaseCanceled, res.Phase)
+	assert.Equal(t, 0, h.count("/w1/after"))
+	assert.Equal(t, 0, h.count("/w2/never"))
+	exec := f.execution(name)
+	for _, p := range actionPhases(exec) {
+		assert.NotContains(t, p, "=Running", "no action is left Running")
+	}
+	assert.Nil(t, f.plan("dead").Status.CurrentExecution)
+}
