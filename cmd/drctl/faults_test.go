@@ -307,6 +307,7 @@ func killAndResume(t *testing.T, kubeconfig string, c client.Client, url string,
 	time.Sleep(extra)
 	require.NoError(t, run.cmd.Process.Signal(syscall.SIGKILL))
 	_ = run.wait(t)
+	began := time.Now()
 	t.Logf("seed %d: killed after %d lines and %s", seed, killAt, extra)
 
 	exec := &v1alpha1.DRPlanExecution{}
@@ -317,6 +318,8 @@ func killAndResume(t *testing.T, kubeconfig string, c client.Client, url string,
 		code, out := runDrctl(t, append([]string{"resume", "run", "--progress", "plain"}, k...)...)
 		require.Equal(t, 0, code, out)
 	}
+	t.Logf("resume took %s", time.Since(began))
+	began = time.Now()
 	require.NoError(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "run"}, exec))
 	require.Equal(t, v1alpha1.PhaseSucceeded, exec.Status.Phase, exec.Status.Message)
 	sent := hits.snapshot()
@@ -343,6 +346,7 @@ func killAndResume(t *testing.T, kubeconfig string, c client.Client, url string,
 
 	code, out := runDrctl(t, append([]string{"revert", "run", "--name", "undo", "--progress", "plain"}, k...)...)
 	require.Equal(t, 0, code, out)
+	t.Logf("revert took %s", time.Since(began))
 	assert.Zero(t, labelled(t, c, &corev1.ConfigMapList{}, ns, "run"), "the revert left a ConfigMap of the run:\n%s", out)
 	assert.Zero(t, labelled(t, c, &batchv1.JobList{}, ns, "run"), "the revert left the Job of the run")
 }
@@ -438,7 +442,12 @@ spec:
 	}
 }
 
+// cpuHeavy bounds the trials that start many processes at once, on a 2-core machine.
+var cpuHeavy = make(chan struct{}, 2)
+
 func concurrentExecutes(t *testing.T, kubeconfig, ns string, c client.Client, g *gate, plan string, n int) {
+	cpuHeavy <- struct{}{}
+	defer func() { <-cpuHeavy }()
 	type outcome struct {
 		code int
 		out  string

@@ -36,8 +36,14 @@ func newEngine(ctx context.Context, g *globals, obs engine.Observer, tune ...fun
 	if err != nil {
 		return nil, "", err
 	}
+	// The Lease gets a client of its own: its own client-side rate limiter, so that renewals
+	// never wait behind a burst of status writes.
+	leaseClient, err := client.New(rest.CopyConfig(cfg), client.Options{Scheme: crd.NewScheme()})
+	if err != nil {
+		return nil, "", err
+	}
 	ec := engine.Config{
-		Client: c, Clock: clock, Observer: obs, Runner: runnerIdentity(ctx, c),
+		Client: c, LeaseClient: leaseClient, Clock: clock, Observer: obs, Runner: runnerIdentity(ctx, c),
 		Logger: g.logger(),
 	}
 	for _, fn := range tune {

@@ -42,6 +42,9 @@ type HeldError struct {
 }
 
 func (e *HeldError) Error() string {
+	if e.Expires.IsZero() {
+		return "plan is locked by " + e.Holder
+	}
 	return fmt.Sprintf("plan is locked by %s (lease expires %s unless renewed)", e.Holder, e.Expires.UTC().Format(time.RFC3339))
 }
 

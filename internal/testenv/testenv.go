@@ -8,6 +8,7 @@ package testenv
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,7 +63,9 @@ func Start(opts Options) (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 	}
 	if opts.Restartable {
-		env.ControlPlane.APIServer = &envtest.APIServer{CertDir: opts.CertDir}
+		// A short stop timeout: kube-apiserver drains long requests (watches) for longer than a
+		// test wants to wait; past it, envtest kills it, as a crash would.
+		env.ControlPlane.APIServer = &envtest.APIServer{CertDir: opts.CertDir, StopTimeout: 3 * time.Second}
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -94,10 +97,23 @@ func (e *Env) Kubeconfig(t testing.TB) string {
 // certificates and etcd (the environment must be Restartable). down is how long it stays down.
 func (e *Env) RestartAPIServer(down time.Duration) error {
 	api := e.env.ControlPlane.APIServer
-	if err := api.Stop(); err != nil {
-		return fmt.Errorf("stop kube-apiserver: %w", err)
+	_ = api.Stop() // stopped gracefully, or killed after the stop timeout
+	// Down for as long as asked, and at least until the port is free again.
+	addr := net.JoinHostPort(api.SecureServing.Address, api.SecureServing.Port)
+	deadline := time.Now().Add(down)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			_ = conn.Close()
+		}
+		if err != nil && time.Now().After(deadline) {
+			break
+		}
+		if time.Since(deadline) > 30*time.Second {
+			return fmt.Errorf("kube-apiserver still listens on %s", addr)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(down)
 	if err := api.Start(); err != nil {
 		return fmt.Errorf("start kube-apiserver again: %w", err)
 	}

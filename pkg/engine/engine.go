@@ -22,6 +22,10 @@ type Config struct {
 	// Client talks to the cluster. Its scheme must know drctl's kinds (crd.NewScheme) and it must
 	// be able to watch (client.WithWatch), to see cancel requests at once.
 	Client client.WithWatch
+	// LeaseClient renews the plan's Lease. Give it a client of its own (its own rate limiter),
+	// so that renewals never queue behind the run's writes in client-go's client-side limiter
+	// and lapse under load. Nil uses Client.
+	LeaseClient client.Client
 	// Clock estimates the API server's time; the client's transport must feed it
 	// (rest.Config.Wrap(clock.Wrap)). Nil uses local time.
 	Clock *lease.ServerClock
@@ -131,7 +135,11 @@ func IsInvalid(err error) bool {
 
 // newLease is this engine's handle on plan's Lease, held as holder, with the configured timings.
 func (e *Engine) newLease(namespace, plan, holder string) *lease.Lease {
-	l := lease.New(e.cfg.Client, e.cfg.Clock, namespace, lease.Name(plan), holder)
+	c := e.cfg.LeaseClient
+	if c == nil {
+		c = e.cfg.Client
+	}
+	l := lease.New(c, e.cfg.Clock, namespace, lease.Name(plan), holder)
 	l.Duration, l.RenewDeadline, l.RetryPeriod = lease.Timings(e.cfg.LeaseDuration)
 	if e.cfg.LeaseRetryPeriod > 0 {
 		l.RetryPeriod = e.cfg.LeaseRetryPeriod

@@ -89,7 +89,7 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 		return nil, err
 	}
 	fenceOf(l).stamp(exec.Status.Runner) // the record is this runner's from its first write
-	if err := e.refuseIfRunning(ctx, plan, exec.Name); err != nil {
+	if err := e.refuseIfRunning(ctx, plan, exec.Name, exec.Spec.RevertExecutionRef); err != nil {
 		_ = l.Release(ctx)
 		return nil, err
 	}
@@ -114,14 +114,14 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 
 // refuseIfRunning refuses a new run while the plan's current execution is still Running: its
 // runner died (the Lease was free), and it must be resumed or canceled first.
-func (e *Engine) refuseIfRunning(ctx context.Context, plan *v1alpha1.DRPlan, self string) error {
+func (e *Engine) refuseIfRunning(ctx context.Context, plan *v1alpha1.DRPlan, self, reverting string) error {
 	fresh := &v1alpha1.DRPlan{}
 	if err := e.cfg.Client.Get(ctx, objectKey(plan.Namespace, plan.Name), fresh); err != nil {
 		return err
 	}
 	cur := fresh.Status.CurrentExecution
-	if cur == nil || cur.Name == self {
-		return nil
+	if cur == nil || cur.Name == self || cur.Name == reverting {
+		return nil // reverting an Unknown run undoes it: that is one way out of it
 	}
 	other := &v1alpha1.DRPlanExecution{}
 	if err := e.cfg.Client.Get(ctx, objectKey(plan.Namespace, cur.Name), other); err != nil {

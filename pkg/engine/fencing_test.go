@@ -213,3 +213,66 @@ func TestResumeHonoursACancelRequestedWhileNoRunnerWasAlive(t *testing.T) {
 	}
 	assert.Nil(t, f.plan("dead").Status.CurrentExecution)
 }
+
+// An Unknown run (its runner was cut off) is not a dead end: it can be resumed to its end, or
+// reverted as it stands.
+func TestAnUnknownRunCanBeResumedOrReverted(t *testing.T) {
+	for _, way := range []string{"resume", "revert"} {
+		t.Run(way, func(t *testing.T) {
+			f, h, name := unknownRun(t)
+			if way == "resume" {
+				res, err := f.engine.Resume(f.ctx, ResumeOptions{Namespace: f.namespace, Execution: name})
+				require.NoError(t, err)
+				assert.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+				assert.Equal(t, 1, h.count("/w1/slow"), "what finished is not repeated")
+				assert.Equal(t, 1, h.count("/w1/after"))
+				assert.Equal(t, 1, h.count("/w2/x"))
+			} else {
+				rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: name})
+				require.NoError(t, err)
+				assert.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase, rev.Message)
+				assert.Equal(t, 1, h.count("/undo/first"), "what the Unknown run recorded Succeeded is undone")
+				assert.Equal(t, v1alpha1.PhaseUnknown, f.execution(name).Status.Phase, "the record of the run itself is unchanged")
+			}
+			assert.Nil(t, f.plan("unknown").Status.CurrentExecution, "the plan is free again")
+		})
+	}
+}
+
+// unknownRun runs a plan whose runner loses the API server for longer than its partition
+// timeout in the middle of an action: the run ends Unknown.
+func unknownRun(t *testing.T) (*fixture, *hits, string) {
+	f := newFixture(t, func(c *Config) {
+		c.PartitionTimeout = time.Second
+		c.LeaseRetryPeriod = 200 * time.Millisecond
+	})
+	srv, h := slowServer(t, 2500*time.Millisecond)
+	f.apply(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: w1}
+spec:
+  actions:
+  - {name: first, type: HTTP, http: {url: "` + srv.URL + `/w1/first", method: POST}, rollback: {type: HTTP, http: {url: "` + srv.URL + `/undo/first", method: POST}}}
+  - {name: slow, type: HTTP, http: {url: "` + srv.URL + `/w1/slow", method: POST}}
+  - {name: after, type: HTTP, http: {url: "` + srv.URL + `/w1/after", method: POST}}
+---
+` + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "unknown"))
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
+		f.cut.Store(true)
+		time.Sleep(2 * time.Second)
+		f.cut.Store(false)
+	}()
+	res := f.execute("unknown")
+	require.Equal(t, v1alpha1.PhaseUnknown, res.Phase)
+	name := res.Execution.Name
+	exec := f.execution(name)
+	require.Equal(t, v1alpha1.PhaseUnknown, exec.Status.Phase)
+	require.Equal(t, []string{"s1/w1/first=Succeeded", "s1/w1/slow=Succeeded", "s1/w1/after=Pending", "s2/w2/x=Pending"}, actionPhases(exec),
+		"what had not started stays Pending (not Skipped), for resume")
+	require.Equal(t, name, f.plan("unknown").Status.CurrentExecution.Name, "an Unknown run stays the plan's current one")
+	_, err := f.engine.Execute(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "unknown"})
+	var held *lease.HeldError
+	require.ErrorAs(t, err, &held, "no new run starts before the Unknown one is resumed, reverted or canceled")
+	return f, h, name
+}
