@@ -38,7 +38,7 @@ func TestKillNineThenResume(t *testing.T) {
 	defer srv.Close()
 	create(t, c, ns, planYAMLs(srv.URL))
 
-	run := exec.Command(bin, "execute", "web-failover", "--name", "run-k", "--kubeconfig", kubeconfig, "-n", ns)
+	run := exec.Command(bin, "execute", "web-failover", "--name", "run-k", "--lease-duration", "3s", "--kubeconfig", kubeconfig, "-n", ns)
 	require.NoError(t, run.Start())
 	select {
 	case <-arrived:
@@ -55,7 +55,7 @@ func TestKillNineThenResume(t *testing.T) {
 	assert.Equal(t, v1alpha1.PhaseSucceeded, exec.Status.StageStatuses[0].WorkflowExecutions[0].ActionStatuses[0].Phase)
 	assert.Equal(t, v1alpha1.PhaseRunning, exec.Status.StageStatuses[0].WorkflowExecutions[0].ActionStatuses[1].Phase)
 
-	// The dead runner's lease (15 s) must expire first; resume waits for it.
+	// The dead runner's lease (3 s) must expire first; resume waits for it.
 	start := time.Now()
 	code, stdout, stderr := drctl(t, "", "resume", "run-k", "--kubeconfig", kubeconfig, "-n", ns)
 	require.Equal(t, 0, code, stdout+stderr)
