@@ -34,7 +34,8 @@ func clusternetKind(kind string) *Clusternet { return &Clusternet{kind: kind} }
 type target struct {
 	op              string
 	name, namespace string
-	spec            any // the typed spec, nil when absent
+	spec            any    // the typed spec, nil when absent
+	uid             string // a Delete's precondition, when set
 }
 
 func (c *Clusternet) target(a *v1alpha1.Action, defaultNamespace string) (target, error) {
@@ -45,25 +46,25 @@ func (c *Clusternet) target(a *v1alpha1.Action, defaultNamespace string) (target
 			return t, errors.New("localization is not set")
 		}
 		l := a.Localization
-		t = target{string(l.Operation), l.Name, l.Namespace, nilIfNil(l.Spec)}
+		t = target{string(l.Operation), l.Name, l.Namespace, nilIfNil(l.Spec), l.UID}
 	case "Globalization":
 		if a.Globalization == nil {
 			return t, errors.New("globalization is not set")
 		}
 		g := a.Globalization
-		t = target{string(g.Operation), g.Name, "", nilIfNil(g.Spec)}
+		t = target{string(g.Operation), g.Name, "", nilIfNil(g.Spec), g.UID}
 	case "HelmChart":
 		if a.HelmChart == nil {
 			return t, errors.New("helmChart is not set")
 		}
 		h := a.HelmChart
-		t = target{string(h.Operation), h.Name, h.Namespace, nilIfNil(h.Spec)}
+		t = target{string(h.Operation), h.Name, h.Namespace, nilIfNil(h.Spec), h.UID}
 	case "Subscription":
 		if a.Subscription == nil {
 			return t, errors.New("subscription is not set")
 		}
 		s := a.Subscription
-		t = target{string(s.Operation), s.Name, s.Namespace, nilIfNil(s.Spec)}
+		t = target{string(s.Operation), s.Name, s.Namespace, nilIfNil(s.Spec), s.UID}
 		if t.namespace == "" {
 			t.namespace = defaultNamespace
 		}
@@ -124,6 +125,9 @@ func (c *Clusternet) object(t target) (*unstructured.Unstructured, error) {
 	obj.SetKind(c.kind)
 	obj.SetName(t.name)
 	obj.SetNamespace(t.namespace)
+	if t.uid != "" {
+		obj.SetUID(types.UID(t.uid)) // the delete's precondition (deleteRecorded)
+	}
 	if t.spec != nil {
 		data, err := json.Marshal(t.spec)
 		if err != nil {
@@ -250,15 +254,16 @@ func (c *Clusternet) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.Ac
 		return nil, "applied to an existing object; define a rollback"
 	}
 	del := &v1alpha1.Action{Type: v1alpha1.ActionType(c.kind)}
+	uid := string(ref.UID) // delete only the object the forward action made
 	switch c.kind {
 	case "Localization":
-		del.Localization = &v1alpha1.LocalizationAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace}
+		del.Localization = &v1alpha1.LocalizationAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace, UID: uid}
 	case "Globalization":
-		del.Globalization = &v1alpha1.GlobalizationAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name}
+		del.Globalization = &v1alpha1.GlobalizationAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, UID: uid}
 	case "Subscription":
-		del.Subscription = &v1alpha1.SubscriptionAction{Operation: v1alpha1.SubscriptionOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace}
+		del.Subscription = &v1alpha1.SubscriptionAction{Operation: v1alpha1.SubscriptionOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace, UID: uid}
 	case "HelmChart":
-		del.HelmChart = &v1alpha1.HelmChartAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace}
+		del.HelmChart = &v1alpha1.HelmChartAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace, UID: uid}
 	}
 	return del, ""
 }

@@ -129,3 +129,38 @@ func TestLocalizationApplyRetriedAfterCrashStillOwnsIt(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-replicas"}, &clusternetv1alpha1.Localization{})))
 }
+
+// A Clusternet automatic rollback deletes only the object the forward action made: one recreated
+// by someone else under the same name is left alone, and the rollback says so.
+func TestClusternetAutoRollbackSparesAnObjectRecreatedUnderTheSameName(t *testing.T) {
+	requireClusternet(t)
+	e, ns := testEnv(t)
+	ctx := context.Background()
+	loc := clusternetKind("Localization")
+	create := &v1alpha1.Action{Name: "scale", Type: v1alpha1.ActionLocalization, Localization: &v1alpha1.LocalizationAction{
+		Name: "web-replicas", Namespace: ns,
+		Spec: &clusternetv1alpha1.LocalizationSpec{
+			OverridePolicy: clusternetv1alpha1.ApplyNow,
+			Feed:           &clusternetv1alpha1.Feed{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"},
+		},
+	}}
+	res, err := loc.Execute(ctx, e, Request{Action: create, Namespace: ns, Labels: map[string]string{"dr.bkbcs.tencent.com/execution": "exec-6"}})
+	require.NoError(t, err)
+	ours := res.Outputs
+
+	ourObj := &clusternetv1alpha1.Localization{}
+	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-replicas"}, ourObj))
+	require.NoError(t, e.Client.Delete(ctx, ourObj))
+	theirs := &clusternetv1alpha1.Localization{ObjectMeta: metav1.ObjectMeta{Name: "web-replicas", Namespace: ns}, Spec: *create.Localization.Spec}
+	require.NoError(t, e.Client.Create(ctx, theirs))
+
+	rb, reason := loc.AutoRollback(create, ours)
+	require.NotNil(t, rb, reason)
+	assert.Equal(t, string(ours.LocalizationRef.UID), rb.Localization.UID, "the rollback carries the recorded UID")
+	res, err = loc.Execute(ctx, e, Request{Action: rb, Namespace: ns})
+	require.NoError(t, err)
+	assert.Contains(t, res.Skipped, "recreated by someone else")
+	got := &clusternetv1alpha1.Localization{}
+	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-replicas"}, got), "their Localization is left in place")
+	assert.Equal(t, theirs.UID, got.UID)
+}

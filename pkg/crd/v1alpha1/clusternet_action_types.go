@@ -28,6 +28,11 @@ type LocalizationAction struct {
 	// Spec is the spec of the Localization CR, same as apps.clusternet.io LocalizationSpec.
 	// +optional
 	Spec *clusternetv1alpha1.LocalizationSpec `json:"spec,omitempty"`
+	// UID, on a Delete, deletes the object only while it still has this UID (drctl addition:
+	// automatic rollbacks set it to the UID the forward action recorded, so that an object
+	// recreated by someone else under the same name is never deleted)
+	// +optional
+	UID string `json:"uid,omitempty"`
 }
 
 // GlobalizationAction creates or changes a cluster-scoped Clusternet Globalization.
@@ -42,6 +47,11 @@ type GlobalizationAction struct {
 	// Spec is the spec of the Globalization CR, same as apps.clusternet.io GlobalizationSpec.
 	// +optional
 	Spec *clusternetv1alpha1.GlobalizationSpec `json:"spec,omitempty"`
+	// UID, on a Delete, deletes the object only while it still has this UID (drctl addition:
+	// automatic rollbacks set it to the UID the forward action recorded, so that an object
+	// recreated by someone else under the same name is never deleted)
+	// +optional
+	UID string `json:"uid,omitempty"`
 }
 
 // HelmChartAction creates or changes a Clusternet HelmChart.
@@ -58,6 +68,11 @@ type HelmChartAction struct {
 	// Spec is the spec of the HelmChart CR, same as apps.clusternet.io HelmChartSpec.
 	// +optional
 	Spec *clusternetv1alpha1.HelmChartSpec `json:"spec,omitempty"`
+	// UID, on a Delete, deletes the object only while it still has this UID (drctl addition:
+	// automatic rollbacks set it to the UID the forward action recorded, so that an object
+	// recreated by someone else under the same name is never deleted)
+	// +optional
+	UID string `json:"uid,omitempty"`
 }
 
 // SubscriptionAction creates or changes a Clusternet Subscription.
@@ -77,4 +92,9 @@ type SubscriptionAction struct {
 	// Spec is the spec of the Subscription CR, same as apps.clusternet.io SubscriptionSpec.
 	// +optional
 	Spec *clusternetv1alpha1.SubscriptionSpec `json:"spec,omitempty"`
+	// UID, on a Delete, deletes the object only while it still has this UID (drctl addition:
+	// automatic rollbacks set it to the UID the forward action recorded, so that an object
+	// recreated by someone else under the same name is never deleted)
+	// +optional
+	UID string `json:"uid,omitempty"`
 }
