@@ -11,8 +11,10 @@ import (
 // header's resolution, one second, which is fine against a 15 s lease.
 //
 // Between observations it advances by the local monotonic clock, never by the local wall clock:
-// a laptop whose clock is stepped (NTP, a suspend, a person) must not move its idea of the server's
-// time, or it would judge a live Lease expired.
+// a laptop whose clock is stepped (NTP, a person) must not move its idea of the server's time, or
+// it would judge a live Lease expired. Linux's monotonic clock stops while the machine is
+// suspended, so after a suspend the estimate lags until the next response; a Lease holder hears
+// from the server before it writes a renewTime (Lease.Renew).
 type ServerClock struct {
 	mu sync.Mutex
 	// base is the server time at the monotonic instant zero: the server's time now is

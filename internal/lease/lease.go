@@ -71,9 +71,10 @@ type Lease struct {
 	RetryPeriod   time.Duration
 	Clock         *ServerClock
 
-	mu       sync.Mutex // guards current, deadline and lost: Keep renews while others read
+	mu       sync.Mutex // guards current, deadline, sent and lost: Keep renews while others read
 	current  *coordinationv1.Lease
 	deadline time.Time // local, monotonic
+	sent     time.Time // when the last successful renewal was sent, with its monotonic reading
 	lost     bool
 }
 
@@ -150,7 +151,22 @@ func (l *Lease) held(cur *coordinationv1.Lease, sent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.current = cur
+	l.sent = sent
 	l.deadline = sent.Add(l.RenewDeadline)
+}
+
+// suspended reports that more wall-clock time than monotonic time has passed since the last
+// renewal: the machine was suspended (Linux's monotonic clock stops then) or its clock stepped.
+// Either way, neither the deadline nor the server clock's estimate can be trusted until the
+// server has been heard from again.
+func (l *Lease) suspended() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sent.IsZero() {
+		return false
+	}
+	wall := time.Now().Round(0).Sub(l.sent.Round(0)) // Round(0) strips the monotonic reading
+	return wall-time.Since(l.sent) > clockError
 }
 
 // Acquire retries TryAcquire until it succeeds, the context ends, or wait passes; a zero wait
@@ -179,7 +195,10 @@ func (l *Lease) Remaining() time.Duration {
 	if l.lost || l.current == nil {
 		return 0
 	}
-	return max(time.Until(l.deadline), 0)
+	// The earlier of the monotonic and the wall-clock deadline: a suspend stops the first, a
+	// forward step moves the second; either way the holder errs on the side of stopping.
+	wall := l.deadline.Round(0).Sub(time.Now().Round(0))
+	return max(min(time.Until(l.deadline), wall), 0)
 }
 
 // Epoch is the Lease's leaseTransitions as this holder holds it: it grows with every acquisition
@@ -221,6 +240,13 @@ func (l *Lease) Renew(ctx context.Context) error {
 	l.mu.Unlock()
 	if lost || cur == nil {
 		return ErrLost
+	}
+	if l.suspended() {
+		// After a suspend the server clock's estimate lags; a renewTime written from it would
+		// be in the past. Hear from the server first (the response's Date moves the clock on).
+		if err := l.Client.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Name}, &coordinationv1.Lease{}); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		next := cur.DeepCopy()

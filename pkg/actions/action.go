@@ -19,7 +19,14 @@ type Env struct {
 	Client client.WithWatch
 	// Logger receives debug details (rendered requests, with secrets redacted).
 	Logger *slog.Logger
+	// Holding reports whether the runner still holds the plan. Cleanup an executor does on its
+	// own (deleting a timed-out Job) asks it first: a runner that lost the plan must not touch
+	// what the new owner has adopted. Nil means yes.
+	Holding func() bool
 }
+
+// holding reports whether the runner may still act (Env.Holding, yes when unset).
+func (e Env) holding() bool { return e.Holding == nil || e.Holding() }
 
 // Request is one attempt of one rendered action.
 type Request struct {

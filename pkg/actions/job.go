@@ -64,9 +64,10 @@ func (j *Job) Execute(ctx context.Context, env Env, req Request) (Result, error)
 	outputs := jobOutputs(job)
 	done, msg, werr := waitJob(ctx, env.Client, job)
 	switch {
-	case werr != nil && ctx.Err() != nil && !attemptTimedOut(ctx):
-		// The whole run stops (the operator's hard stop), not this attempt's timeout: the Job keeps
-		// running and is recorded, for `drctl resume` to adopt.
+	case werr != nil && ctx.Err() != nil && (!attemptTimedOut(ctx) || !env.holding()):
+		// The whole run stops (the operator's hard stop, a lost lease), not this attempt's
+		// timeout — or it timed out on a runner that no longer holds the plan: the Job keeps
+		// running and is recorded, for `drctl resume` (or the new owner) to adopt.
 		return Result{Outputs: outputs}, fmt.Errorf("stopped waiting for job %s/%s, left running for a resume to adopt: %w", ns, job.Name, ctx.Err())
 	case werr != nil && ctx.Err() != nil:
 		// Timed out: the Job and its Pods go, so nothing keeps running behind a failed action.

@@ -66,7 +66,7 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 		if v1alpha1.IsFinished(latest.Status.Phase) {
 			return errAlreadyFinished
 		}
-		markAbandoned(latest, metav1.NewTime(e.cfg.Now()))
+		markAbandoned(latest, metav1.NewTime(e.cfg.Now()), "canceled while no runner was alive")
 		return nil
 	})
 	if errors.Is(err, errAlreadyFinished) {
@@ -83,9 +83,9 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 
 var errAlreadyFinished = errors.New("already finished")
 
-// markAbandoned ends an execution whose runner is gone: actions that were running are Canceled
-// (they may or may not have completed), pending ones Skipped.
-func markAbandoned(exec *v1alpha1.DRPlanExecution, now metav1.Time) {
+// markAbandoned ends an execution whose runner is gone, Canceled with msg: actions that were
+// running are Canceled (they may or may not have completed), pending ones Skipped.
+func markAbandoned(exec *v1alpha1.DRPlanExecution, now metav1.Time, msg string) {
 	st := &exec.Status
 	for i := range st.StageStatuses {
 		ss := &st.StageStatuses[i]
@@ -110,6 +110,6 @@ func markAbandoned(exec *v1alpha1.DRPlanExecution, now metav1.Time) {
 		}
 	}
 	st.Phase, st.CompletionTime = v1alpha1.PhaseCanceled, &now
-	st.Message = "canceled while no runner was alive"
+	st.Message = msg
 	refreshSummary(st)
 }

@@ -40,7 +40,7 @@ func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, err
 		return nil, err
 	}
 	e.markWorkflowsReady(ctx, p.loaded) // a dry run changes nothing, so only here
-	return e.start(ctx, p.exec, p.prog, p.plan, opts.LockTimeout, opts.OnStart, false)
+	return e.start(ctx, p.exec, p.prog, p.plan, opts.LockTimeout, opts.OnStart, false, nil)
 }
 
 // preparedRun is an Execute ready to start: validated, its status laid out with the parameter
@@ -81,8 +81,11 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 
 // start takes the plan's Lease, creates the execution with its initial status, records the plan's
 // current execution, and runs it.
+//
+// holding, when set, runs once the Lease is held, before anything is created: what must happen
+// under the plan's lock first (a revert ends the Unknown run it undoes).
 func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog *program, plan *v1alpha1.DRPlan,
-	lockTimeout time.Duration, onStart func(*v1alpha1.DRPlanExecution), revert bool) (*Result, error) {
+	lockTimeout time.Duration, onStart func(*v1alpha1.DRPlanExecution), revert bool, holding func(context.Context, *lease.Lease) error) (*Result, error) {
 	ns := planNamespace(plan)
 	l := e.newLease(ns, plan.Name, e.holder(exec.Name))
 	if err := l.Acquire(ctx, lockTimeout); err != nil {
@@ -92,6 +95,12 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 	if err := e.refuseIfRunning(ctx, plan, exec.Name, exec.Spec.RevertExecutionRef); err != nil {
 		_ = l.Release(ctx)
 		return nil, err
+	}
+	if holding != nil {
+		if err := holding(ctx, l); err != nil {
+			_ = l.Release(ctx)
+			return nil, err
+		}
 	}
 	status := exec.Status
 	if err := e.cfg.Client.Create(ctx, exec); err != nil {

@@ -232,7 +232,11 @@ func TestAnUnknownRunCanBeResumedOrReverted(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase, rev.Message)
 				assert.Equal(t, 1, h.count("/undo/first"), "what the Unknown run recorded Succeeded is undone")
-				assert.Equal(t, v1alpha1.PhaseUnknown, f.execution(name).Status.Phase, "the record of the run itself is unchanged")
+				target := f.execution(name)
+				assert.Equal(t, v1alpha1.PhaseCanceled, target.Status.Phase, "the reverted run is ended, so it cannot be resumed on top of the revert")
+				assert.Contains(t, target.Status.Message, "ended Unknown; reverted by "+rev.Execution.Name)
+				_, err = f.engine.Resume(f.ctx, ResumeOptions{Namespace: f.namespace, Execution: name})
+				assert.ErrorContains(t, err, "already Canceled")
 			}
 			assert.Nil(t, f.plan("unknown").Status.CurrentExecution, "the plan is free again")
 		})
@@ -275,4 +279,61 @@ spec:
 	var held *lease.HeldError
 	require.ErrorAs(t, err, &held, "no new run starts before the Unknown one is resumed, reverted or canceled")
 	return f, h, name
+}
+
+// A canceled run whose record then becomes unwritable still ends (it does not wait forever for
+// a write that cannot succeed) and frees the plan.
+func TestACanceledRunWhoseRecordIsDeletedStillEnds(t *testing.T) {
+	f := newFixture(t)
+	srv, h := slowServer(t, 1500*time.Millisecond)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "gone"))
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
+		name := f.currentExecution()
+		_, err := f.engine.Cancel(f.ctx, f.namespace, name)
+		require.NoError(t, err)
+		require.NoError(t, f.client.Delete(f.ctx, f.execution(name)))
+	}()
+	done := make(chan *Result, 1)
+	go func() { done <- f.execute("gone") }()
+	select {
+	case res := <-done:
+		assert.Equal(t, v1alpha1.PhaseUnknown, res.Phase, res.Message)
+		assert.Contains(t, res.Message, "not found")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the canceled run never ended: it kept retrying a write that cannot succeed")
+	}
+	info, err := lease.Describe(f.ctx, f.client, f.cfg.Clock, f.namespace, lease.Name("gone"))
+	require.NoError(t, err)
+	assert.Nil(t, info, "the lease was released")
+}
+
+// A resume that finds a cancel request keeps what an earlier runner finished as it was recorded.
+func TestACanceledResumeKeepsFinishedWorkflows(t *testing.T) {
+	f := newFixture(t, shortLease)
+	srv, h := slowServer(t, 2*time.Second)
+	f.apply(httpWorkflow("fast", srv.URL, "a") + "---\n" + httpWorkflow("other", srv.URL, "slow") + "---\n" + `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: mixed}
+spec:
+  stages: [{name: both, parallel: true, workflows: [{workflowRef: {name: fast}}, {workflowRef: {name: other}}]}]
+`)
+	ctx, kill := context.WithCancel(context.Background())
+	var name string
+	go func() {
+		require.Eventually(t, func() bool {
+			return h.count("/other/slow") == 1 && name != "" && f.execution(name).Status.StageStatuses[0].WorkflowExecutions[0].Phase == v1alpha1.PhaseSucceeded
+		}, 10*time.Second, 10*time.Millisecond)
+		kill()
+	}()
+	_, err := f.engine.Execute(ctx, ExecuteOptions{Namespace: f.namespace, Plan: "mixed", OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
+	require.Error(t, err)
+	_, err = f.engine.Cancel(f.ctx, f.namespace, name)
+	require.NoError(t, err)
+	res, err := f.another(shortLease).engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+	require.NoError(t, err)
+	assert.Equal(t, v1alpha1.PhaseCanceled, res.Phase)
+	exec := f.execution(name)
+	assert.Equal(t, v1alpha1.PhaseSucceeded, exec.Status.StageStatuses[0].WorkflowExecutions[0].Phase, "the finished workflow's record stands")
+	assert.Equal(t, []string{"both/fast/a=Succeeded", "both/other/slow=Canceled"}, actionPhases(exec))
 }

@@ -37,8 +37,9 @@ type recorder struct {
 	// was requested.
 	hooks recorderHooks
 
-	disowned atomic.Bool // a newer owner has the record, or the Lease was lost: never write again
-	mu       sync.Mutex  // serialises writes
+	disowned atomic.Bool  // a newer owner has the record, or the Lease was lost: never write again
+	written  atomic.Int64 // unix nanos of the last successful write (or of the recorder's start)
+	mu       sync.Mutex   // serialises writes
 	notify   chan struct{}
 }
 
@@ -58,8 +59,13 @@ func (e *permanentWriteError) Error() string { return e.err.Error() }
 func (e *permanentWriteError) Unwrap() error { return e.err }
 
 func newRecorder(c client.Client, s *state, f fence, interval, timeout time.Duration, holding func() bool, hooks recorderHooks) *recorder {
-	return &recorder{client: c, state: s, fence: f, interval: interval, timeout: timeout, holding: holding, hooks: hooks, notify: make(chan struct{}, 1)}
+	r := &recorder{client: c, state: s, fence: f, interval: interval, timeout: timeout, holding: holding, hooks: hooks, notify: make(chan struct{}, 1)}
+	r.written.Store(time.Now().UnixNano()) // the record was written just before the runner started
+	return r
 }
+
+// lastWritten is when a write last succeeded.
+func (r *recorder) lastWritten() time.Time { return time.Unix(0, r.written.Load()) }
 
 // Notify asks for a write within the interval.
 func (r *recorder) Notify() {
@@ -111,6 +117,7 @@ func (r *recorder) Flush(ctx context.Context) error {
 		cancel()
 		if err == nil {
 			r.state.setResourceVersion(snap.ResourceVersion)
+			r.written.Store(time.Now().UnixNano())
 			r.hooks.contact(nil)
 			return nil
 		}
@@ -142,7 +149,9 @@ func (r *recorder) Flush(ctx context.Context) error {
 // the object too large, invalid) is permanent.
 func (r *recorder) failed(err error) error {
 	switch {
-	case apierrors.IsNotFound(err), apierrors.IsForbidden(err), apierrors.IsUnauthorized(err),
+	// Not 401: a credential plugin may be refreshing its token; a lasting 401 stops the run after
+	// the partition timeout (runner.durable).
+	case apierrors.IsNotFound(err), apierrors.IsForbidden(err),
 		apierrors.IsRequestEntityTooLargeError(err), apierrors.IsInvalid(err), apierrors.IsBadRequest(err),
 		apierrors.IsMethodNotSupported(err):
 		r.hooks.contact(nil)
@@ -163,8 +172,11 @@ func (r *recorder) failed(err error) error {
 func (r *recorder) recordVerdict(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.disowned.Load() {
+	switch {
+	case r.disowned.Load():
 		return errSuperseded
+	case !r.holding():
+		return errNotHolding
 	}
 	snap := r.state.snapshot()
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)

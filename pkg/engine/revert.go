@@ -6,8 +6,10 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -59,7 +61,30 @@ func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error
 	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}
-	return e.start(ctx, exec, prog, plan, opts.LockTimeout, opts.OnStart, true)
+	var endTarget func(context.Context, *lease.Lease) error
+	if target.Status.Phase == v1alpha1.PhaseUnknown {
+		endTarget = func(ctx context.Context, l *lease.Lease) error { return e.endUnknownTarget(ctx, l, target, exec.Name) }
+	}
+	return e.start(ctx, exec, prog, plan, opts.LockTimeout, opts.OnStart, true, endTarget)
+}
+
+// endUnknownTarget ends the Unknown run a revert undoes, under the plan's lock: Canceled, with
+// what was running Canceled ("may or may not have completed"), so that it can no longer be
+// resumed on top of the revert. If it changed since the revert was planned (resumed meanwhile),
+// the revert is refused: it was planned from an outdated record.
+func (e *Engine) endUnknownTarget(ctx context.Context, l *lease.Lease, planned *v1alpha1.DRPlanExecution, revert string) error {
+	target := &v1alpha1.DRPlanExecution{}
+	if err := e.cfg.Client.Get(ctx, objectKey(planned.Namespace, planned.Name), target); err != nil {
+		return err
+	}
+	return e.claim(ctx, l, target, func(latest *v1alpha1.DRPlanExecution) error {
+		if latest.Status.Phase != v1alpha1.PhaseUnknown || latest.Generation != planned.Generation ||
+			!equality.Semantic.DeepEqual(latest.Status.StageStatuses, planned.Status.StageStatuses) {
+			return invalidf("%s changed while the revert waited for the plan (it is %s now); run the revert again", planned.Name, orPending(latest.Status.Phase))
+		}
+		markAbandoned(latest, metav1.NewTime(e.cfg.Now()), fmt.Sprintf("ended Unknown; reverted by %s", revert))
+		return nil
+	})
 }
 
 // revertable says why target cannot be reverted, or nil.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/drctl/drctl/internal/lease"
@@ -43,7 +44,16 @@ type runner struct {
 	stop        atomic.Int32
 	recordErr   atomic.Value // error: why the record cannot be written (stopRecordFailed)
 	lastContact atomic.Int64 // unix nanos of the last answer from the API server
+
+	// work is the context of running actions: losing the plan cancels it (with errInterrupted,
+	// not the attempt's timeout), so that nothing keeps acting for a runner that lost the plan,
+	// and executors leave their work in place for the new owner.
+	work     context.Context
+	stopWork context.CancelCauseFunc
 }
+
+// errInterrupted is the cause of the actions' context when the run is interrupted.
+var errInterrupted = errors.New("another runner took the plan over; the action is left to it")
 
 // newRunner prepares a run of exec, whose record this runner owns under l (stamped and written).
 func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lease.Lease, planNamespace string, revert bool) *runner {
@@ -82,15 +92,25 @@ func (r *runner) contact(err error) {
 	}
 }
 
-// halt stops the run for reason, if it is still running. Losing the plan overrides any other
-// reason: from then on the run writes nothing.
+// halt stops the run for reason. An interruption overrides a cancel (a canceled run that then
+// loses the API server must still stop waiting for it), and losing the plan overrides everything:
+// from then on the run writes nothing, and its running actions are canceled (another runner owns
+// them now). After a partition they may finish: their outcome is recorded once the server is back.
 func (r *runner) halt(reason stopReason) {
-	if reason == stopLeaseLost {
+	switch reason {
+	case stopLeaseLost:
 		r.stop.Store(int32(stopLeaseLost))
 		r.rec.disown()
-		return
+	case stopPartitioned, stopRecordFailed:
+		if !r.stop.CompareAndSwap(int32(running), int32(reason)) {
+			r.stop.CompareAndSwap(int32(stopCanceled), int32(reason))
+		}
+	default:
+		r.stop.CompareAndSwap(int32(running), int32(reason))
 	}
-	r.stop.CompareAndSwap(int32(running), int32(reason))
+	if r.stopping() == stopLeaseLost && r.stopWork != nil {
+		r.stopWork(errInterrupted)
+	}
 }
 
 func (r *runner) cancelRequested() {
@@ -120,6 +140,8 @@ func (r *runner) interrupted() bool {
 // run executes the program and records the end. ctx ends only on a hard stop (a second Ctrl-C):
 // then the record stays Running, for `drctl resume`.
 func (r *runner) run(ctx context.Context) (*Result, error) {
+	r.work, r.stopWork = context.WithCancelCause(ctx)
+	defer r.stopWork(nil)
 	bg, cancelBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(3)
@@ -169,7 +191,9 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 		}
 		stopBackground()
 		if !errors.Is(err, errSuperseded) {
-			_ = r.lease.Release(ctx)
+			rctx, cancel := context.WithTimeout(ctx, r.e.cfg.PartitionTimeout)
+			_ = r.lease.Release(rctx)
+			cancel()
 		}
 		return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseUnknown,
 			Message: fmt.Sprintf("%s; the end could not be recorded: %v", orDefault(msg, "the run ended "+string(phase)), err)}, nil
@@ -240,6 +264,10 @@ func (r *runner) recordEnd(ctx context.Context) error {
 // durable writes the state now and waits until it is written: the record must hold an action's
 // start, and its outcome and outputs, before anything else happens. It returns false when the run
 // is interrupted first (or ctx ends).
+//
+// A record that stays unwritable for the partition timeout while the API server answers other
+// requests (a webhook down, etcd refusing the size with a 500) stops the run too: nothing may
+// start that the record cannot show.
 func (r *runner) durable(ctx context.Context) bool {
 	delay := 50 * time.Millisecond
 	for {
@@ -247,7 +275,17 @@ func (r *runner) durable(ctx context.Context) bool {
 		if err == nil {
 			return true
 		}
-		if ctx.Err() != nil || r.interrupted() {
+		var perm *permanentWriteError
+		if ctx.Err() != nil || r.interrupted() || errors.As(err, &perm) {
+			return false
+		}
+		if since := time.Since(r.rec.lastWritten()); since > r.e.cfg.PartitionTimeout && !errors.Is(err, errNotHolding) {
+			var status apierrors.APIStatus
+			if errors.As(err, &status) {
+				r.recordFailed(fmt.Errorf("no status write succeeded for %s: %w", since.Round(time.Second), err))
+			} else {
+				r.halt(stopPartitioned)
+			}
 			return false
 		}
 		r.e.cfg.Logger.Debug("record not written yet; waiting", "err", err)

@@ -23,6 +23,11 @@ func (r *runner) runStages(ctx context.Context) {
 	halted := false
 	for i, ss := range snap.Status.StageStatuses {
 		wasRunning[i] = ss.Phase == v1alpha1.PhaseRunning
+		// A stage that was running when the run was interrupted may have failed already (a
+		// workflow recorded Failed before the stage's own end was): under Stop, that halts too.
+		if wasRunning[i] && stageHasFailure(ss) && r.prog.stages[i].stopOnFailure {
+			halted = true
+		}
 		if v1alpha1.IsFinished(ss.Phase) { // a resume: never repeat what finished
 			started[i], finished[i] = true, true
 			// ...nor forget that a stage failed under failurePolicy Stop before the interruption
@@ -99,6 +104,16 @@ func (r *runner) skipStage(i int, reason string) {
 	r.st.setStage(at{i, -1, -1}, skippedOrCanceled(snap.Status.StageStatuses[i].Phase), reason)
 }
 
+// stageHasFailure reports whether a workflow of the stage is recorded Failed.
+func stageHasFailure(ss v1alpha1.StageStatus) bool {
+	for _, w := range ss.WorkflowExecutions {
+		if w.Phase == v1alpha1.PhaseFailed {
+			return true
+		}
+	}
+	return false
+}
+
 // skippedOrCanceled is how a node this run does not run ends: Skipped if it never started,
 // Canceled if an earlier runner had started it.
 func skippedOrCanceled(recorded v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase {
@@ -115,6 +130,7 @@ func (r *runner) runStage(ctx context.Context, i int) {
 	r.st.setStage(at{i, -1, -1}, v1alpha1.PhaseRunning, "")
 	r.events.normal("StageStarted", "Stage %s started", sp.name)
 	var failed atomic.Bool
+	failed.Store(stageHasFailure(r.st.snapshot().Status.StageStatuses[i])) // a resume remembers
 	var wg sync.WaitGroup
 	for j := range sp.workflows {
 		if ctx.Err() != nil || r.interrupted() {
@@ -163,6 +179,9 @@ func (r *runner) workflowSkipReason(failed bool) string {
 func (r *runner) skipWorkflow(i, j int, reason string) {
 	snap := r.st.snapshot()
 	we := snap.Status.StageStatuses[i].WorkflowExecutions[j]
+	if v1alpha1.IsFinished(we.Phase) {
+		return // an earlier runner finished it: its record stands
+	}
 	for k, a := range we.ActionStatuses {
 		switch {
 		case a.Phase == v1alpha1.PhaseRunning:

@@ -47,7 +47,8 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		ObjectName: s.objectName,
 		Recorded:   recorded.Outputs,
 	}
-	env := actions.Env{Client: r.e.cfg.Client, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name)}
+	env := actions.Env{Client: r.e.cfg.Client, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name),
+		Holding: func() bool { return r.lease.Remaining() > 0 && !r.interrupted() }}
 	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
 	var lastOutputs *v1alpha1.ActionOutputs
 	for n := first; ; n++ {
@@ -59,17 +60,25 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		}
 		if !r.durable(ctx) || !r.awaitLease(ctx) {
 			if r.stopping() == stopCanceled && ctx.Err() == nil {
-				r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), lastOutputs)
+				// Canceled before this attempt started. If an earlier attempt (or runner) ran it,
+				// it may have done something: Canceled, not Skipped, so that revert knows.
+				phase, msg := v1alpha1.PhaseSkipped, r.skipReason(false)
+				if n > 1 || recorded.Phase == v1alpha1.PhaseRunning {
+					phase, msg = v1alpha1.PhaseCanceled, "canceled: an earlier attempt ran; it may or may not have completed"
+				}
+				r.st.finishAction(a, phase, msg, lastOutputs)
 				r.flushOutputs(ctx)
 				return v1alpha1.PhaseCanceled, lastOutputs
 			}
 			return v1alpha1.PhaseRunning, lastOutputs
 		}
 		started := time.Now()
-		actx, cancel := context.WithTimeoutCause(ctx, timeout, actions.ErrAttemptTimedOut)
+		actx, cancel := context.WithTimeoutCause(r.work, timeout, actions.ErrAttemptTimedOut)
 		res, err := executor.Execute(actx, env, req)
 		cancel()
-		if ctx.Err() != nil { // a hard stop: the record keeps the action Running, for resume
+		if ctx.Err() != nil || r.stopping() == stopLeaseLost {
+			// A hard stop, or another runner took the plan over: the record keeps the action
+			// Running, for the resume (after a partition, the outcome is still recorded).
 			return v1alpha1.PhaseRunning, lastOutputs
 		}
 		if res.Outputs != nil {
