@@ -17,10 +17,12 @@ func newRevertCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "revert EXECUTION",
 		Short: "Undo an earlier execution in reverse order",
-		Long: `Revert creates a Revert DRPlanExecution for EXECUTION (an Execute that Succeeded, Failed or was
-Canceled) and runs it: the stages it completed, last first; in each, the actions that succeeded,
-last first, each with its custom rollback, or the automatic one (delete what was created), or
-skipped with the reason.`,
+		Long: `Revert creates a Revert DRPlanExecution for EXECUTION (an Execute that Succeeded, Failed, was
+Canceled or ended Unknown) and runs it: the stages it completed, in reverse order of their
+dependencies (stages that ran side by side are undone side by side); in each, the actions that
+succeeded, last first, each with its custom rollback, or the automatic one (delete what was
+created, if it is still the object the run created), or skipped with the reason. Reverting an
+Unknown execution first ends it (Canceled), so that it can no longer be resumed.`,
 		Example: `  drctl revert prod-failover-20261128-031500-a1b2 -n dr`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,10 +59,11 @@ func newResumeCommand(g *globals) *cobra.Command {
 	var rf runFlags
 	cmd := &cobra.Command{
 		Use:   "resume EXECUTION",
-		Short: "Continue a Running execution whose runner died",
-		Long: `Resume takes over a Running execution once its runner's lock has expired and continues it from
-its record: finished actions are never repeated; an action that was running is attempted again
-(objects it created are adopted, an HTTP call is sent again).`,
+		Short: "Continue an execution whose runner died or was cut off",
+		Long: `Resume takes over a Running or Unknown execution once its runner's lock has expired and
+continues it from its record: finished actions are never repeated; an action that was running is
+attempted again (objects it created are adopted, an HTTP call is sent again). From then on the
+record is the resuming runner's: the old runner, should it come back, writes nothing more.`,
 		Example: `  drctl resume prod-failover-20261128-031500-a1b2 -n dr`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
