@@ -98,6 +98,18 @@ func (r *recorder) run(ctx context.Context) {
 	}
 }
 
+// mayWrite says why the recorder may not write now, or nil: the record is another owner's, or
+// the runner is past its renew deadline.
+func (r *recorder) mayWrite() error {
+	switch {
+	case r.disowned.Load():
+		return errSuperseded
+	case !r.holding():
+		return errNotHolding
+	}
+	return nil
+}
+
 // Flush writes the current state now. A conflict (someone annotated the object, say) is retried on
 // the latest version if the record is still this runner's; if a newer owner stamped it, the
 // recorder disowns it and returns errSuperseded.
@@ -105,11 +117,8 @@ func (r *recorder) Flush(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for attempt := 0; ; attempt++ {
-		switch {
-		case r.disowned.Load():
-			return errSuperseded
-		case !r.holding():
-			return errNotHolding
+		if err := r.mayWrite(); err != nil {
+			return err
 		}
 		snap := r.state.snapshot()
 		wctx, cancel := context.WithTimeout(ctx, r.timeout)
@@ -172,11 +181,8 @@ func (r *recorder) failed(err error) error {
 func (r *recorder) recordVerdict(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch {
-	case r.disowned.Load():
-		return errSuperseded
-	case !r.holding():
-		return errNotHolding
+	if err := r.mayWrite(); err != nil {
+		return err
 	}
 	snap := r.state.snapshot()
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
