@@ -56,7 +56,7 @@ func proxied(t *testing.T, kubeconfig string) (*faultproxy.Proxy, string) {
 // the execution: A starts no action once cut off, and when A comes back it writes nothing — the
 // record is B's alone, and every action in it matches what the HTTP target received.
 func TestSplitBrainThroughAPartition(t *testing.T) {
-	const trials = 4
+	const trials = 6
 	kubeconfig, ns, c := cluster(t)
 	seed := testenv.Seed(t)
 	rng := rand.New(rand.NewPCG(uint64(seed), 2))

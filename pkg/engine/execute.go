@@ -139,8 +139,11 @@ func (e *Engine) refuseIfRunning(ctx context.Context, plan *v1alpha1.DRPlan, sel
 	if v1alpha1.IsFinished(other.Status.Phase) {
 		return nil
 	}
-	return &lease.HeldError{Holder: fmt.Sprintf("execution %s, which is %s but has no live runner: resume it (drctl resume %s) or cancel it (drctl cancel %s)",
-		cur.Name, orPending(other.Status.Phase), cur.Name, cur.Name)}
+	ways := fmt.Sprintf("resume it (drctl resume %s) or cancel it (drctl cancel %s)", cur.Name, cur.Name)
+	if other.Status.Phase == v1alpha1.PhaseUnknown {
+		ways = fmt.Sprintf("resume it (drctl resume %s), revert it (drctl revert %s) or cancel it (drctl cancel %s)", cur.Name, cur.Name, cur.Name)
+	}
+	return &lease.HeldError{Holder: fmt.Sprintf("execution %s, which is %s but has no live runner: %s", cur.Name, orPending(other.Status.Phase), ways)}
 }
 
 func orPending(p v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase {
