@@ -278,6 +278,7 @@ spec:
 	_, err := f.engine.Execute(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "unknown"})
 	var held *lease.HeldError
 	require.ErrorAs(t, err, &held, "no new run starts before the Unknown one is resumed, reverted or canceled")
+	require.Contains(t, held.Holder, "which is Unknown but has no live runner: resume it (drctl resume "+name+"), revert it (drctl revert "+name+")")
 	return f, h, name
 }
 
