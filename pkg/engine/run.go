@@ -45,15 +45,15 @@ type runner struct {
 	recordErr   atomic.Value // error: why the record cannot be written (stopRecordFailed)
 	lastContact atomic.Int64 // unix nanos of the last answer from the API server
 
-	// work is the context of running actions: losing the plan cancels it (with errInterrupted,
+	// work is the context of running actions: losing the plan cancels it (with errPlanTakenOver,
 	// not the attempt's timeout), so that nothing keeps acting for a runner that lost the plan,
 	// and executors leave their work in place for the new owner.
 	work     context.Context
 	stopWork context.CancelCauseFunc
 }
 
-// errInterrupted is the cause of the actions' context when the run is interrupted.
-var errInterrupted = errors.New("another runner took the plan over; the action is left to it")
+// errPlanTakenOver is the cause of the running actions' context when another runner took the plan.
+var errPlanTakenOver = errors.New("another runner took the plan over; the action is left to it")
 
 // newRunner prepares a run of exec, whose record this runner owns under l (stamped and written).
 func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lease.Lease, planNamespace string, revert bool) *runner {
@@ -109,7 +109,7 @@ func (r *runner) halt(reason stopReason) {
 		r.stop.CompareAndSwap(int32(running), int32(reason))
 	}
 	if r.stopping() == stopLeaseLost && r.stopWork != nil {
-		r.stopWork(errInterrupted)
+		r.stopWork(errPlanTakenOver)
 	}
 }
 
