@@ -81,6 +81,7 @@ func TestInspectionCommands(t *testing.T) {
 	}
 	assert.Regexp(t, `\n\s+switch\s+Succeeded\s+1\s+\d+ms\s+POST .*/switch/cluster-b: 200`, out)
 	assert.Contains(t, out, "Outputs:")
+	assert.Regexp(t, `Owner:\s+epoch \d+, execution run-a by \S+@\S+ pid \d+`, out, "the record's owner (its fence)")
 	assert.Regexp(t, `Events:\n\s+TYPE\s+REASON\s+AGE\s+MESSAGE\n(.*\n)*\s+Normal\s+ExecutionStarted\s+`, out)
 
 	code, out, _ = drctl(t, "", append([]string{"describe", "plan", "web-failover"}, k...)...)

@@ -66,6 +66,10 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 	}
 	if r := st.Runner; r != nil {
 		d.line(0, "Runner:\t%s@%s pid %d, drctl %s (%s)", r.User, r.Host, r.PID, r.Version, r.Mode)
+		if r.Holder != "" {
+			// The record's owner: the Lease holder and epoch that may write it (the fence).
+			d.line(0, "Owner:\tepoch %d, %s", r.Epoch, r.Holder)
+		}
 	}
 	if st.Message != "" {
 		d.line(0, "Message:\t%s", st.Message)
