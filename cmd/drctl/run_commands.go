@@ -23,9 +23,20 @@ func (f *runFlags) add(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for a plan locked by another run (default: fail at once with exit code 3)")
 	cmd.Flags().StringVar(&f.progress, "progress", progressAuto, "progress output: auto, tty, plain or json")
 	cmd.Flags().DurationVar(&f.leaseDuration, "lease-duration", lease.DefaultDuration,
-		"how long the plan's lock outlives a runner that died (a resume waits this long); a runner that cannot renew it for two thirds of this starts no action (minimum 3s)")
+		"how long the plan's lock outlives this runner if it dies (a resume of the run waits that long); a runner that cannot renew it for two thirds of this starts no action (at least 3s)")
 	cmd.Flags().DurationVar(&f.partitionTimeout, "partition-timeout", engine.DefaultPartitionTimeout,
 		"how long the API server may be unreachable before the run stops and ends Unknown (exit code 5)")
+}
+
+// validate rejects timings that cannot be honoured, rather than silently replacing them.
+func (f *runFlags) validate() error {
+	if f.leaseDuration < 3*time.Second {
+		return invalidInput("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", f.leaseDuration)
+	}
+	if f.partitionTimeout <= 0 {
+		return invalidInput("--partition-timeout %s: want a positive duration", f.partitionTimeout)
+	}
+	return nil
 }
 
 // tune applies the flags' timings to an engine configuration.

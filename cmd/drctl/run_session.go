@@ -38,6 +38,9 @@ func (g *globals) newRunSession(ctx context.Context, rf *runFlags) (*runSession,
 	if err := checkProgress(rf.progress); err != nil {
 		return nil, err
 	}
+	if err := rf.validate(); err != nil {
+		return nil, err
+	}
 	s := &runSession{g: g, mode: g.resolveProgress(rf.progress)}
 	var obs engine.Observer
 	if s.mode == progressTTY {

@@ -33,4 +33,10 @@ func TestBadProgressAndModeAreUsageErrors(t *testing.T) {
 	assert.Contains(t, errOut, `unknown --mode "Sideways"`)
 	code, _, _ = drctl(t, "", "execute")
 	assert.Equal(t, 2, code, "missing PLAN")
+	code, _, errOut = drctl(t, "", "execute", "p", "--lease-duration", "1s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--lease-duration 1s is too short: at least 3s")
+	code, _, errOut = drctl(t, "", "resume", "x", "--partition-timeout", "0s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--partition-timeout 0s: want a positive duration")
 }

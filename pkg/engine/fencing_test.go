@@ -243,8 +243,9 @@ func TestAnUnknownRunCanBeResumedOrReverted(t *testing.T) {
 	}
 }
 
-// unknownRun runs a plan whose runner loses the API server for longer than its partition
-// timeout in the middle of an action: the run ends Unknown.
+// unknownRun runs a plan whose runner loses the API server for well over its partition timeout
+// (more than twice) in the middle of an action: the run ends Unknown, and records it once the
+// server is back, however long that takes.
 func unknownRun(t *testing.T) (*fixture, *hits, string) {
 	f := newFixture(t, func(c *Config) {
 		c.PartitionTimeout = time.Second
@@ -264,7 +265,7 @@ spec:
 	go func() {
 		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
 		f.cut.Store(true)
-		time.Sleep(2 * time.Second)
+		time.Sleep(6 * time.Second) // the action ends after 2.5 s; the cut outlasts that by several timeouts
 		f.cut.Store(false)
 	}()
 	res := f.execute("unknown")

@@ -231,24 +231,27 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// recordEnd writes the final status. It waits for an unreachable API server (and for the Lease to
-// be renewed) up to the partition timeout. A record that can never be written in full (too large,
-// say) gets at least its phase and message, in a small write.
+// recordEnd writes the final status. It waits for an unreachable API server, and for the Lease to
+// be renewed, for as long as it takes (or until another runner takes the plan, or ctx ends): the
+// record must not be left saying Running about a run that ended. A record the server answers but
+// refuses — at once (too large, say) or for the partition timeout — gets at least its phase and
+// message, in a small write.
 func (r *runner) recordEnd(ctx context.Context) error {
 	deadline := time.Now().Add(r.e.cfg.PartitionTimeout)
 	delay := 100 * time.Millisecond
 	for {
 		err := r.rec.Flush(ctx)
 		var perm *permanentWriteError
+		var answered apierrors.APIStatus
 		switch {
 		case err == nil:
 			return nil
-		case errors.As(err, &perm):
+		case errors.As(err, &perm), errors.As(err, &answered) && time.Now().After(deadline):
 			if verr := r.rec.recordVerdict(ctx); verr != nil {
 				return fmt.Errorf("%w (and recording the phase alone failed: %v)", err, verr)
 			}
 			return err
-		case errors.Is(err, errSuperseded), ctx.Err() != nil, time.Now().After(deadline):
+		case errors.Is(err, errSuperseded), ctx.Err() != nil:
 			return err
 		}
 		r.e.cfg.Logger.Warn("record final status", "err", err)
