@@ -81,17 +81,23 @@ func planStatus(ctx context.Context, g *globals, name string) error {
 	w := g.streams.Out
 	fmt.Fprintf(w, "Plan:            %s/%s\n", ns, name)
 	fmt.Fprintf(w, "Phase:           %s\n", orNone(string(plan.Status.Phase)))
+	blocking := "" // an unfinished execution with no live runner: no new run starts until it is dealt with
 	if cur := plan.Status.CurrentExecution; cur != nil {
 		exec := &v1alpha1.DRPlanExecution{}
 		phase := "unknown"
 		if c.Get(ctx, objectKey(ns, cur.Name), exec) == nil {
 			phase = fmt.Sprintf("%s, %s actions done", orNone(string(exec.Status.Phase)), orNone(exec.Status.Progress))
+			if !v1alpha1.IsFinished(exec.Status.Phase) {
+				blocking = fmt.Sprintf("%s (%s)", cur.Name, orNone(string(exec.Status.Phase)))
+			}
 		}
 		fmt.Fprintf(w, "Running:         %s (%s)\n", cur.Name, phase)
 	} else {
 		fmt.Fprintf(w, "Running:         <none>\n")
 	}
 	switch {
+	case info == nil && blocking != "":
+		fmt.Fprintf(w, "Lock:            free, but %s has no live runner and blocks new runs: resume, revert or cancel it\n", blocking)
 	case info == nil:
 		fmt.Fprintf(w, "Lock:            free\n")
 	case info.Expired:

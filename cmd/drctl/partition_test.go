@@ -136,8 +136,11 @@ func TestPartitionLongerThanTheTimeoutEndsUnknownThenResumes(t *testing.T) {
 	assert.Equal(t, v1alpha1.PhaseSucceeded, actionPhase(exec, "a1"))
 	assert.Equal(t, v1alpha1.PhasePending, actionPhase(exec, "a4"), "what had not started stays Pending, for resume")
 	assert.Zero(t, hits.snapshot()["/cutoff/a3"], "nothing started during the partition")
+	code, out := runDrctl(t, "status", "cutoff", "--kubeconfig", kubeconfig, "-n", ns)
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "Lock:            free, but cutoff (Unknown) has no live runner and blocks new runs: resume, revert or cancel it")
 
-	code, out := runDrctl(t, "resume", "cutoff", "--progress", "plain", "--kubeconfig", kubeconfig, "-n", ns)
+	code, out = runDrctl(t, "resume", "cutoff", "--progress", "plain", "--kubeconfig", kubeconfig, "-n", ns)
 	require.Equal(t, 0, code, out)
 	require.NoError(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "cutoff"}, exec))
 	assert.Equal(t, v1alpha1.PhaseSucceeded, exec.Status.Phase)

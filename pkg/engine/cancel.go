@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -43,7 +44,9 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 		return nil, err
 	}
 	if info != nil && !info.Expired {
-		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("cancel requested; the runner (%s) stops starting actions and lets running ones finish", info.Holder)}, nil
+		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("cancel requested; the runner (%s) stops starting actions and lets running ones finish. "+
+			"If that runner is gone, its lock expires at %s: then run `drctl cancel %s` again to record the end, or `drctl resume %s`, which honours the request",
+			info.Holder, info.Expires.UTC().Format(time.RFC3339), name, name)}, nil
 	}
 	// No live runner: record the end ourselves, holding the Lease so no resume starts meanwhile.
 	l := e.newLease(namespace, exec.Spec.PlanRef, "cancel of "+e.holder(name))

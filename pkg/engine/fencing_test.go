@@ -200,6 +200,8 @@ func TestResumeHonoursACancelRequestedWhileNoRunnerWasAlive(t *testing.T) {
 	cr, err := f.engine.Cancel(f.ctx, f.namespace, name)
 	require.NoError(t, err)
 	require.Contains(t, cr.Message, "cancel requested")
+	require.Contains(t, cr.Message, "If that runner is gone, its lock expires at ")
+	require.Contains(t, cr.Message, "then run `drctl cancel "+name+"` again to record the end, or `drctl resume "+name+"`")
 
 	g := f.another(shortLease)
 	res, err := g.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
