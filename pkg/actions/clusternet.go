@@ -191,13 +191,11 @@ func (c *Clusternet) patch(ctx context.Context, env Env, obj *unstructured.Unstr
 // only that very object is deleted (as deleteObject does).
 func (c *Clusternet) delete(ctx context.Context, env Env, obj *unstructured.Unstructured) (Result, error) {
 	absent, skipped, err := deleteRecorded(ctx, env.Client, obj, describe(obj))
-	switch {
-	case err != nil:
+	if err != nil {
 		return Result{}, err
-	case skipped != "":
-		return Result{Message: skipped, Skipped: skipped}, nil
-	case absent:
-		return Result{Message: describe(obj) + " already absent"}, nil
+	}
+	if res, settled := settledDelete(absent, skipped, describe(obj)); settled {
+		return res, nil
 	}
 	return Result{Message: "deletion of " + describe(obj) + " accepted"}, nil
 }

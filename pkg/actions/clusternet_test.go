@@ -109,13 +109,7 @@ func TestLocalizationApplyRetriedAfterCrashStillOwnsIt(t *testing.T) {
 	e, ns := testEnv(t)
 	ctx := context.Background()
 	loc := clusternetKind("Localization")
-	apply := &v1alpha1.Action{Name: "scale", Type: v1alpha1.ActionLocalization, Localization: &v1alpha1.LocalizationAction{
-		Operation: "Apply", Name: "web-replicas", Namespace: ns,
-		Spec: &clusternetv1alpha1.LocalizationSpec{
-			OverridePolicy: clusternetv1alpha1.ApplyNow,
-			Feed:           &clusternetv1alpha1.Feed{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"},
-		},
-	}}
+	apply := webReplicas(ns, "Apply")
 	labels := map[string]string{"dr.bkbcs.tencent.com/execution": "exec-5", "dr.bkbcs.tencent.com/action": "svc.scale"}
 	res, err := loc.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels})
 	require.NoError(t, err)
@@ -137,13 +131,7 @@ func TestClusternetAutoRollbackSparesAnObjectRecreatedUnderTheSameName(t *testin
 	e, ns := testEnv(t)
 	ctx := context.Background()
 	loc := clusternetKind("Localization")
-	create := &v1alpha1.Action{Name: "scale", Type: v1alpha1.ActionLocalization, Localization: &v1alpha1.LocalizationAction{
-		Name: "web-replicas", Namespace: ns,
-		Spec: &clusternetv1alpha1.LocalizationSpec{
-			OverridePolicy: clusternetv1alpha1.ApplyNow,
-			Feed:           &clusternetv1alpha1.Feed{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"},
-		},
-	}}
+	create := webReplicas(ns, "")
 	res, err := loc.Execute(ctx, e, Request{Action: create, Namespace: ns, Labels: map[string]string{"dr.bkbcs.tencent.com/execution": "exec-6"}})
 	require.NoError(t, err)
 	ours := res.Outputs
@@ -163,4 +151,15 @@ func TestClusternetAutoRollbackSparesAnObjectRecreatedUnderTheSameName(t *testin
 	got := &clusternetv1alpha1.Localization{}
 	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-replicas"}, got), "their Localization is left in place")
 	assert.Equal(t, theirs.UID, got.UID)
+}
+
+// webReplicas is a Localization action on the Localization web-replicas of ns (operation op).
+func webReplicas(ns string, op v1alpha1.ClusternetOperation) *v1alpha1.Action {
+	return &v1alpha1.Action{Name: "scale", Type: v1alpha1.ActionLocalization, Localization: &v1alpha1.LocalizationAction{
+		Operation: op, Name: "web-replicas", Namespace: ns,
+		Spec: &clusternetv1alpha1.LocalizationSpec{
+			OverridePolicy: clusternetv1alpha1.ApplyNow,
+			Feed:           &clusternetv1alpha1.Feed{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", Namespace: "shop"},
+		},
+	}}
 }

@@ -53,6 +53,19 @@ func existedBefore(ctx context.Context, c client.Client, obj *unstructured.Unstr
 	return false, classify(fmt.Errorf("get %s: %w", describe(obj), err))
 }
 
+// settledDelete is the outcome of a delete (deleteRecorded) that leaves nothing to wait for: the
+// object was already absent, or it is someone else's now (Skipped, with the reason). settled is
+// false when the deletion was accepted.
+func settledDelete(absent bool, skipped, what string) (res Result, settled bool) {
+	switch {
+	case skipped != "":
+		return Result{Message: skipped, Skipped: skipped}, true
+	case absent:
+		return Result{Message: what + " already absent"}, true
+	}
+	return Result{}, false
+}
+
 // deleteRecorded deletes obj, described as what. When obj carries a UID (the one recorded when
 // this execution created it), the UID is a precondition: an object deleted and made again under
 // the same name by someone else is not ours, and the API server refuses to delete it. skipped then

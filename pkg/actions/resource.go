@@ -116,13 +116,11 @@ func (r *Resource) patch(ctx context.Context, env Env, obj *unstructured.Unstruc
 // deleted: another one made under the same name since is left alone and the result is Skipped.
 func deleteObject(ctx context.Context, c client.Client, obj *unstructured.Unstructured) (Result, error) {
 	absent, skipped, err := deleteRecorded(ctx, c, obj, describe(obj), client.PropagationPolicy(metav1.DeletePropagationBackground))
-	switch {
-	case err != nil:
+	if err != nil {
 		return Result{}, err
-	case skipped != "":
-		return Result{Message: skipped, Skipped: skipped}, nil
-	case absent:
-		return Result{Message: describe(obj) + " already absent"}, nil
+	}
+	if res, settled := settledDelete(absent, skipped, describe(obj)); settled {
+		return res, nil
 	}
 	uid := obj.GetUID()
 	live := emptyLike(obj)

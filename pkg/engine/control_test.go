@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,15 +20,7 @@ import (
 
 // slowServer answers /slow/... after delay and everything else at once, counting hits.
 func slowServer(t *testing.T, delay time.Duration) (*httptest.Server, *hits) {
-	h := &hits{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.add(r.URL.Path)
-		if strings.Contains(r.URL.Path, "/slow") {
-			time.Sleep(delay)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, h
+	return failingServer(t, "", delay)
 }
 
 const twoStagePlan = `apiVersion: dr.bkbcs.tencent.com/v1alpha1

@@ -236,8 +236,8 @@ func (f *fixture) currentExecution() string {
 	return evs[0].Execution
 }
 
-// failingServer answers 500 to failPath, after delay to paths containing /slow, and 200 to the
-// rest, counting hits.
+// failingServer answers 500 to failPath (none when empty), after delay to paths containing
+// /slow, and 200 to the rest, counting hits.
 func failingServer(t *testing.T, failPath string, delay time.Duration) (*httptest.Server, *hits) {
 	h := &hits{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +245,7 @@ func failingServer(t *testing.T, failPath string, delay time.Duration) (*httptes
 		if strings.Contains(r.URL.Path, "/slow") {
 			time.Sleep(delay)
 		}
-		if r.URL.Path == failPath {
+		if failPath != "" && r.URL.Path == failPath {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
 	}))
