@@ -14,7 +14,7 @@ import (
 
 // configKeys are the defaults a user may set in ~/.config/drctl/config.yaml or as DRCTL_*
 // environment variables (DRCTL_LOCK_TIMEOUT=2m). A flag given on the command line always wins.
-var configKeys = []string{"namespace", "progress", "log-format", "lock-timeout"}
+var configKeys = []string{"namespace", "progress", "log-format", "lock-timeout", "kube-api-qps", "kube-api-burst"}
 
 // configFile is where drctl reads its defaults: $DRCTL_CONFIG, else $XDG_CONFIG_HOME/drctl/config.yaml,
 // else ~/.config/drctl/config.yaml.
@@ -105,7 +105,8 @@ else the config file (~/.config/drctl/config.yaml, or $DRCTL_CONFIG), else built
 			if err != nil {
 				return err
 			}
-			builtIn := map[string]string{"namespace": "(from the kubeconfig context)", "progress": progressAuto, "log-format": "text", "lock-timeout": "0s"}
+			builtIn := map[string]string{"namespace": "(from the kubeconfig context)", "progress": progressAuto, "log-format": "text", "lock-timeout": "0s",
+				"kube-api-qps": fmt.Sprint(defaultAPIQPS), "kube-api-burst": fmt.Sprint(defaultAPIBurst)}
 			out := map[string]map[string]string{}
 			for _, k := range configKeys {
 				value, source := builtIn[k], "default"

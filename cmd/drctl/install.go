@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/rest"
 
 	"github.com/drctl/drctl/pkg/crd"
 )
@@ -105,12 +104,4 @@ func parseDryRun(v string) (server bool, err error) {
 		return false, invalidInput(`--dry-run=client is not supported: the CRDs can only be checked by the API server; use --dry-run=server`)
 	}
 	return false, invalidInput(`invalid --dry-run value %q: want "none" or "server"`, v)
-}
-
-func restConfig(g *globals) (*rest.Config, error) {
-	cfg, err := g.configFlags.ToRESTConfig()
-	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig: %w", err)
-	}
-	return cfg, nil
 }

@@ -24,6 +24,9 @@ type globals struct {
 	configFlags *genericclioptions.ConfigFlags
 	verbose     bool
 	logFormat   string
+	// apiQPS and apiBurst are the client-side rate limit towards the API server (see restConfig).
+	apiQPS   float32
+	apiBurst int
 	// interrupts delivers SIGINT/SIGTERM; nil in tests that send none.
 	interrupts <-chan os.Signal
 }
@@ -96,6 +99,8 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 	g.configFlags.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentFlags().Float32Var(&g.apiQPS, "kube-api-qps", defaultAPIQPS, "requests per second drctl may send to the API server (client-side limit); a negative value sends without a limit, leaving protection to the server's API Priority and Fairness")
+	root.PersistentFlags().IntVar(&g.apiBurst, "kube-api-burst", defaultAPIBurst, "requests drctl may send in a burst above --kube-api-qps")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		v, err := loadConfig()
 		if err != nil {
@@ -106,6 +111,9 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		}
 		if g.logFormat != "text" && g.logFormat != "json" {
 			return invalidInput("unknown --log-format %q: want text or json", g.logFormat)
+		}
+		if g.apiQPS == 0 || (g.apiQPS > 0 && g.apiBurst < 1) {
+			return invalidInput("--kube-api-qps %v --kube-api-burst %d: want a positive rate with a burst of at least 1, or a negative rate for no client-side limit", g.apiQPS, g.apiBurst)
 		}
 		return nil
 	}

@@ -10,12 +10,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// maxRecordedBody is how much of a response body is kept in the execution status.
-const maxRecordedBody = 1024
+// maxRecordedBody is how much of a response body is kept in the execution status when a
+// template reads it ($(outputs.<action>.body)); bodyExcerpt is how much is kept otherwise: enough
+// for a person to recognise the answer, little enough that hundreds of actions fit in one record.
+const (
+	maxRecordedBody = 1024
+	bodyExcerpt     = 64
+)
 
 // HTTP calls an endpoint. TLS is verified against the system pool unless the action says
 // insecureSkipVerify. Network errors, timeouts, 5xx, 408 and 429 are retried (429 and 503 no
@@ -78,8 +84,12 @@ func (h *HTTP) Execute(ctx context.Context, env Env, req Request) (Result, error
 	if env.Logger != nil {
 		env.Logger.Debug("http response", "url", spec.URL, "status", resp.StatusCode, "latency", latency, "headers", redactHeaders(resp.Header), "body", recorded)
 	}
+	kept := recorded
+	if !req.KeepBody {
+		kept = excerpt(recorded, bodyExcerpt)
+	}
 	outputs := &v1alpha1.ActionOutputs{
-		HTTPResponse: &v1alpha1.HTTPResponse{StatusCode: resp.StatusCode, Body: recorded, Latency: latency.Round(time.Millisecond).String()},
+		HTTPResponse: &v1alpha1.HTTPResponse{StatusCode: resp.StatusCode, Body: kept, Latency: latency.Round(time.Millisecond).String()},
 	}
 	result := Result{Outputs: outputs, Message: fmt.Sprintf("%s %s: %d in %s", method, spec.URL, resp.StatusCode, latency.Round(time.Millisecond))}
 	if successful(resp.StatusCode, spec.SuccessCodes) {
@@ -121,6 +131,17 @@ func retryAfter(v string) (time.Duration, bool) {
 		return max(time.Until(t), 0), true
 	}
 	return 0, false
+}
+
+// excerpt is the first n bytes of s (never a broken UTF-8 sequence), marked "..." when cut.
+func excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 func firstBytes(s string, n int) string {

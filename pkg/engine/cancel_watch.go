@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -17,11 +18,16 @@ const cancelPollPeriod = 2 * time.Second
 // watchCancel watches the execution for the cancel annotation. A watch that cannot be opened or
 // that breaks is re-established; meanwhile, and after every break (a watch may miss an event
 // across a reconnect), the runner reads the execution instead, so a cancel is never lost.
+//
+// It watches the metadata only: every status write of the run makes an event, and the whole
+// object in each would download the record again and again for an annotation.
 func (r *runner) watchCancel(ctx context.Context) {
 	exec := r.st.snapshot()
 	failures := 0
 	for ctx.Err() == nil {
-		w, err := r.e.cfg.Client.Watch(ctx, &v1alpha1.DRPlanExecutionList{}, client.InNamespace(exec.Namespace),
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.KindDRPlanExecution + "List"))
+		w, err := r.e.cfg.Client.Watch(ctx, list, client.InNamespace(exec.Namespace),
 			client.MatchingFields{"metadata.name": exec.Name})
 		if err == nil {
 			failures = 0
@@ -48,7 +54,7 @@ func (r *runner) followCancel(w watch.Interface) {
 		if ev.Type == watch.Error {
 			return
 		}
-		if obj, ok := ev.Object.(*v1alpha1.DRPlanExecution); ok && obj.Annotations[AnnotationCancel] == "true" {
+		if obj, ok := ev.Object.(*metav1.PartialObjectMetadata); ok && obj.Annotations[AnnotationCancel] == "true" {
 			r.cancelRequested()
 		}
 	}

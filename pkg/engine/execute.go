@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/drctl/drctl/internal/lease"
@@ -39,8 +40,10 @@ func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	e.markWorkflowsReady(ctx, p.loaded) // a dry run changes nothing, so only here
-	return e.start(ctx, p.exec, p.prog, p.plan, opts.LockTimeout, opts.OnStart, false, nil)
+	res, err := e.start(ctx, p.exec, p.prog, p.plan, opts.LockTimeout, opts.OnStart, false, nil)
+	// After the run, not before its first action (and not in a dry run, which changes nothing).
+	e.markWorkflowsReady(ctx, p.loaded)
+	return res, err
 }
 
 // preparedRun is an Execute ready to start: validated, its status laid out with the parameter
@@ -71,6 +74,9 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 	}
 	prog, err := executeProgram(exec, planNamespace(l.plan))
 	if err != nil {
+		return nil, err
+	}
+	if err := packWorkflowSnapshots(&exec.Status); err != nil {
 		return nil, err
 	}
 	if err := e.preflight(prog); err != nil {
@@ -247,17 +253,25 @@ func ptrTo[T any](v T) *T { return &v }
 
 // markWorkflowsReady records, best effort, that the workflows validated: phase Ready, the action
 // count behind the ACTIONS column of kubectl get drw, and the generation seen. A runner without
-// permission on drworkflows/status simply leaves them as they are.
+// permission on drworkflows/status simply leaves them as they are. It writes only what changed
+// (a new workflow or a new generation), concurrently, and after the run: a status of
+// convenience must not delay the first action of a failover.
 func (e *Engine) markWorkflowsReady(ctx context.Context, l *loaded) {
+	var g errgroup.Group
+	g.SetLimit(loadParallelism)
 	for _, wf := range l.workflows {
 		st := &wf.Status
 		if st.Phase == v1alpha1.WorkflowReady && st.ObservedGeneration == wf.Generation && int(st.ActionCount) == len(wf.Spec.Actions) {
 			continue
 		}
-		fresh := wf.DeepCopy()
-		fresh.Status.Phase, fresh.Status.ObservedGeneration, fresh.Status.ActionCount = v1alpha1.WorkflowReady, wf.Generation, int32(len(wf.Spec.Actions))
-		if err := e.cfg.Client.Status().Update(ctx, fresh); err != nil {
-			e.cfg.Logger.Debug("record workflow status", "workflow", wf.Name, "err", err)
-		}
+		g.Go(func() error {
+			fresh := wf.DeepCopy()
+			fresh.Status.Phase, fresh.Status.ObservedGeneration, fresh.Status.ActionCount = v1alpha1.WorkflowReady, wf.Generation, int32(len(wf.Spec.Actions))
+			if err := e.cfg.Client.Status().Update(ctx, fresh); err != nil {
+				e.cfg.Logger.Debug("record workflow status", "workflow", wf.Name, "err", err)
+			}
+			return nil
+		})
 	}
+	_ = g.Wait()
 }

@@ -106,7 +106,13 @@ spec:
 	assert.Equal(t, "tester", exec.Annotations[AnnotationRunnerUser])
 	require.NotNil(t, exec.Status.Runner)
 	assert.Equal(t, "testhost", exec.Status.Runner.Host)
-	require.NotNil(t, exec.Status.StageStatuses[1].WorkflowExecutions[0].WorkflowSpec, "the workflow's spec is snapshotted")
+	assert.Nil(t, exec.Status.StageStatuses[1].WorkflowExecutions[0].WorkflowSpec, "the specs are not repeated in every workflow execution")
+	assert.NotEmpty(t, exec.Status.WorkflowSnapshots, "the workflows' specs are snapshotted")
+	unpacked, err := UnpackedStatus(exec)
+	require.NoError(t, err)
+	snap := unpacked.Status.StageStatuses[1].WorkflowExecutions[0].WorkflowSpec
+	require.NotNil(t, snap, "the workflow's spec is snapshotted")
+	assert.Len(t, snap.Actions, 2)
 
 	wf := &v1alpha1.DRWorkflow{}
 	require.NoError(t, f.client.Get(f.ctx, objectKey(f.namespace, "db"), wf))

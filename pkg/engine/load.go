@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -19,6 +20,10 @@ type loaded struct {
 	missing   []string
 }
 
+// loadParallelism bounds the workflow reads in flight: a plan's workflows are read at once, not
+// one round trip after another, before its first action can start.
+const loadParallelism = 16
+
 // loadPlan reads a plan and every workflow it references.
 func (e *Engine) loadPlan(ctx context.Context, namespace, name string) (*loaded, error) {
 	plan := &v1alpha1.DRPlan{}
@@ -28,25 +33,44 @@ func (e *Engine) loadPlan(ctx context.Context, namespace, name string) (*loaded,
 		}
 		return nil, fmt.Errorf("get DRPlan %s/%s: %w", namespace, name, err)
 	}
-	l := &loaded{plan: plan, workflows: map[string]*v1alpha1.DRWorkflow{}}
+	var keys []client.ObjectKey
+	seen := map[string]bool{}
 	for _, st := range plan.Spec.Stages {
 		for _, ref := range st.Workflows {
-			ns := validate.WorkflowNamespace(plan, ref.WorkflowRef)
-			key := workflowKey(ns, ref.WorkflowRef.Name)
-			if _, done := l.workflows[key]; done {
-				continue
-			}
-			wf := &v1alpha1.DRWorkflow{}
-			err := e.cfg.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.WorkflowRef.Name}, wf)
-			switch {
-			case apierrors.IsNotFound(err):
-				l.missing = append(l.missing, key)
-			case err != nil:
-				return nil, fmt.Errorf("get DRWorkflow %s: %w", key, err)
-			default:
-				l.workflows[key] = wf
+			key := client.ObjectKey{Namespace: validate.WorkflowNamespace(plan, ref.WorkflowRef), Name: ref.WorkflowRef.Name}
+			if !seen[key.String()] {
+				seen[key.String()] = true
+				keys = append(keys, key)
 			}
 		}
+	}
+	found := make([]*v1alpha1.DRWorkflow, len(keys))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(loadParallelism)
+	for i, key := range keys {
+		g.Go(func() error {
+			wf := &v1alpha1.DRWorkflow{}
+			err := e.cfg.Client.Get(gctx, key, wf)
+			switch {
+			case apierrors.IsNotFound(err):
+				return nil
+			case err != nil:
+				return fmt.Errorf("get DRWorkflow %s: %w", workflowKey(key.Namespace, key.Name), err)
+			}
+			found[i] = wf
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	l := &loaded{plan: plan, workflows: map[string]*v1alpha1.DRWorkflow{}}
+	for i, key := range keys { // in the plan's order, as the messages name them
+		if found[i] == nil {
+			l.missing = append(l.missing, workflowKey(key.Namespace, key.Name))
+			continue
+		}
+		l.workflows[workflowKey(key.Namespace, key.Name)] = found[i]
 	}
 	return l, nil
 }

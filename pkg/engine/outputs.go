@@ -1,13 +1,36 @@
 package engine
 
 import (
+	"encoding/json"
 	"maps"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/template"
 )
+
+// outputsRead returns which output fields of which actions the templates of a workflow read
+// ($(outputs.<action>.<field>) in any action or rollback), so that the record keeps those in full.
+func outputsRead(spec *v1alpha1.DRWorkflowSpec) map[string]map[string]bool {
+	read := map[string]map[string]bool{}
+	data, err := json.Marshal(spec.Actions)
+	if err != nil {
+		return read
+	}
+	refs, _ := template.Parse(string(data))
+	for _, ref := range refs {
+		if ref.Kind != template.Output {
+			continue
+		}
+		if read[ref.Name] == nil {
+			read[ref.Name] = map[string]bool{}
+		}
+		read[ref.Name][ref.Field] = true
+	}
+	return read
+}
 
 // OutputValues flattens an action's outputs into the fields $(outputs.<action>.<field>) reads:
 // the name, namespace, kind, apiVersion and uid of the object it created or changed, whether that

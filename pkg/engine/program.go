@@ -60,6 +60,9 @@ type step struct {
 	skip string
 	// objectName is the name of an object the step creates without naming it (a Job).
 	objectName string
+	// keepBody: a template of the workflow reads this step's response body, so the record keeps it
+	// in full rather than as an excerpt.
+	keepBody bool
 }
 
 // nameObjects gives every step its deterministic object name: <execution>-<action>, or, where the
@@ -163,6 +166,10 @@ func effectiveStagePolicy(plan *v1alpha1.DRPlan, stage v1alpha1.Stage) string {
 
 // executeProgram derives an Execute run's program from its status snapshot.
 func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*program, error) {
+	exec, err := UnpackedStatus(exec)
+	if err != nil {
+		return nil, err
+	}
 	p := &program{}
 	for _, ss := range exec.Status.StageStatuses {
 		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel}
@@ -180,12 +187,13 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 			for i := range spec.Actions {
 				byName[spec.Actions[i].Name] = &spec.Actions[i]
 			}
+			read := outputsRead(spec)
 			for _, as := range we.ActionStatuses {
 				a, ok := byName[as.Name]
 				if !ok {
 					return nil, fmt.Errorf("stage %s, workflow %s: action %s is not in the snapshot", ss.Name, we.WorkflowRef.Name, as.Name)
 				}
-				wp.steps = append(wp.steps, &step{name: as.Name, action: a})
+				wp.steps = append(wp.steps, &step{name: as.Name, action: a, keepBody: read[as.Name]["body"]})
 			}
 			sp.workflows = append(sp.workflows, wp)
 		}

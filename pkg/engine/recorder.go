@@ -16,10 +16,16 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// recorder writes the run's state to the DRPlanExecution's status subresource: at most once per
-// interval for ordinary transitions (coalescing bursts, so a status is at most interval behind),
-// and at once, synchronously, when the engine must know the record is safe before going on — an
-// action starting, an action's outputs, the end.
+// recorder writes the run's state to the DRPlanExecution's status subresource. The number of
+// writes follows time and durability needs, not the number of transitions:
+//   - ordinary transitions are written at most once per interval (a burst coalesces, and a
+//     watcher sees the status at most an interval late);
+//   - a caller that must know its transition is durable before going on (runner.durable: an
+//     action about to start, the end of the run) calls Flush. One write is in flight at a time;
+//     callers arriving meanwhile wait for the next one, which carries all their transitions (group
+//     commit), and a caller whose transition an earlier write already carried returns at once.
+//
+// Every write is the whole state at one version, so a write carries every earlier transition.
 //
 // It writes only as the record's owner (see fence.go) and only while the runner may act on the
 // Lease (holding reports it); a write it cannot make now fails with errNotHolding and is made by a
@@ -39,8 +45,11 @@ type recorder struct {
 
 	disowned atomic.Bool  // a newer owner has the record, or the Lease was lost: never write again
 	written  atomic.Int64 // unix nanos of the last successful write (or of the recorder's start)
-	mu       sync.Mutex   // serialises writes
-	notify   chan struct{}
+	mu       sync.Mutex   // one write in flight; guards durableVersion
+	// durableVersion is the state version the last successful write carried.
+	durableVersion uint64
+	writes         atomic.Int64 // successful writes, for tests and benchmarks
+	notify         chan struct{}
 }
 
 type recorderHooks struct {
@@ -110,22 +119,29 @@ func (r *recorder) mayWrite() error {
 	return nil
 }
 
-// Flush writes the current state now. A conflict (someone annotated the object, say) is retried on
-// the latest version if the record is still this runner's; if a newer owner stamped it, the
-// recorder disowns it and returns errSuperseded.
+// Flush returns once every transition made before the call is written: by a write of its own, or
+// by one that another caller started after the transition (group commit). A conflict (someone
+// annotated the object, say) is retried on the latest version if the record is still this
+// runner's; if a newer owner stamped it, the recorder disowns it and returns errSuperseded.
 func (r *recorder) Flush(ctx context.Context) error {
+	want := r.state.currentVersion()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for attempt := 0; ; attempt++ {
+		if r.durableVersion >= want {
+			return nil // a write that started after the caller's transitions carried them
+		}
 		if err := r.mayWrite(); err != nil {
 			return err
 		}
-		snap := r.state.snapshot()
+		snap, version := r.state.versioned()
 		wctx, cancel := context.WithTimeout(ctx, r.timeout)
 		err := r.client.Status().Update(wctx, snap)
 		cancel()
 		if err == nil {
 			r.state.setResourceVersion(snap.ResourceVersion)
+			r.durableVersion = version
+			r.writes.Add(1)
 			r.written.Store(time.Now().UnixNano())
 			r.hooks.contact(nil)
 			return nil

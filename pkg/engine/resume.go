@@ -64,7 +64,9 @@ func (e *Engine) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		}
 		st := &latest.Status
 		st.Phase, st.Message, st.CompletionTime = v1alpha1.PhaseRunning, "", nil // an Unknown run goes on
-		return nil
+		// A record from before the snapshots were packed is packed now: the resumed run's writes
+		// do not carry every workflow's spec again.
+		return packWorkflowSnapshots(st)
 	})
 	if err != nil {
 		_ = l.Release(ctx)

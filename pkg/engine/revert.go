@@ -219,7 +219,7 @@ func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.R
 		for _, j := range revertedWorkflows(&src) {
 			w := src.WorkflowExecutions[j]
 			we := v1alpha1.WorkflowExecutionStatus{WorkflowRef: w.WorkflowRef, Phase: v1alpha1.PhasePending,
-				ResolvedParams: w.ResolvedParams, WorkflowSpec: w.WorkflowSpec, WorkflowGeneration: w.WorkflowGeneration}
+				ResolvedParams: w.ResolvedParams, WorkflowGeneration: w.WorkflowGeneration}
 			for _, k := range revertedActions(&w) {
 				we.ActionStatuses = append(we.ActionStatuses, v1alpha1.ActionStatus{Name: w.ActionStatuses[k].Name, Phase: v1alpha1.PhasePending})
 			}
@@ -234,6 +234,10 @@ func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.R
 // the target's record: each step is the forward action's rollback, rendered with the forward
 // run's parameters, names and outputs.
 func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program, error) {
+	target, err := UnpackedStatus(target)
+	if err != nil {
+		return nil, fmt.Errorf("the record of the reverted execution: %w", err)
+	}
 	p := &program{}
 	for _, ss := range exec.Status.StageStatuses {
 		src := findStage(target, ss.Name)

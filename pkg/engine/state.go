@@ -21,6 +21,9 @@ type state struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	changed  func() // the recorder's Notify
+	// version counts the changes to the status: a write of a snapshot taken at version v makes
+	// every change up to v durable (the recorder's group commit).
+	version uint64
 }
 
 // at addresses one node of the status tree: a stage, a workflow of it, an action of that.
@@ -30,6 +33,7 @@ func (s *state) update(fn func(st *v1alpha1.DRPlanExecutionStatus)) {
 	s.mu.Lock()
 	fn(&s.exec.Status)
 	refreshSummary(&s.exec.Status)
+	s.version++
 	s.mu.Unlock()
 	if s.changed != nil {
 		s.changed()
@@ -41,6 +45,20 @@ func (s *state) snapshot() *v1alpha1.DRPlanExecution {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.exec.DeepCopy()
+}
+
+// versioned returns a deep copy of the execution and the version of the status it holds.
+func (s *state) versioned() (*v1alpha1.DRPlanExecution, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exec.DeepCopy(), s.version
+}
+
+// currentVersion is the version of the latest change.
+func (s *state) currentVersion() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
 }
 
 // setResourceVersion records the version the last write produced.

@@ -11,8 +11,15 @@ import (
 )
 
 // runStep runs one step to its end: Skipped, Succeeded, Failed or Canceled (a cancel during a
-// retry wait). The record says Running before the action's first side effect, and holds its
-// outputs before the next action starts.
+// retry wait).
+//
+// Durability, and why one write per action is enough: the record says Running before the
+// action's first side effect (durable below), so a crash or a cancel never leaves an action that
+// may have acted recorded as Pending or Skipped. Its outcome and outputs are not written on their
+// own: they must be durable before the next side effect — any action's, in any workflow — and
+// before the end is reported, and every such point waits for a write of the whole state
+// (the next action's durable start, recordEnd). So the write that says action k+1 is Running
+// also carries action k's outputs, and the writes of parallel workflows coalesce (group commit).
 func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded v1alpha1.ActionStatus) (v1alpha1.ExecutionPhase, *v1alpha1.ActionOutputs) {
 	_, workflow, _ := r.st.names(a)
 	if s.skip != "" {
@@ -46,6 +53,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		Labels:     map[string]string{LabelExecution: labelValue(r.st.exec.Name), LabelAction: labelValue(workflow + "." + s.name)},
 		ObjectName: s.objectName,
 		Recorded:   recorded.Outputs,
+		KeepBody:   s.keepBody,
 	}
 	env := actions.Env{Client: r.e.cfg.Client, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name),
 		Holding: func() bool { return r.lease.Remaining() > 0 && !r.interrupted() }}
@@ -67,7 +75,6 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 					phase, msg = v1alpha1.PhaseCanceled, "canceled: an earlier attempt ran; it may or may not have completed"
 				}
 				r.st.finishAction(a, phase, msg, lastOutputs)
-				r.flushOutputs(ctx)
 				return v1alpha1.PhaseCanceled, lastOutputs
 			}
 			return v1alpha1.PhaseRunning, lastOutputs
@@ -87,14 +94,12 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		}
 		if err == nil && res.Skipped != "" {
 			r.st.finishAction(a, v1alpha1.PhaseSkipped, res.Skipped, res.Outputs)
-			r.flushOutputs(ctx)
 			return v1alpha1.PhaseSkipped, res.Outputs
 		}
 		if err == nil {
 			msg := res.Message
 			r.st.finishAction(a, v1alpha1.PhaseSucceeded, msg, res.Outputs)
 			r.events.normal("ActionSucceeded", "Action %s completed successfully in %s", s.name, time.Since(started).Round(time.Millisecond))
-			r.flushOutputs(ctx)
 			return v1alpha1.PhaseSucceeded, res.Outputs
 		}
 		if errors.Is(actx.Err(), context.DeadlineExceeded) {
@@ -104,7 +109,6 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		if actions.IsPermanent(err) || retries >= policy.limit {
 			r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), lastOutputs)
 			r.events.warning("ActionFailed", "Action %s failed: %v", s.name, err)
-			r.flushOutputs(ctx)
 			return v1alpha1.PhaseFailed, lastOutputs
 		}
 		r.st.retrying(a, n, policy.limit, err, lastOutputs)
@@ -121,12 +125,6 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 			return v1alpha1.PhaseCanceled, lastOutputs
 		}
 	}
-}
-
-// flushOutputs writes an action's outcome before anything else happens (no lost work). When it
-// cannot, the run is interrupted and the next step does not start.
-func (r *runner) flushOutputs(ctx context.Context) {
-	r.durable(ctx)
 }
 
 // sleep waits d; it returns false early when the run is stopping or ctx ends.

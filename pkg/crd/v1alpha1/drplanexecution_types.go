@@ -103,6 +103,14 @@ type DRPlanExecutionStatus struct {
 	// (drctl addition).
 	// +optional
 	Runner *RunnerInfo `json:"runner,omitempty"`
+	// WorkflowSnapshots is the spec of every workflow the run uses, as executed: once per workflow
+	// generation, as gzip-compressed JSON (a list of {namespace, name, generation, spec}). A resume
+	// or revert reads it, never a later edit of a workflow. It is compressed, and stored once
+	// rather than in each workflow execution, so that the many status writes of a run do not carry
+	// the specs again in full (drctl addition; a record written before it has each workflow
+	// execution's workflowSpec instead).
+	// +optional
+	WorkflowSnapshots []byte `json:"workflowSnapshots,omitempty"`
 }
 
 // RunnerInfo identifies the process that runs an execution.

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"fmt"
+
+	"k8s.io/client-go/rest"
+)
+
+// client-go's own defaults (5 requests per second, bursts of 10) throttle one run of a plan: a
+// run writes its record once per action, and a 400-action plan waited minutes on the limiter
+// instead of seconds on the API server. drctl sends at most what its runs need, and the server's
+// API Priority and Fairness shares it among clients; --kube-api-qps/--kube-api-burst (or the
+// config file's kube-api-qps/kube-api-burst) lower it where a cluster asks for that.
+const (
+	defaultAPIQPS   = 500
+	defaultAPIBurst = 1000
+)
+
+// restConfig is the kubeconfig context of the global flags, with drctl's client-side rate limit.
+func restConfig(g *globals) (*rest.Config, error) {
+	cfg, err := g.configFlags.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("load kubeconfig: %w", err)
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = g.apiQPS, g.apiBurst
+	return cfg, nil
+}
