@@ -33,9 +33,23 @@ test: test-tools ## Unit, compatibility, integration and fault tests against a r
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -race $(RACE_PKGS)
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -parallel 4 $$(go list ./... | grep -v -e /pkg/engine -e /internal/lease -e /internal/faultproxy)
 
+# `make bench` runs the in-process Go benchmarks (their own API server, output printed), then
+# hack/bench: the real bin/drctl from the command line against the local control plane, which
+# writes docs/benchmarks.md. `make bench-binary` runs only the latter. Pass flags with
+# BENCH_FLAGS (e.g. BENCH_FLAGS="--scenarios 400-50ms"); BENCH_DRCTL_ARGS is added to every
+# drctl invocation (hack/bench reads it from the environment).
+BENCH_FLAGS ?=
+BENCH_RUN = go build -o $(BIN)/bench ./hack/bench && \
+	$(BIN)/bench --kubeconfig .local/kubeconfig --drctl $(BIN)/drctl --out docs/benchmarks.md $(BENCH_FLAGS)
+
 .PHONY: bench
-bench: test-tools ## Benchmarks (performance targets are measured here, not in tests)
+bench: test-tools cluster-up ## Benchmarks: in-process Go benchmarks, then the real binary (writes docs/benchmarks.md)
 	KUBEBUILDER_ASSETS=$(BIN) go test -run '^$$' -bench . -benchmem ./...
+	$(BENCH_RUN)
+
+.PHONY: bench-binary
+bench-binary: cluster-up ## Only the real-binary benchmarks (hack/bench) against the local control plane
+	$(BENCH_RUN)
 
 .PHONY: lint
 lint: $(BIN)/staticcheck ## gofmt check, go vet and staticcheck
