@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/drctl/drctl/internal/version"
 )
 
 // client-go's own defaults (5 requests per second, bursts of 10) throttle one run of a plan: a
@@ -24,5 +26,7 @@ func restConfig(g *globals) (*rest.Config, error) {
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = g.apiQPS, g.apiBurst
+	// The API server names drctl's writes after it (managedFields, audit logs).
+	cfg.UserAgent = "drctl/" + version.Get().Version
 	return cfg, nil
 }

@@ -18,5 +18,8 @@ import (
 func main() {
 	interrupts := make(chan os.Signal, 2)
 	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
-	os.Exit(runAs(context.Background(), displayName(os.Args[0]), iostreams.System(), os.Args[1:], interrupts))
+	stopProfile := startProfile()
+	code := runAs(context.Background(), displayName(os.Args[0]), iostreams.System(), os.Args[1:], interrupts)
+	stopProfile()
+	os.Exit(code)
 }

@@ -10,6 +10,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/internal/version"
@@ -32,13 +33,24 @@ func newEngine(ctx context.Context, g *globals, obs engine.Observer, tune ...fun
 	clock := lease.NewServerClock()
 	cfg = rest.CopyConfig(cfg)
 	cfg.Wrap(clock.Wrap)
-	c, err := client.NewWithWatch(cfg, client.Options{Scheme: crd.NewScheme()})
+	// One connection and one discovery of the API for both clients: a run's first action waits
+	// for neither twice.
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+	if err != nil {
+		return nil, "", err
+	}
+	opts := client.Options{Scheme: crd.NewScheme(), HTTPClient: httpClient, Mapper: mapper}
+	c, err := client.NewWithWatch(cfg, opts)
 	if err != nil {
 		return nil, "", err
 	}
 	// The Lease gets a client of its own: its own client-side rate limiter, so that renewals
 	// never wait behind a burst of status writes.
-	leaseClient, err := client.New(rest.CopyConfig(cfg), client.Options{Scheme: crd.NewScheme()})
+	leaseClient, err := client.New(rest.CopyConfig(cfg), opts)
 	if err != nil {
 		return nil, "", err
 	}

@@ -119,6 +119,40 @@ spec:
 	assert.True(t, aStart.After(bEnd) && aStart.After(cEnd), "a is undone last")
 }
 
+// The workflows of a parallel stage ran concurrently, and are undone concurrently.
+func TestRevertUndoesAParallelStagesWorkflowsConcurrently(t *testing.T) {
+	f := newFixture(t)
+	s := &spans{}
+	slow := 700 * time.Millisecond
+	srv := httptest.NewServer(s.handler(map[string]time.Duration{"/undo/p1": slow, "/undo/p2": slow, "/undo/p3": slow}))
+	defer srv.Close()
+	f.apply(strings.Join([]string{
+		undoableWorkflow("p1", srv.URL), undoableWorkflow("p2", srv.URL), undoableWorkflow("p3", srv.URL),
+		`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: fan}
+spec:
+  stages:
+  - {name: all, parallel: true, workflows: [{workflowRef: {name: p1}}, {workflowRef: {name: p2}}, {workflowRef: {name: p3}}]}
+`}, "\n---\n"))
+	res := f.execute("fan")
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: res.Execution.Name})
+	require.NoError(t, err)
+	require.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase, rev.Message)
+	var latestStart, earliestEnd time.Time
+	for _, w := range []string{"p1", "p2", "p3"} {
+		start, end := s.span(t, "/undo/"+w)
+		if start.After(latestStart) {
+			latestStart = start
+		}
+		if earliestEnd.IsZero() || end.Before(earliestEnd) {
+			earliestEnd = end
+		}
+	}
+	assert.True(t, latestStart.Before(earliestEnd), "all three undos overlap: the last started (%v) before the first ended (%v)", latestStart, earliestEnd)
+}
+
 // A stage with nothing to undo passes the dependency on: a → b (failed, nothing to undo) → c
 // undoes c before a, while x, independent of them all, is undone alongside c.
 func TestRevertLooksThroughStagesWithNothingToUndo(t *testing.T) {

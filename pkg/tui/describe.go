@@ -89,7 +89,7 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 		for _, w := range ss.WorkflowExecutions {
 			fmt.Fprintf(tw, "  \t%s\t\t%s\t\t%s\t%s\n", w.WorkflowRef.Name, or(string(w.Phase), "Pending"), or(w.Duration, "-"), w.Message)
 			for _, a := range w.ActionStatuses {
-				fmt.Fprintf(tw, "  \t\t%s\t%s\t%d\t%s\t%s\n", a.Name, or(string(a.Phase), "Pending"), a.Attempts, or(a.Duration, "-"), oneLine(a.Message, 100))
+				fmt.Fprintf(tw, "  \t\t%s\t%s\t%d\t%s\t%s\n", a.Name, or(string(a.Phase), "Pending"), a.Attempts, or(a.Duration, "-"), oneLine(engine.ActionSummary(&a), 100))
 			}
 		}
 	}

@@ -64,7 +64,7 @@ func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
 			setTimes(wf, we.StartTime, we.CompletionTime)
 			t.index[ss.Name+"/"+label] = wf
 			for _, as := range we.ActionStatuses {
-				a := &Node{Kind: engine.EventAction, Name: as.Name, Phase: as.Phase, Attempts: int(as.Attempts), Message: as.Message, Outputs: as.Outputs, depth: 2, stage: ss.Name, workflow: label}
+				a := &Node{Kind: engine.EventAction, Name: as.Name, Phase: as.Phase, Attempts: int(as.Attempts), Message: engine.ActionSummary(&as), Outputs: as.Outputs, depth: 2, stage: ss.Name, workflow: label}
 				setTimes(a, as.StartTime, as.CompletionTime)
 				t.index[ss.Name+"/"+label+"/"+as.Name] = a
 				wf.Children = append(wf.Children, a)
