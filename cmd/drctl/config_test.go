@@ -40,3 +40,29 @@ func TestConfigFileAndEnvironmentSetDefaultsFlagsWin(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown key "namespce"`)
 }
+
+// The client-side rate limit is a flag and a config key; a zero rate (which client-go would
+// silently turn into its default of 5 per second) is refused, a negative one turns it off.
+func TestClientRateLimitFlagsAndConfig(t *testing.T) {
+	kubeconfig, ns, c := cluster(t)
+	create(t, c, ns, planYAMLs("http://127.0.0.1:1"))
+	t.Setenv("DRCTL_CONFIG", filepath.Join(t.TempDir(), "none.yaml"))
+
+	code, out, _ := drctl(t, "", "config", "view")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "kube-api-qps:\n  source: default\n  value: \"500\"")
+	assert.Contains(t, out, "kube-api-burst:\n  source: default\n  value: \"1000\"")
+
+	code, _, errOut := drctl(t, "", "get", "plans", "--kubeconfig", kubeconfig, "-n", ns, "--kube-api-qps", "0")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "want a positive rate with a burst of at least 1, or a negative rate")
+
+	code, out, errOut = drctl(t, "", "get", "plans", "--kubeconfig", kubeconfig, "-n", ns, "--kube-api-qps", "-1")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "web-failover", "no client-side limit")
+
+	t.Setenv("DRCTL_KUBE_API_BURST", "0")
+	code, _, errOut = drctl(t, "", "get", "plans", "--kubeconfig", kubeconfig, "-n", ns)
+	assert.Equal(t, 2, code, "a burst of 0 from the environment is refused")
+	assert.Contains(t, errOut, "--kube-api-burst 0")
+}

@@ -56,6 +56,7 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 	nodes := make([]node, 0, len(plan.Spec.Stages))
 	globalUsed := map[string]bool{}
 	allResolved := refs.Resolver != nil
+	workflows, actions := 0, 0 // what a run records
 	for i, st := range plan.Spec.Stages {
 		sp := stages.Index(i)
 		nodes = append(nodes, node{name: st.Name, dependsOn: st.DependsOn})
@@ -73,10 +74,13 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 				continue
 			}
 			fs = append(fs, checkSuppliedParams(plan, rp, ref, wf, execParams, globalUsed)...)
+			workflows++
+			actions += len(wf.Spec.Actions)
 		}
 	}
 	fs = append(fs, checkDependencies(stages, "stage", nodes)...)
 	if allResolved {
+		fs = append(fs, checkRecordSize(plan, workflows, actions)...)
 		for i, p := range plan.Spec.GlobalParams {
 			if !globalUsed[p.Name] {
 				fs.Warnf(spec.Child("globalParams").Index(i).Child("name").String(), "parameter %q is neither declared nor used by any workflow of the plan; it has no effect", p.Name)
