@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/tui"
 )
 
@@ -54,6 +55,10 @@ workflow and action with phase, attempts, duration and message, the outputs, and
 				exec := &v1alpha1.DRPlanExecution{}
 				if err := c.Get(ctx, objectKey(ns, name), exec); err != nil {
 					return fmt.Errorf("get DRPlanExecution %s/%s: %w", ns, name, err)
+				}
+				// A live or dead run's latest transitions may be in its journal only.
+				if err := engine.Overlay(ctx, c, exec); err != nil {
+					fmt.Fprintf(g.streams.ErrOut, "warning: %v\n", err)
 				}
 				events := &corev1.EventList{}
 				if err := c.List(ctx, events, client.InNamespace(ns), client.MatchingFields{"involvedObject.name": name}); err != nil {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 )
 
 // TestKillNineThenResume runs the real binary, kills it with SIGKILL in the middle of an action,
@@ -51,6 +52,7 @@ func TestKillNineThenResume(t *testing.T) {
 
 	exec := &v1alpha1.DRPlanExecution{}
 	require.NoError(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "run-k"}, exec))
+	require.NoError(t, engine.Overlay(context.Background(), c, exec), "what the runner made durable: the record and its journal")
 	require.Equal(t, v1alpha1.PhaseRunning, exec.Status.Phase)
 	assert.Equal(t, v1alpha1.PhaseSucceeded, exec.Status.StageStatuses[0].WorkflowExecutions[0].ActionStatuses[0].Phase)
 	assert.Equal(t, v1alpha1.PhaseRunning, exec.Status.StageStatuses[0].WorkflowExecutions[0].ActionStatuses[1].Phase)

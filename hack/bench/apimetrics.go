@@ -146,14 +146,16 @@ func (c requestCounts) minus(before requestCounts) requestCounts {
 }
 
 // isDrctls says whether a row is one of the kinds of request a run of drctl makes: its own
-// resources, the plan's Lease, the Events it posts on the execution, and the review that tells it
-// who it is. Everything else the API server served meanwhile (its own endpoint reconciliation,
+// resources, the plan's Lease, the execution's journal (a ConfigMap), the Events it posts on the
+// execution, and the review that tells it who it is. Everything else the API server served meanwhile (its own endpoint reconciliation,
 // discovery, the bench's scrapes) is reported apart, as not per action.
 func isDrctls(k requestKey) bool {
 	switch {
 	case k.Group == "dr.bkbcs.tencent.com":
 		return true
 	case k.Resource == "leases" && k.Group == "coordination.k8s.io":
+		return true
+	case k.Resource == "configmaps" && k.Group == "":
 		return true
 	case k.Resource == "events" && (k.Group == "" || k.Group == "events.k8s.io"):
 		return true

@@ -78,6 +78,9 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 	if err != nil {
 		return nil, fmt.Errorf("record the cancel of %s: %w", name, err)
 	}
+	if err := deleteJournal(ctx, e.cfg.Client, exec); err != nil {
+		e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(name), "err", err)
+	}
 	if err := e.finishPlanStatus(ctx, exec); err != nil {
 		e.cfg.Logger.Warn("update plan status", "err", err)
 	}

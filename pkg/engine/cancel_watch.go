@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -31,7 +33,9 @@ func (r *runner) watchCancel(ctx context.Context) {
 			client.MatchingFields{"metadata.name": exec.Name})
 		if err == nil {
 			failures = 0
+			r.watching.Store(true)
 			r.followCancel(w)
+			r.watching.Store(false)
 			w.Stop()
 		} else {
 			failures++
@@ -54,16 +58,34 @@ func (r *runner) followCancel(w watch.Interface) {
 		if ev.Type == watch.Error {
 			return
 		}
+		if ev.Type == watch.Deleted {
+			r.recordGone()
+			return
+		}
 		if obj, ok := ev.Object.(*metav1.PartialObjectMetadata); ok && obj.Annotations[AnnotationCancel] == "true" {
 			r.cancelRequested()
 		}
 	}
 }
 
-// pollCancel reads the execution once for the cancel annotation.
+// pollCancel reads the execution's metadata once for the cancel annotation.
 func (r *runner) pollCancel(ctx context.Context, exec *v1alpha1.DRPlanExecution) {
-	latest := &v1alpha1.DRPlanExecution{}
-	if err := r.e.cfg.Client.Get(ctx, client.ObjectKeyFromObject(exec), latest); err == nil && latest.Annotations[AnnotationCancel] == "true" {
+	latest := &metav1.PartialObjectMetadata{}
+	latest.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.KindDRPlanExecution))
+	err := r.e.cfg.Client.Get(ctx, client.ObjectKeyFromObject(exec), latest)
+	switch {
+	case apierrors.IsNotFound(err):
+		r.recordGone()
+	case err == nil && latest.Annotations[AnnotationCancel] == "true":
 		r.cancelRequested()
 	}
+}
+
+// recordGone stops a run whose execution was deleted: its record can never be written again.
+// (Its journal writes would still succeed, so the recorder might not find out before the next
+// action starts.)
+func (r *runner) recordGone() {
+	name := r.st.name()
+	gone := apierrors.NewNotFound(v1alpha1.GroupVersion.WithResource("drplanexecutions").GroupResource(), name)
+	r.recordFailed(&permanentWriteError{err: fmt.Errorf("record execution %s: %w", name, gone)})
 }

@@ -131,7 +131,7 @@ func TestResumeAfterAHardStopNeverRepeatsFinishedActions(t *testing.T) {
 		OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "resume it with `drctl resume "+name+"`")
-	exec := f.execution(name)
+	exec := f.durable(name)
 	require.Equal(t, v1alpha1.PhaseRunning, exec.Status.Phase, "the record stays Running")
 	assert.Equal(t, []string{"s1/w1/first=Succeeded", "s1/w1/slow=Running", "s1/w1/third=Pending", "s2/w2/last=Pending"}, actionPhases(exec))
 
@@ -193,7 +193,7 @@ func TestLosingTheLeaseStopsAtTheNextActionBoundary(t *testing.T) {
 	assert.Contains(t, res.Message, "lease was taken over by another runner")
 	assert.Equal(t, 1, h.count("/w1/slow"), "the running action finished")
 	assert.Equal(t, 0, h.count("/w1/after"), "nothing started after the loss")
-	exec := f.execution(res.Execution.Name)
+	exec := f.durable(res.Execution.Name)
 	assert.Equal(t, v1alpha1.PhaseRunning, exec.Status.Phase, "the record belongs to the new holder: this runner wrote no end")
 	assert.Equal(t, []string{"s1/w1/slow=Running", "s1/w1/after=Pending", "s2/w2/x=Pending"}, actionPhases(exec),
 		"nothing was written after the loss; the new holder re-runs slow (at-least-once)")

@@ -55,6 +55,13 @@ func (e *Engine) claim(ctx context.Context, l *lease.Lease, exec *v1alpha1.DRPla
 			}
 		}
 		next := exec.DeepCopy()
+		// What the previous owner made durable in its journal but not yet in the record is part
+		// of the record from now on.
+		j, _, err := readJournal(ctx, e.cfg.Client, next)
+		if err != nil {
+			return err
+		}
+		j.fold(next)
 		runner := e.runnerInfo()
 		fenceOf(l).stamp(&runner)
 		next.Status.Runner = &runner
@@ -63,9 +70,12 @@ func (e *Engine) claim(ctx context.Context, l *lease.Lease, exec *v1alpha1.DRPla
 				return err
 			}
 		}
-		err := e.cfg.Client.Status().Update(ctx, next)
+		err = e.cfg.Client.Status().Update(ctx, next)
 		if err == nil {
 			*exec = *next
+			if err := takeOverJournal(ctx, e.cfg.Client, exec, fenceOf(l)); err != nil {
+				return fmt.Errorf("take over the journal of %s: %w", exec.Name, err)
+			}
 			return nil
 		}
 		if !apierrors.IsConflict(err) || attempt >= 5 {

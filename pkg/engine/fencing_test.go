@@ -70,11 +70,14 @@ func TestARecordStampedByANewerOwnerIsNeverOverwritten(t *testing.T) {
 	taken := make(chan string, 1) // the resourceVersion the newer owner wrote
 	go func() {
 		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
-		// A newer owner (epoch 99) stamps the record and ends it.
+		// A newer owner (epoch 99) takes the record and its journal over, as claim does, and ends it.
 		exec := f.execution(f.currentExecution())
-		exec.Status.Runner = &v1alpha1.RunnerInfo{Holder: "execution elsewhere by someone@else pid 9", Epoch: 99}
+		newer := fence{holder: "execution elsewhere by someone@else pid 9", epoch: 99}
+		exec.Status.Runner = &v1alpha1.RunnerInfo{}
+		newer.stamp(exec.Status.Runner)
 		exec.Status.Phase, exec.Status.Message = v1alpha1.PhaseCanceled, "canceled by the newer owner"
 		require.NoError(t, f.client.Status().Update(f.ctx, exec))
+		require.NoError(t, takeOverJournal(f.ctx, f.client, exec, newer))
 		taken <- exec.ResourceVersion
 	}()
 	res := f.execute("fenced")
@@ -155,7 +158,7 @@ spec:
 	}()
 	_, err := f.engine.Execute(ctx, ExecuteOptions{Namespace: f.namespace, Plan: "halted", OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
 	require.Error(t, err)
-	exec := f.execution(name)
+	exec := f.durable(name)
 	require.Equal(t, []string{"s1/bad/fail=Failed", "s3/other/slow=Running", "s2/later/x=Pending"}, actionPhases(exec))
 
 	g := f.another(shortLease)

@@ -127,6 +127,15 @@ func (f *fixture) execution(name string) *v1alpha1.DRPlanExecution {
 	return exec
 }
 
+// durable is the execution as its runner made it durable: the record with its journal folded in,
+// what a resume starts from.
+func (f *fixture) durable(name string) *v1alpha1.DRPlanExecution {
+	f.t.Helper()
+	exec := f.execution(name)
+	require.NoError(f.t, Overlay(f.ctx, f.client, exec))
+	return exec
+}
+
 func (f *fixture) plan(name string) *v1alpha1.DRPlan {
 	f.t.Helper()
 	p := &v1alpha1.DRPlan{}

@@ -19,6 +19,14 @@ const eventComponent = "drctl"
 
 // kubeEvents posts Kubernetes Events about an execution (`kubectl describe drpe` shows them),
 // from a queue, so that a slow API server never holds a run up; close drains the queue.
+//
+// Not client-go's events recorder (k8s.io/client-go/tools/events), for two reasons found in it:
+// it folds events of the same reason on the same object into one series whatever their notes
+// ("Action a1 started", "Action a2 started", ... become one event and a count, which loses the
+// per-action account the spec asks for), and its Shutdown drops what is still queued, where a
+// run's last events ("ExecutionSucceeded") must be posted before drctl exits. The queue here is
+// bounded and never blocks the run; events cost the API server about a tenth of what the run's
+// writes do (docs/performance.md).
 type kubeEvents struct {
 	client client.Client
 	ref    corev1.ObjectReference

@@ -14,6 +14,8 @@ const (
 	LabelExecution = "dr.bkbcs.tencent.com/execution"
 	LabelAction    = "dr.bkbcs.tencent.com/action"
 	LabelOperation = "dr.bkbcs.tencent.com/operation"
+	// LabelJournalOf marks an execution's journal (journal.go), a ConfigMap of drctl's own.
+	LabelJournalOf = "dr.bkbcs.tencent.com/journal-of"
 
 	AnnotationCancel        = "dr.bkbcs.tencent.com/cancel"
 	AnnotationRunnerUser    = "dr.bkbcs.tencent.com/runner-user"

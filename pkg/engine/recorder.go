@@ -16,16 +16,20 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// recorder writes the run's state to the DRPlanExecution's status subresource. The number of
-// writes follows time and durability needs, not the number of transitions:
-//   - ordinary transitions are written at most once per interval (a burst coalesces, and a
-//     watcher sees the status at most an interval late);
+// recorder makes the run's state durable. The number and the size of its writes follow time and
+// durability needs, not the number of transitions:
+//   - the record (the DRPlanExecution's status) is written whole at most once per interval (a
+//     burst coalesces, and a watcher sees the status at most an interval late), and at the end
+//     (Flush);
 //   - a caller that must know its transition is durable before going on (runner.durable: an
-//     action about to start, the end of the run) calls Flush. One write is in flight at a time;
-//     callers arriving meanwhile wait for the next one, which carries all their transitions (group
-//     commit), and a caller whose transition an earlier write already carried returns at once.
+//     action about to start) calls Commit, which writes the journal (journal.go): only the nodes
+//     changed since the record's last write, a small object however long the run. One journal
+//     write is in flight at a time; callers arriving meanwhile wait for the next one, which
+//     carries all their transitions (group commit), and a caller whose transition an earlier
+//     write (of the journal or the record) already carried returns at once.
 //
-// Every write is the whole state at one version, so a write carries every earlier transition.
+// Each write is the state at one version, so it carries every earlier transition. Without a
+// journal (no permission on ConfigMaps), Commit writes the record.
 //
 // It writes only as the record's owner (see fence.go) and only while the runner may act on the
 // Lease (holding reports it); a write it cannot make now fails with errNotHolding and is made by a
@@ -45,10 +49,13 @@ type recorder struct {
 
 	disowned atomic.Bool  // a newer owner has the record, or the Lease was lost: never write again
 	written  atomic.Int64 // unix nanos of the last successful write (or of the recorder's start)
-	mu       sync.Mutex   // one write in flight; guards durableVersion
-	// durableVersion is the state version the last successful write carried.
-	durableVersion uint64
-	writes         atomic.Int64 // successful writes, for tests and benchmarks
+	mu       sync.Mutex   // one record write in flight
+	jmu      sync.Mutex   // one journal write in flight; guards journal
+	journal  *journalWriter
+	// recordVersion and journalVersion are the state versions the last successful write of each
+	// carried.
+	recordVersion  atomic.Uint64
+	journalVersion atomic.Uint64
 	notify         chan struct{}
 }
 
@@ -67,8 +74,8 @@ type permanentWriteError struct{ err error }
 func (e *permanentWriteError) Error() string { return e.err.Error() }
 func (e *permanentWriteError) Unwrap() error { return e.err }
 
-func newRecorder(c client.Client, s *state, f fence, interval, timeout time.Duration, holding func() bool, hooks recorderHooks) *recorder {
-	r := &recorder{client: c, state: s, fence: f, interval: interval, timeout: timeout, holding: holding, hooks: hooks, notify: make(chan struct{}, 1)}
+func newRecorder(c client.Client, s *state, f fence, interval, timeout time.Duration, holding func() bool, hooks recorderHooks, journal *journalWriter) *recorder {
+	r := &recorder{client: c, state: s, fence: f, interval: interval, timeout: timeout, holding: holding, hooks: hooks, journal: journal, notify: make(chan struct{}, 1)}
 	r.written.Store(time.Now().UnixNano()) // the record was written just before the runner started
 	return r
 }
@@ -119,29 +126,77 @@ func (r *recorder) mayWrite() error {
 	return nil
 }
 
-// Flush returns once every transition made before the call is written: by a write of its own, or
-// by one that another caller started after the transition (group commit). A conflict (someone
-// annotated the object, say) is retried on the latest version if the record is still this
-// runner's; if a newer owner stamped it, the recorder disowns it and returns errSuperseded.
+// Commit returns once every transition made before the call is durable: in the journal, or in
+// the record, by a write of its own or by one that another caller started after the transition
+// (group commit).
+func (r *recorder) Commit(ctx context.Context) error {
+	want := r.state.currentVersion()
+	r.jmu.Lock()
+	defer r.jmu.Unlock()
+	for {
+		if max(r.recordVersion.Load(), r.journalVersion.Load()) >= want {
+			return nil
+		}
+		if r.journal == nil {
+			return r.Flush(ctx)
+		}
+		if err := r.mayWrite(); err != nil {
+			return err
+		}
+		entries, version, ok := r.state.journalEntries(r.recordVersion.Load())
+		if !ok {
+			return r.Flush(ctx) // a change only the whole record carries
+		}
+		wctx, cancel := context.WithTimeout(ctx, r.timeout)
+		err := r.journal.write(wctx, entries)
+		cancel()
+		switch {
+		case err == nil:
+			r.journalVersion.Store(max(r.journalVersion.Load(), version))
+			r.written.Store(time.Now().UnixNano())
+			r.hooks.contact(nil)
+			return nil
+		case errors.Is(err, errSuperseded):
+			r.hooks.contact(nil)
+			r.disown()
+			r.hooks.superseded()
+			return errSuperseded
+		case apierrors.IsForbidden(err):
+			// No permission on ConfigMaps: make transitions durable in the record instead (slower).
+			r.hooks.contact(nil)
+			r.journal = nil
+			continue
+		}
+		return r.failed(err)
+	}
+}
+
+// Flush returns once every transition made before the call is in the record: by a write of its
+// own, or by one that another caller started after the transition (group commit). A conflict
+// (someone annotated the object, say) is retried on the latest version if the record is still
+// this runner's; if a newer owner stamped it, the recorder disowns it and returns errSuperseded.
 func (r *recorder) Flush(ctx context.Context) error {
 	want := r.state.currentVersion()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for attempt := 0; ; attempt++ {
-		if r.durableVersion >= want {
+		if r.recordVersion.Load() >= want {
 			return nil // a write that started after the caller's transitions carried them
 		}
 		if err := r.mayWrite(); err != nil {
 			return err
 		}
 		snap, version := r.state.versioned()
+		if snap.Status.Runner != nil {
+			snap.Status.Runner.Sequence = int64(version) // what a journal's entries are newer than
+		}
 		wctx, cancel := context.WithTimeout(ctx, r.timeout)
 		err := r.client.Status().Update(wctx, snap)
 		cancel()
 		if err == nil {
 			r.state.setResourceVersion(snap.ResourceVersion)
-			r.durableVersion = version
-			r.writes.Add(1)
+			r.recordVersion.Store(version)
+			r.state.written(version)
 			r.written.Store(time.Now().UnixNano())
 			r.hooks.contact(nil)
 			return nil

@@ -35,6 +35,9 @@ func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error
 	if err := e.cfg.Client.Get(ctx, objectKey(opts.Namespace, opts.Target), target); err != nil {
 		return nil, invalidf("DRPlanExecution %s/%s: %v", opts.Namespace, opts.Target, err)
 	}
+	if err := Overlay(ctx, e.cfg.Client, target); err != nil { // an Unknown run's last transitions
+		return nil, err
+	}
 	if err := revertable(target); err != nil {
 		return nil, err
 	}
@@ -77,7 +80,7 @@ func (e *Engine) endUnknownTarget(ctx context.Context, l *lease.Lease, planned *
 	if err := e.cfg.Client.Get(ctx, objectKey(planned.Namespace, planned.Name), target); err != nil {
 		return err
 	}
-	return e.claim(ctx, l, target, func(latest *v1alpha1.DRPlanExecution) error {
+	err := e.claim(ctx, l, target, func(latest *v1alpha1.DRPlanExecution) error {
 		if latest.Status.Phase != v1alpha1.PhaseUnknown || latest.Generation != planned.Generation ||
 			!equality.Semantic.DeepEqual(latest.Status.StageStatuses, planned.Status.StageStatuses) {
 			return invalidf("%s changed while the revert waited for the plan (it is %s now); run the revert again", planned.Name, orPending(latest.Status.Phase))
@@ -85,6 +88,13 @@ func (e *Engine) endUnknownTarget(ctx context.Context, l *lease.Lease, planned *
 		markAbandoned(latest, metav1.NewTime(e.cfg.Now()), fmt.Sprintf("ended Unknown; reverted by %s", revert))
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if err := deleteJournal(ctx, e.cfg.Client, target); err != nil { // the record holds everything
+		e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(target.Name), "err", err)
+	}
+	return nil
 }
 
 // revertable says why target cannot be reverted, or nil.

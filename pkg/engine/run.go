@@ -42,6 +42,7 @@ type runner struct {
 	revert    bool
 
 	stop        atomic.Int32
+	watching    atomic.Bool  // the cancel watch is open: a cancel request is seen at once
 	recordErr   atomic.Value // error: why the record cannot be written (stopRecordFailed)
 	lastContact atomic.Int64 // unix nanos of the last answer from the API server
 
@@ -71,7 +72,7 @@ func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lea
 			permanent:  r.recordFailed,
 			superseded: func() { r.halt(stopLeaseLost) },
 			canceled:   r.cancelRequested,
-		})
+		}, newJournalWriter(e.cfg.Client, exec, fenceOf(l)))
 	r.st.changed = r.rec.Notify
 	r.events = newKubeEvents(e.cfg.Client, exec, e.cfg.Logger)
 	r.lastContact.Store(time.Now().UnixNano())
@@ -221,6 +222,12 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 	if err := r.lease.Release(pctx); err != nil {
 		r.e.cfg.Logger.Warn("release lease", "err", err)
 	}
+	// The record holds everything now: the journal has served its purpose. (After the release,
+	// which it need not delay: a journal left behind by a crash here is ignored, the run being
+	// finished.)
+	if err := deleteJournal(pctx, r.e.cfg.Client, exec); err != nil {
+		r.e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(exec.Name), "err", err)
+	}
 	return &Result{Execution: exec, Phase: phase, Message: msg}, nil
 }
 
@@ -264,17 +271,21 @@ func (r *runner) recordEnd(ctx context.Context) error {
 	}
 }
 
-// durable writes the state now and waits until it is written: the record must hold an action's
-// start, and its outcome and outputs, before anything else happens. It returns false when the run
-// is interrupted first (or ctx ends).
+// durable makes the state durable now (in the journal, or the record) and waits until it is: an
+// action's start, and the outcome and outputs of the one before, must survive a crash before
+// anything else happens. It returns false when the run is interrupted first (or ctx ends).
 //
 // A record that stays unwritable for the partition timeout while the API server answers other
 // requests (a webhook down, etcd refusing the size with a 500) stops the run too: nothing may
 // start that the record cannot show.
 func (r *runner) durable(ctx context.Context) bool {
+	if !r.watching.Load() {
+		// No cancel watch: look before an action may start (the journal write would not show it).
+		r.pollCancel(ctx, &v1alpha1.DRPlanExecution{ObjectMeta: metav1.ObjectMeta{Namespace: r.namespace, Name: r.st.name()}})
+	}
 	delay := 50 * time.Millisecond
 	for {
-		err := r.rec.Flush(ctx)
+		err := r.rec.Commit(ctx)
 		if err == nil {
 			return true
 		}

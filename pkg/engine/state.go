@@ -24,19 +24,64 @@ type state struct {
 	// version counts the changes to the status: a write of a snapshot taken at version v makes
 	// every change up to v durable (the recorder's group commit).
 	version uint64
+	// dirty holds, for every node changed since the record's last write, the version of its
+	// latest change: what a journal write must carry. untracked is the version of the latest
+	// change made without naming its node (only a write of the whole record carries it).
+	dirty     map[at]uint64
+	untracked uint64
 }
 
 // at addresses one node of the status tree: a stage, a workflow of it, an action of that.
 type at struct{ stage, workflow, action int }
 
-func (s *state) update(fn func(st *v1alpha1.DRPlanExecutionStatus)) {
+// update changes the status with fn; nodes names the stages, workflows and actions fn changes
+// (none: a change only a write of the whole record can carry, such as the run's end).
+func (s *state) update(fn func(st *v1alpha1.DRPlanExecutionStatus), nodes ...at) {
 	s.mu.Lock()
 	fn(&s.exec.Status)
 	refreshSummary(&s.exec.Status)
 	s.version++
+	if len(nodes) == 0 {
+		s.untracked = s.version
+	}
+	for _, n := range nodes {
+		if s.dirty == nil {
+			s.dirty = map[at]uint64{}
+		}
+		s.dirty[n] = s.version
+	}
 	s.mu.Unlock()
 	if s.changed != nil {
 		s.changed()
+	}
+}
+
+// journalEntries returns the changes after version since (the record's last write) node by
+// node, and the version they bring the record to. ok is false when a change after since is not
+// tracked by node: then only a write of the whole record makes it durable.
+func (s *state) journalEntries(since uint64) (entries []journalEntry, version uint64, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.untracked > since {
+		return nil, s.version, false
+	}
+	for n, v := range s.dirty {
+		if v > since {
+			entries = append(entries, nodeEntry(&s.exec.Status, n, v))
+		}
+	}
+	sortEntries(entries)
+	return entries, s.version, true
+}
+
+// written forgets the node changes a write of the whole record at version v carried.
+func (s *state) written(v uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for n, nv := range s.dirty {
+		if nv <= v {
+			delete(s.dirty, n)
+		}
 	}
 }
 
@@ -122,7 +167,7 @@ func (s *state) setStage(a at, phase v1alpha1.ExecutionPhase, msg string) {
 			ss.CompletionTime = &now
 			ss.Duration = duration(ss.StartTime, &now)
 		}
-	})
+	}, at{a.stage, -1, -1})
 	stage, _, _ := s.names(at{a.stage, -1, -1})
 	s.emit(Event{Type: EventStage, Stage: stage, Phase: phase, Message: msg})
 }
@@ -141,7 +186,7 @@ func (s *state) setWorkflow(a at, phase v1alpha1.ExecutionPhase, msg string) {
 			w.Duration = duration(w.StartTime, &now)
 			w.CurrentAction = ""
 		}
-	})
+	}, at{a.stage, a.workflow, -1})
 	stage, workflow, _ := s.names(at{a.stage, a.workflow, -1})
 	s.emit(Event{Type: EventWorkflow, Stage: stage, Workflow: workflow, Phase: phase, Message: msg})
 }
@@ -160,7 +205,7 @@ func (s *state) startAttempt(a at, n int, rendered *v1alpha1.Action) {
 			as.StartTime = &now
 		}
 		w.CurrentAction = as.Name
-	})
+	}, a, at{a.stage, a.workflow, -1})
 	stage, workflow, action := s.names(a)
 	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n, Rendered: rendered})
 }
@@ -174,7 +219,7 @@ func (s *state) retrying(a at, n, limit int, err error, outputs *v1alpha1.Action
 		if outputs != nil {
 			as.Outputs = outputs
 		}
-	})
+	}, a)
 	stage, workflow, action := s.names(a)
 	s.emit(Event{Type: EventRetry, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n, Message: err.Error()})
 }
@@ -194,7 +239,7 @@ func (s *state) finishAction(a at, phase v1alpha1.ExecutionPhase, msg string, ou
 			as.Outputs = outputs
 		}
 		attempt = int(as.Attempts)
-	})
+	}, a)
 	stage, workflow, action := s.names(a)
 	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: phase, Attempt: attempt, Message: msg, Outputs: outputs})
 }

@@ -137,6 +137,11 @@ type RunnerInfo struct {
 	// token. A runner that finds a record stamped by a newer epoch stops and never writes it again
 	// +optional
 	Epoch int32 `json:"epoch,omitempty"`
+	// Sequence counts the owner's changes to the record up to this write. Transitions after it
+	// may be in the owner's journal (a ConfigMap <execution>-drctl-journal), written before each
+	// action starts; whoever takes the record over folds the journal's newer transitions in
+	// +optional
+	Sequence int64 `json:"sequence,omitempty"`
 }
 
 // ExecutionSummary counts stages and workflows by state.
