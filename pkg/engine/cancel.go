@@ -65,7 +65,7 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s is already %s", name, exec.Status.Phase)}, nil
 	}
 	// Take the record over (a runner that comes back writes nothing more) and record the end.
-	err = e.claim(ctx, l, exec, func(latest *v1alpha1.DRPlanExecution) error {
+	journal, err := e.claim(ctx, l, exec, func(latest *v1alpha1.DRPlanExecution) error {
 		if v1alpha1.IsFinished(latest.Status.Phase) {
 			return errAlreadyFinished
 		}
@@ -78,8 +78,10 @@ func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelRes
 	if err != nil {
 		return nil, fmt.Errorf("record the cancel of %s: %w", name, err)
 	}
-	if err := deleteJournal(ctx, e.cfg.Client, exec); err != nil {
-		e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(name), "err", err)
+	if journal != nil {
+		if err := journal.delete(ctx); err != nil { // the record holds everything
+			e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(name), "err", err)
+		}
 	}
 	if err := e.finishPlanStatus(ctx, exec); err != nil {
 		e.cfg.Logger.Warn("update plan status", "err", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/drctl/drctl/internal/lease"
@@ -114,6 +115,17 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 		return nil, fmt.Errorf("create DRPlanExecution %s/%s: %w", exec.Namespace, exec.Name, err)
 	}
 	exec.Status = status
+	// The journal exists before the record says so, and before anything runs (journal.go).
+	journal := newJournalWriter(e.cfg.Client, exec, fenceOf(l))
+	switch err := journal.create(ctx); {
+	case apierrors.IsForbidden(err):
+		journal = nil // no permission on ConfigMaps: the runner writes the record instead
+	case err != nil:
+		_ = l.Release(ctx)
+		return nil, fmt.Errorf("create the journal of %s: %w", exec.Name, err)
+	default:
+		exec.Status.Runner.Journal = journalName(exec.Name)
+	}
 	if err := e.cfg.Client.Status().Update(ctx, exec); err != nil {
 		_ = l.Release(ctx)
 		return nil, fmt.Errorf("record the start of %s: %w", exec.Name, err)
@@ -124,7 +136,7 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 	if onStart != nil {
 		onStart(exec.DeepCopy())
 	}
-	return e.newRunner(exec, prog, l, ns, revert).run(ctx)
+	return e.newRunner(exec, prog, l, journal, ns, revert).run(ctx)
 }
 
 // refuseIfRunning refuses a new run while the plan's current execution is still Running: its

@@ -47,42 +47,61 @@ var errSuperseded = errors.New("the execution's record was taken over by another
 // Holding the Lease, the runner is the newest owner; should the stored epoch not be older than its
 // own (the Lease was deleted and recreated, which restarts leaseTransitions), it first raises its
 // epoch above the stored one. exec is updated to what was written.
-func (e *Engine) claim(ctx context.Context, l *lease.Lease, exec *v1alpha1.DRPlanExecution, change func(*v1alpha1.DRPlanExecution) error) error {
+//
+// The previous owner's journal is taken over first, guarded by the version read: a journal write
+// of the previous owner that lands after the read makes the claim read again, so nothing it made
+// durable is lost, and once taken over, its next journal write finds the newer owner (as its next
+// record write does). The taken-over journal keeps the previous one until the record, with it
+// folded in, is written. claim returns the new owner's journal, nil when it may not write
+// ConfigMaps.
+func (e *Engine) claim(ctx context.Context, l *lease.Lease, exec *v1alpha1.DRPlanExecution, change func(*v1alpha1.DRPlanExecution) error) (*journalWriter, error) {
 	for attempt := 0; ; attempt++ {
 		if r := exec.Status.Runner; r != nil && r.Holder != l.Holder && r.Epoch >= l.Epoch() {
 			if err := l.RaiseEpoch(ctx, r.Epoch); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		next := exec.DeepCopy()
-		// What the previous owner made durable in its journal but not yet in the record is part
-		// of the record from now on.
-		j, _, err := readJournal(ctx, e.cfg.Client, next)
+		f := fenceOf(l)
+		j, cm, err := readJournal(ctx, e.cfg.Client, exec)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		j.fold(next)
+		journal := newJournalWriter(e.cfg.Client, exec, f)
+		err = journal.takeOver(ctx, cm, j.matching(exec))
+		switch {
+		case errors.Is(err, errJournalMoved) && attempt < 5:
+			if err := e.cfg.Client.Get(ctx, objectKey(exec.Namespace, exec.Name), exec); err != nil {
+				return nil, fmt.Errorf("take over the record of %s: %w", exec.Name, err)
+			}
+			continue
+		case apierrors.IsForbidden(err):
+			journal = nil // no permission on ConfigMaps: the runner writes the record instead
+		case err != nil:
+			return nil, fmt.Errorf("take over the journal of %s: %w", exec.Name, err)
+		}
+		next := exec.DeepCopy()
+		j.fold(next) // what the previous owner made durable is part of the record from now on
 		runner := e.runnerInfo()
-		fenceOf(l).stamp(&runner)
+		f.stamp(&runner)
+		if journal != nil {
+			runner.Journal = journalName(exec.Name)
+		}
 		next.Status.Runner = &runner
 		if change != nil {
 			if err := change(next); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		err = e.cfg.Client.Status().Update(ctx, next)
 		if err == nil {
 			*exec = *next
-			if err := takeOverJournal(ctx, e.cfg.Client, exec, fenceOf(l)); err != nil {
-				return fmt.Errorf("take over the journal of %s: %w", exec.Name, err)
-			}
-			return nil
+			return journal, nil
 		}
 		if !apierrors.IsConflict(err) || attempt >= 5 {
-			return fmt.Errorf("take over the record of %s: %w", exec.Name, err)
+			return nil, fmt.Errorf("take over the record of %s: %w", exec.Name, err)
 		}
 		if err := e.cfg.Client.Get(ctx, objectKey(exec.Namespace, exec.Name), exec); err != nil {
-			return fmt.Errorf("take over the record of %s: %w", exec.Name, err)
+			return nil, fmt.Errorf("take over the record of %s: %w", exec.Name, err)
 		}
 	}
 }

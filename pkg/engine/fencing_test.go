@@ -77,7 +77,9 @@ func TestARecordStampedByANewerOwnerIsNeverOverwritten(t *testing.T) {
 		newer.stamp(exec.Status.Runner)
 		exec.Status.Phase, exec.Status.Message = v1alpha1.PhaseCanceled, "canceled by the newer owner"
 		require.NoError(t, f.client.Status().Update(f.ctx, exec))
-		require.NoError(t, takeOverJournal(f.ctx, f.client, exec, newer))
+		_, cm, err := readJournal(f.ctx, f.client, exec)
+		require.NoError(t, err)
+		require.NoError(t, newJournalWriter(f.client, exec, newer).takeOver(f.ctx, cm, nil))
 		taken <- exec.ResourceVersion
 	}()
 	res := f.execute("fenced")

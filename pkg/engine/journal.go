@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -17,7 +16,7 @@ import (
 // The journal makes an action's start (and the outcome of the one before it) durable without
 // rewriting the whole record. The API server's cost of a status write follows the size of the
 // stored object, and the record of a long run is tens or hundreds of KiB: written before every
-// action, it was most of a run's time. The journal is a small ConfigMap, <execution>-drctl-journal,
+// action, it was most of a run's time. The journal is a small ConfigMap, <execution>.journal,
 // holding only the nodes (stages, workflows, actions) changed since the record's last write; the
 // runner writes it, and the whole record at most once per status interval (a watcher sees the
 // record at most that late) and at the end.
@@ -38,6 +37,9 @@ type journalData struct {
 	Holder    string         `json:"holder"`
 	Epoch     int32          `json:"epoch"`
 	Entries   []journalEntry `json:"entries"`
+	// Inherited is the previous owner's journal, kept by the new owner's takeover until its claim
+	// of the record (which folds it in) has been written.
+	Inherited *journalData `json:"inherited,omitempty"`
 }
 
 // journalEntry is one node of the status tree as of version V: a stage (Workflow and Action -1),
@@ -52,8 +54,15 @@ type journalEntry struct {
 	Act      *v1alpha1.ActionStatus            `json:"action,omitempty"`
 }
 
-// journalName is the journal ConfigMap of an execution.
-func journalName(execution string) string { return objectName(execution, "drctl-journal") }
+// journalName is the journal ConfigMap of an execution: <execution>.journal. The dot keeps it
+// apart from the objects of actions, whose generated names never hold one.
+func journalName(execution string) string {
+	const suffix = ".journal"
+	if len(execution)+len(suffix) > 253 {
+		execution = execution[:253-len(suffix)-9] + "-" + shortHash(execution)
+	}
+	return execution + suffix
+}
 
 // nodeEntry copies node n of st, at version v.
 func nodeEntry(st *v1alpha1.DRPlanExecutionStatus, n at, v uint64) journalEntry {
@@ -78,14 +87,26 @@ func sortEntries(es []journalEntry) {
 	sort.Slice(es, func(i, j int) bool { return es[i].V < es[j].V })
 }
 
-// fold applies the journal's nodes newer than exec's record to it, if the journal is the record
-// owner's own (a journal of an older owner was folded when the record was taken over). It
-// reports whether anything changed.
-func (j *journalData) fold(exec *v1alpha1.DRPlanExecution) bool {
+// matching returns the journal of exec's record owner: j, or what j inherited from it, or nil (a
+// journal of an older owner was folded when the record was taken over).
+func (j *journalData) matching(exec *v1alpha1.DRPlanExecution) *journalData {
 	r := exec.Status.Runner
-	if j == nil || r == nil || j.Holder != r.Holder || j.Epoch != r.Epoch || j.UID != string(exec.UID) {
+	for ; j != nil && r != nil; j = j.Inherited {
+		if j.Holder == r.Holder && j.Epoch == r.Epoch && j.UID == string(exec.UID) {
+			return j
+		}
+	}
+	return nil
+}
+
+// fold applies the nodes of the record owner's journal newer than exec's record to it (see
+// matching). It reports whether anything changed.
+func (j *journalData) fold(exec *v1alpha1.DRPlanExecution) bool {
+	j = j.matching(exec)
+	if j == nil {
 		return false
 	}
+	r := exec.Status.Runner
 	st := &exec.Status
 	changed := false
 	for _, e := range j.Entries {
@@ -117,14 +138,18 @@ func (j *journalData) fold(exec *v1alpha1.DRPlanExecution) bool {
 	return changed
 }
 
-// readJournal returns exec's journal, or nil when it has none (or it cannot be read: a runner
-// without permission on ConfigMaps writes none, see journalWriter).
+// readJournal returns exec's journal and its ConfigMap, or nils when it has none. Without
+// permission to read ConfigMaps it is an error if the record says its owner keeps a journal.
 func readJournal(ctx context.Context, c client.Client, exec *v1alpha1.DRPlanExecution) (*journalData, *corev1.ConfigMap, error) {
 	cm := &corev1.ConfigMap{}
 	err := c.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: journalName(exec.Name)}, cm)
 	switch {
-	case apierrors.IsNotFound(err), apierrors.IsForbidden(err):
+	case apierrors.IsNotFound(err):
 		return nil, nil, nil
+	case apierrors.IsForbidden(err) && (exec.Status.Runner == nil || exec.Status.Runner.Journal == ""):
+		return nil, nil, nil
+	case apierrors.IsForbidden(err):
+		return nil, nil, fmt.Errorf("%s's latest transitions are in its journal, ConfigMap %s, which you may not read: %w", exec.Name, cm.Name, err)
 	case err != nil:
 		return nil, nil, fmt.Errorf("read the journal of %s: %w", exec.Name, err)
 	}
@@ -136,24 +161,14 @@ func readJournal(ctx context.Context, c client.Client, exec *v1alpha1.DRPlanExec
 }
 
 // Overlay folds exec's journal into it without writing anything: the record as its runner last
-// made it durable, for readers of a run whose runner may have died.
+// made it durable, for readers of a run whose runner may have died. (A finished record normally
+// holds everything, and its journal is gone; one whose end could only be recorded in a small write
+// keeps its journal, which Overlay folds in.)
 func Overlay(ctx context.Context, c client.Client, exec *v1alpha1.DRPlanExecution) error {
-	if v1alpha1.IsFinished(exec.Status.Phase) {
-		return nil // a finished run's record holds everything
-	}
 	j, _, err := readJournal(ctx, c, exec)
 	if err != nil {
 		return err
 	}
 	j.fold(exec)
-	return nil
-}
-
-// deleteJournal removes exec's journal once the record holds everything in it.
-func deleteJournal(ctx context.Context, c client.Client, exec *v1alpha1.DRPlanExecution) error {
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: exec.Namespace, Name: journalName(exec.Name)}}
-	if err := c.Delete(ctx, cm); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err) {
-		return err
-	}
 	return nil
 }

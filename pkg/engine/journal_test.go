@@ -54,3 +54,14 @@ func TestJournalOfAnotherOwnerOrExecutionIsIgnored(t *testing.T) {
 		assert.Equal(t, v1alpha1.PhasePending, exec.Status.StageStatuses[0].WorkflowExecutions[0].ActionStatuses[0].Phase, name)
 	}
 }
+
+// A takeover keeps the previous owner's journal until the claim of the record is written: a claim
+// that failed after the takeover still folds it in next time.
+func TestATakenOverJournalStillFoldsWhatItInherited(t *testing.T) {
+	exec := recordOf("runner-a", 5)
+	old := &journalData{UID: "uid-1", Holder: "runner-a", Epoch: 2, Entries: []journalEntry{actionEntry(6, 0, v1alpha1.PhaseSucceeded)}}
+	taken := &journalData{UID: "uid-1", Holder: "runner-b", Epoch: 3, Inherited: old}
+	assert.Same(t, old, taken.matching(exec))
+	assert.True(t, taken.fold(exec))
+	assert.Equal(t, v1alpha1.PhaseSucceeded, exec.Status.StageStatuses[0].WorkflowExecutions[0].ActionStatuses[0].Phase)
+}

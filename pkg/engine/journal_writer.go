@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,15 +13,19 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// journalWriter writes one runner's journal ConfigMap (see journal.go): created at the first
-// write, then updated, each write guarded by the resourceVersion of the last, so that a runner
-// that lost the record to a newer owner never overwrites that owner's journal.
+// journalWriter is one owner's journal (see journal.go). The owner creates it, or takes over its
+// predecessor's, before its runner starts; every later write is guarded by the resourceVersion of
+// the last, so that a runner that lost the record to a newer owner never writes over that owner's
+// journal, and one whose journal was deleted (by a newer owner ending the run) never recreates it.
 type journalWriter struct {
 	client client.Client
 	header journalData
 	meta   metav1.ObjectMeta
-	rv     string // of the last write; empty before the first
+	rv     string // of the last write
 }
+
+// errJournalMoved says the journal changed between reading and taking it over: read it again.
+var errJournalMoved = errors.New("the journal changed while it was being taken over")
 
 func newJournalWriter(c client.Client, exec *v1alpha1.DRPlanExecution, f fence) *journalWriter {
 	return &journalWriter{
@@ -38,60 +42,110 @@ func newJournalWriter(c client.Client, exec *v1alpha1.DRPlanExecution, f fence) 
 	}
 }
 
-// write stores entries as the journal's whole content. It returns errSuperseded when a newer
-// owner's journal is in the way.
-func (w *journalWriter) write(ctx context.Context, entries []journalEntry) error {
+func (w *journalWriter) object(entries []journalEntry) (*corev1.ConfigMap, error) {
 	data := w.header
 	data.Entries = entries
 	raw, err := json.Marshal(data)
 	if err != nil {
+		return nil, err
+	}
+	return &corev1.ConfigMap{ObjectMeta: *w.meta.DeepCopy(), Data: map[string]string{journalKey: string(raw)}}, nil
+}
+
+// create makes a new execution's empty journal. A journal left by a deleted execution of the same
+// name is replaced.
+func (w *journalWriter) create(ctx context.Context) error {
+	cm, err := w.object(nil)
+	if err != nil {
+		return err
+	}
+	err = w.client.Create(ctx, cm)
+	if apierrors.IsAlreadyExists(err) {
+		old := &corev1.ConfigMap{}
+		if err := w.client.Get(ctx, client.ObjectKeyFromObject(cm), old); err != nil {
+			return err
+		}
+		cm.ResourceVersion = old.ResourceVersion
+		err = w.client.Update(ctx, cm)
+	}
+	if err != nil {
+		return err
+	}
+	w.rv = cm.ResourceVersion
+	return nil
+}
+
+// takeOver replaces the journal read as current (nil: there was none) with this owner's, empty
+// but for the previous owner's journal (inherited) until the claim of the record is written; it
+// is guarded by what was read: if the previous owner wrote meanwhile, errJournalMoved.
+func (w *journalWriter) takeOver(ctx context.Context, current *corev1.ConfigMap, inherited *journalData) error {
+	w.header.Inherited = inherited
+	cm, err := w.object(nil)
+	w.header.Inherited = nil
+	if err != nil {
+		return err
+	}
+	if current == nil {
+		err = w.client.Create(ctx, cm)
+	} else {
+		cm.ResourceVersion = current.ResourceVersion
+		err = w.client.Update(ctx, cm)
+	}
+	switch {
+	case apierrors.IsAlreadyExists(err), apierrors.IsConflict(err), current != nil && apierrors.IsNotFound(err):
+		return errJournalMoved
+	case err != nil:
+		return err
+	}
+	w.rv = cm.ResourceVersion
+	return nil
+}
+
+// write stores entries as the journal's whole content. A conflict or a missing journal means a
+// newer owner took it over or ended the run: errSuperseded.
+func (w *journalWriter) write(ctx context.Context, entries []journalEntry) error {
+	cm, err := w.object(entries)
+	if err != nil {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
-		cm := &corev1.ConfigMap{ObjectMeta: *w.meta.DeepCopy(), Data: map[string]string{journalKey: string(raw)}}
-		if w.rv == "" {
-			err = w.client.Create(ctx, cm)
-		} else {
-			cm.ResourceVersion = w.rv
-			err = w.client.Update(ctx, cm)
-		}
-		if err == nil {
-			w.rv = cm.ResourceVersion
-			return nil
-		}
-		if (!apierrors.IsAlreadyExists(err) && !apierrors.IsConflict(err)) || attempt >= 5 {
+		cm.ResourceVersion = w.rv
+		err = w.client.Update(ctx, cm)
+		switch {
+		case apierrors.IsNotFound(err):
+			return errSuperseded
+		case apierrors.IsConflict(err) && attempt == 0:
+			// Our own last write may have landed after its timeout; anyone else's means we lost.
+			latest := &corev1.ConfigMap{}
+			if gerr := w.client.Get(ctx, client.ObjectKeyFromObject(cm), latest); gerr != nil {
+				if apierrors.IsNotFound(gerr) {
+					return errSuperseded
+				}
+				return gerr
+			}
+			var theirs journalData
+			if json.Unmarshal([]byte(latest.Data[journalKey]), &theirs) != nil || theirs.Holder != w.header.Holder || theirs.Epoch != w.header.Epoch {
+				return errSuperseded
+			}
+			w.rv = latest.ResourceVersion
+			continue
+		case apierrors.IsConflict(err):
+			return errSuperseded
+		case err != nil:
 			return err
 		}
-		// Someone else's journal is there: an earlier owner's, left over (its successor folded it
-		// when it took the record over), is replaced; a newer owner's means this runner lost.
-		latest := &corev1.ConfigMap{}
-		if gerr := w.client.Get(ctx, client.ObjectKeyFromObject(cm), latest); gerr != nil {
-			if apierrors.IsNotFound(gerr) {
-				w.rv = ""
-				continue
-			}
-			return gerr
-		}
-		var theirs journalData
-		if json.Unmarshal([]byte(latest.Data[journalKey]), &theirs) == nil && theirs.UID == w.header.UID &&
-			theirs.Holder != w.header.Holder && theirs.Epoch >= w.header.Epoch {
-			return errSuperseded
-		}
-		w.rv = latest.ResourceVersion
+		w.rv = cm.ResourceVersion
+		return nil
 	}
 }
 
-// takeOverJournal replaces exec's journal (folded into the record by now) with an empty one
-// stamped with the new owner f: a previous owner's next journal write then conflicts and finds
-// the newer owner, as its next record write would.
-func takeOverJournal(ctx context.Context, c client.Client, exec *v1alpha1.DRPlanExecution, f fence) error {
-	err := newJournalWriter(c, exec, f).write(ctx, nil)
-	if apierrors.IsForbidden(err) {
-		return nil // no permission on ConfigMaps: there is no journal to take over either
+// delete removes the journal once the record holds everything, if it is still this owner's.
+func (w *journalWriter) delete(ctx context.Context) error {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: w.meta.Namespace, Name: w.meta.Name}}
+	rv := w.rv
+	err := w.client.Delete(ctx, cm, client.Preconditions{ResourceVersion: &rv})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil // gone, or another owner's now
 	}
 	return err
-}
-
-func (w *journalWriter) String() string {
-	return fmt.Sprintf("ConfigMap %s/%s", w.meta.Namespace, w.meta.Name)
 }

@@ -49,6 +49,10 @@ type recorder struct {
 
 	disowned atomic.Bool  // a newer owner has the record, or the Lease was lost: never write again
 	written  atomic.Int64 // unix nanos of the last successful write (or of the recorder's start)
+	// recordWritten is the same for writes of the whole record, and recordErr why the last one
+	// failed: a record that cannot be written stops the run even while its journal can.
+	recordWritten atomic.Int64
+	recordErr     atomic.Value // error
 	mu       sync.Mutex   // one record write in flight
 	jmu      sync.Mutex   // one journal write in flight; guards journal
 	journal  *journalWriter
@@ -77,6 +81,7 @@ func (e *permanentWriteError) Unwrap() error { return e.err }
 func newRecorder(c client.Client, s *state, f fence, interval, timeout time.Duration, holding func() bool, hooks recorderHooks, journal *journalWriter) *recorder {
 	r := &recorder{client: c, state: s, fence: f, interval: interval, timeout: timeout, holding: holding, hooks: hooks, journal: journal, notify: make(chan struct{}, 1)}
 	r.written.Store(time.Now().UnixNano()) // the record was written just before the runner started
+	r.recordWritten.Store(time.Now().UnixNano())
 	return r
 }
 
@@ -102,17 +107,33 @@ func (r *recorder) run(ctx context.Context) {
 			return
 		case <-r.notify:
 		}
+		began := time.Now()
 		var perm *permanentWriteError
 		if err := r.Flush(ctx); err != nil && !errors.As(err, &perm) && !r.disowned.Load() {
 			r.Notify() // not written: try again after the interval
 		}
-		select { // coalesce whatever else happens within the interval
+		// Coalesce whatever else happens within the interval, counted from the write's start: a
+		// large record takes a while to write, and a watcher must not wait for both.
+		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(r.interval):
+		case <-time.After(r.interval - time.Since(began)):
 		}
 	}
 }
+
+// deleteJournal removes the journal once the record holds everything in it.
+func (r *recorder) deleteJournal(ctx context.Context) error {
+	r.jmu.Lock()
+	defer r.jmu.Unlock()
+	if r.journal == nil || r.disowned.Load() {
+		return nil
+	}
+	return r.journal.delete(ctx)
+}
+
+// lastRecordWritten is when a write of the whole record last succeeded.
+func (r *recorder) lastRecordWritten() time.Time { return time.Unix(0, r.recordWritten.Load()) }
 
 // mayWrite says why the recorder may not write now, or nil: the record is another owner's, or
 // the runner is past its renew deadline.
@@ -198,10 +219,12 @@ func (r *recorder) Flush(ctx context.Context) error {
 			r.recordVersion.Store(version)
 			r.state.written(version)
 			r.written.Store(time.Now().UnixNano())
+			r.recordWritten.Store(time.Now().UnixNano())
 			r.hooks.contact(nil)
 			return nil
 		}
 		if !apierrors.IsConflict(err) || attempt >= 5 {
+			r.recordErr.Store(fmt.Errorf("%w", err))
 			return r.failed(err)
 		}
 		latest := &v1alpha1.DRPlanExecution{}

@@ -58,7 +58,7 @@ func (e *Engine) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		return nil, err
 	}
 	// Take the record over: from now on a runner that held it before writes nothing more.
-	err = e.claim(ctx, l, exec, func(latest *v1alpha1.DRPlanExecution) error {
+	journal, err := e.claim(ctx, l, exec, func(latest *v1alpha1.DRPlanExecution) error {
 		if err := resumable(latest); err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (e *Engine) Resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if opts.OnStart != nil {
 		opts.OnStart(exec.DeepCopy())
 	}
-	return e.newRunner(exec, prog, l, exec.Namespace, exec.Spec.OperationType == v1alpha1.OperationRevert).run(ctx)
+	return e.newRunner(exec, prog, l, journal, exec.Namespace, exec.Spec.OperationType == v1alpha1.OperationRevert).run(ctx)
 }
 
 // resumable says why exec cannot be resumed, or nil: Running and Unknown executions can.

@@ -80,7 +80,7 @@ func (e *Engine) endUnknownTarget(ctx context.Context, l *lease.Lease, planned *
 	if err := e.cfg.Client.Get(ctx, objectKey(planned.Namespace, planned.Name), target); err != nil {
 		return err
 	}
-	err := e.claim(ctx, l, target, func(latest *v1alpha1.DRPlanExecution) error {
+	journal, err := e.claim(ctx, l, target, func(latest *v1alpha1.DRPlanExecution) error {
 		if latest.Status.Phase != v1alpha1.PhaseUnknown || latest.Generation != planned.Generation ||
 			!equality.Semantic.DeepEqual(latest.Status.StageStatuses, planned.Status.StageStatuses) {
 			return invalidf("%s changed while the revert waited for the plan (it is %s now); run the revert again", planned.Name, orPending(latest.Status.Phase))
@@ -91,8 +91,10 @@ func (e *Engine) endUnknownTarget(ctx context.Context, l *lease.Lease, planned *
 	if err != nil {
 		return err
 	}
-	if err := deleteJournal(ctx, e.cfg.Client, target); err != nil { // the record holds everything
-		e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(target.Name), "err", err)
+	if journal != nil {
+		if err := journal.delete(ctx); err != nil { // the record holds everything
+			e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(target.Name), "err", err)
+		}
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ type runner struct {
 var errPlanTakenOver = errors.New("another runner took the plan over; the action is left to it")
 
 // newRunner prepares a run of exec, whose record this runner owns under l (stamped and written).
-func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lease.Lease, planNamespace string, revert bool) *runner {
+func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lease.Lease, journal *journalWriter, planNamespace string, revert bool) *runner {
 	r := &runner{e: e, prog: prog, lease: l, namespace: planNamespace, revert: revert}
 	r.st = &state{exec: exec, observer: e.cfg.Observer, logger: e.cfg.Logger, now: e.cfg.Now}
 	for _, ss := range exec.Status.StageStatuses {
@@ -72,7 +72,7 @@ func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lea
 			permanent:  r.recordFailed,
 			superseded: func() { r.halt(stopLeaseLost) },
 			canceled:   r.cancelRequested,
-		}, newJournalWriter(e.cfg.Client, exec, fenceOf(l)))
+		}, journal)
 	r.st.changed = r.rec.Notify
 	r.events = newKubeEvents(e.cfg.Client, exec, e.cfg.Logger)
 	r.lastContact.Store(time.Now().UnixNano())
@@ -219,14 +219,13 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 		r.e.cfg.Logger.Error("update plan status", "plan", exec.Spec.PlanRef, "err", err)
 	}
 	stopBackground() // no renewal may race the release
+	// The record holds everything now: the journal has served its purpose. (Deleted only if it
+	// is still this runner's, and before the release, after which it could be another's.)
+	if err := r.rec.deleteJournal(pctx); err != nil {
+		r.e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(exec.Name), "err", err)
+	}
 	if err := r.lease.Release(pctx); err != nil {
 		r.e.cfg.Logger.Warn("release lease", "err", err)
-	}
-	// The record holds everything now: the journal has served its purpose. (After the release,
-	// which it need not delay: a journal left behind by a crash here is ignored, the run being
-	// finished.)
-	if err := deleteJournal(pctx, r.e.cfg.Client, exec); err != nil {
-		r.e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(exec.Name), "err", err)
 	}
 	return &Result{Execution: exec, Phase: phase, Message: msg}, nil
 }
@@ -281,12 +280,21 @@ func (r *runner) recordEnd(ctx context.Context) error {
 func (r *runner) durable(ctx context.Context) bool {
 	if !r.watching.Load() {
 		// No cancel watch: look before an action may start (the journal write would not show it).
-		r.pollCancel(ctx, &v1alpha1.DRPlanExecution{ObjectMeta: metav1.ObjectMeta{Namespace: r.namespace, Name: r.st.name()}})
+		pctx, cancel := context.WithTimeout(ctx, r.rec.timeout)
+		r.pollCancel(pctx, &v1alpha1.DRPlanExecution{ObjectMeta: metav1.ObjectMeta{Namespace: r.namespace, Name: r.st.name()}})
+		cancel()
 	}
 	delay := 50 * time.Millisecond
 	for {
 		err := r.rec.Commit(ctx)
 		if err == nil {
+			// The journal holds it; but a record the API server keeps refusing (a webhook down,
+			// etcd refusing the size) stops the run as if the journal could not be written.
+			if since := time.Since(r.rec.lastRecordWritten()); since > r.e.cfg.PartitionTimeout {
+				last, _ := r.rec.recordErr.Load().(error)
+				r.recordFailed(fmt.Errorf("the record was not written for %s: %v", since.Round(time.Second), last))
+				return false
+			}
 			return true
 		}
 		var perm *permanentWriteError

@@ -138,10 +138,14 @@ type RunnerInfo struct {
 	// +optional
 	Epoch int32 `json:"epoch,omitempty"`
 	// Sequence counts the owner's changes to the record up to this write. Transitions after it
-	// may be in the owner's journal (a ConfigMap <execution>-drctl-journal), written before each
+	// may be in the owner's journal (a ConfigMap <execution>.journal), written before each
 	// action starts; whoever takes the record over folds the journal's newer transitions in
 	// +optional
 	Sequence int64 `json:"sequence,omitempty"`
+	// Journal names the owner's journal ConfigMap, when it keeps one (it does unless it may not
+	// write ConfigMaps): a reader that cannot read it must not take the record for the whole truth
+	// +optional
+	Journal string `json:"journal,omitempty"`
 }
 
 // ExecutionSummary counts stages and workflows by state.
