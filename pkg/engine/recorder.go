@@ -53,9 +53,9 @@ type recorder struct {
 	// failed: a record that cannot be written stops the run even while its journal can.
 	recordWritten atomic.Int64
 	recordErr     atomic.Value // error
-	mu       sync.Mutex   // one record write in flight
-	jmu      sync.Mutex   // one journal write in flight; guards journal
-	journal  *journalWriter
+	mu            sync.Mutex   // one record write in flight
+	jmu           sync.Mutex   // one journal write in flight; guards journal
+	journal       *journalWriter
 	// recordVersion and journalVersion are the state versions the last successful write of each
 	// carried.
 	recordVersion  atomic.Uint64
