@@ -52,13 +52,10 @@ workflow and action with phase, attempts, duration and message, the outputs, and
 				}
 				tui.DescribeWorkflow(g.streams.Out, wf, now)
 			default:
-				exec := &v1alpha1.DRPlanExecution{}
-				if err := c.Get(ctx, objectKey(ns, name), exec); err != nil {
-					return fmt.Errorf("get DRPlanExecution %s/%s: %w", ns, name, err)
-				}
 				// A live or dead run's latest transitions may be in its journal only.
-				if err := engine.Overlay(ctx, c, exec); err != nil {
-					fmt.Fprintf(g.streams.ErrOut, "warning: %v\n", err)
+				exec, err := engine.ReadExecution(ctx, c, ns, name)
+				if err != nil {
+					return fmt.Errorf("get DRPlanExecution %s/%s: %w", ns, name, err)
 				}
 				events := &corev1.EventList{}
 				if err := c.List(ctx, events, client.InNamespace(ns), client.MatchingFields{"involvedObject.name": name}); err != nil {

@@ -160,6 +160,28 @@ func readJournal(ctx context.Context, c client.Client, exec *v1alpha1.DRPlanExec
 	return j, cm, nil
 }
 
+// ReadExecution reads an execution as its runner made it durable: its journal first, then the
+// record, the journal folded in. (In this order a record written in between holds everything the
+// journal no longer does.)
+func ReadExecution(ctx context.Context, c client.Client, namespace, name string) (*v1alpha1.DRPlanExecution, error) {
+	probe := &v1alpha1.DRPlanExecution{}
+	probe.Namespace, probe.Name = namespace, name
+	probe.Status.Runner = &v1alpha1.RunnerInfo{Journal: journalName(name)} // unreadable is an error until the record says otherwise
+	j, _, jerr := readJournal(ctx, c, probe)
+	exec := &v1alpha1.DRPlanExecution{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, exec); err != nil {
+		return nil, err
+	}
+	if jerr != nil {
+		if exec.Status.Runner != nil && exec.Status.Runner.Journal != "" {
+			return nil, jerr
+		}
+		return exec, nil
+	}
+	j.fold(exec)
+	return exec, nil
+}
+
 // Overlay folds exec's journal into it without writing anything: the record as its runner last
 // made it durable, for readers of a run whose runner may have died. (A finished record normally
 // holds everything, and its journal is gone; one whose end could only be recorded in a small write

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/drctl/drctl/internal/lease"
@@ -31,12 +32,12 @@ type RevertOptions struct {
 // rollback, else the automatic one from the recorded outputs, else it is Skipped with the reason.
 // The Revert execution records every rollback as an action.
 func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error) {
-	target := &v1alpha1.DRPlanExecution{}
-	if err := e.cfg.Client.Get(ctx, objectKey(opts.Namespace, opts.Target), target); err != nil {
+	target, err := ReadExecution(ctx, e.cfg.Client, opts.Namespace, opts.Target) // with an Unknown run's last transitions
+	if apierrors.IsNotFound(err) {
 		return nil, invalidf("DRPlanExecution %s/%s: %v", opts.Namespace, opts.Target, err)
 	}
-	if err := Overlay(ctx, e.cfg.Client, target); err != nil { // an Unknown run's last transitions
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("read DRPlanExecution %s/%s: %w", opts.Namespace, opts.Target, err)
 	}
 	if err := revertable(target); err != nil {
 		return nil, err
