@@ -13,6 +13,7 @@ import (
 // executeResult is everything measured of one `drctl execute`.
 type executeResult struct {
 	Scenario     scenario
+	Run          int // 1 for the scenario's first run
 	Namespace    string
 	Execution    string
 	Proc         procResult
@@ -27,17 +28,20 @@ type executeResult struct {
 	Failure      string // why the run does not count; empty if it succeeded
 }
 
-// runExecute runs one execute scenario: a fresh namespace, the generated plan, the target, the
-// watcher, and then drctl as a user would run it, from the command line, over the kubeconfig.
-func runExecute(ctx context.Context, env *benchEnv, sc scenario) (r executeResult) {
-	r.Scenario = sc
+// runExecute runs an execute scenario once (its run-th run): a fresh namespace, the generated
+// plan, the target, the watcher, and then drctl as a user would run it, from the command line,
+// over the kubeconfig.
+func runExecute(ctx context.Context, env *benchEnv, sc scenario, run int) (r executeResult) {
+	r.Scenario, r.Run = sc, run
 	r.Execution = "bench-" + sc.Key
 	fail := func(format string, args ...any) executeResult {
 		r.Failure = fmt.Sprintf(format, args...)
 		return r
 	}
 
-	ns, err := createNamespace(ctx, env.client, sc.Key)
+	// The run in the name keeps the runs of a scenario apart: a small run can start within the
+	// second its predecessor started, and the namespace's name is only precise to the second.
+	ns, err := createNamespace(ctx, env.client, fmt.Sprintf("%s-run%d", sc.Key, run))
 	if err != nil {
 		return fail("setup: %v", err)
 	}
@@ -74,8 +78,10 @@ func runExecute(ctx context.Context, env *benchEnv, sc scenario) (r executeResul
 	args := []string{"execute", plan.Plan.Name, "-n", ns, "--kubeconfig", env.opts.Kubeconfig,
 		"--progress", "plain", "--name", r.Execution}
 	var procEnv []string
-	if env.opts.ProfileDir != "" {
-		r.Profile = filepath.Join(env.opts.ProfileDir, "drctl-"+sc.Key+".cpu.pprof")
+	// The first run's profile is enough to see where the time goes, and the others run without
+	// the profiler's few per cent; the file names the run, so that it is never taken for another's.
+	if env.opts.ProfileDir != "" && run == 1 {
+		r.Profile = filepath.Join(env.opts.ProfileDir, fmt.Sprintf("drctl-%s-run%d.cpu.pprof", sc.Key, run))
 		_ = os.Remove(r.Profile)
 		procEnv = append(procEnv, "DRCTL_CPUPROFILE="+r.Profile)
 	}

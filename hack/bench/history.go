@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -59,9 +58,7 @@ func runHistory(ctx context.Context, env *benchEnv, count, runs int) (r historyR
 		r.Walls = append(r.Walls, p.Wall)
 		r.MaxRSSKiB = max(r.MaxRSSKiB, p.MaxRSSKiB)
 	}
-	sorted := slices.Clone(r.Walls)
-	slices.Sort(sorted)
-	r.Median = sorted[len(sorted)/2]
+	r.Median = median(r.Walls)
 	return r
 }
 

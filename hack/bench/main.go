@@ -1,10 +1,10 @@
 // Command bench measures drctl as its users run it: the real binary (bin/drctl), started from the
 // command line over a kubeconfig, against the local control plane of `make cluster-up`. For each
-// scenario it generates a plan of HTTP actions in a fresh namespace, serves those actions from an
-// in-process target of fixed latency, watches the execution's status independently, reads the API
-// server's request counters around the run, and then prints a report and writes it to
-// docs/benchmarks.md. `make bench` runs it after the in-process Go benchmarks; `make bench-binary`
-// runs it alone.
+// run of a scenario (--runs of each) it generates a plan of HTTP actions in a fresh namespace,
+// serves those actions from an in-process target of fixed latency, watches the execution's status
+// independently and reads the API server's request counters around the run; then it prints a
+// report of the medians and writes it to docs/benchmarks.md. `make bench` runs it after the
+// in-process Go benchmarks; `make bench-binary` runs it alone.
 package main
 
 import (
@@ -35,6 +35,7 @@ type options struct {
 	DrctlShown             string // --drctl as given, for the report (Drctl is made absolute)
 	Scenarios              string
 	Override               planShape
+	Runs                   int
 	HistoryCount           int
 	HistoryRuns            int
 	Keep                   bool
@@ -55,11 +56,12 @@ func parseFlags() options {
 	flag.IntVar(&o.Override.Stages, "stages", 0, "override the stages of every execute scenario (smoke runs)")
 	flag.IntVar(&o.Override.Workflows, "workflows", 0, "override the parallel workflows per stage")
 	flag.IntVar(&o.Override.Actions, "actions", 0, "override the sequential HTTP actions per workflow")
+	flag.IntVar(&o.Runs, "runs", 3, "runs of each execute scenario, each in a fresh namespace; the report shows medians")
 	flag.IntVar(&o.HistoryCount, "history-count", 5000, "executions of the plan listed by the history scenario")
 	flag.IntVar(&o.HistoryRuns, "history-runs", 3, "runs of drctl history; the median is reported")
-	flag.BoolVar(&o.Keep, "keep", false, "keep each scenario's namespace and objects, for inspection")
+	flag.BoolVar(&o.Keep, "keep", false, "keep each run's namespace and objects, for inspection")
 	flag.StringVar(&o.DrctlArgs, "drctl-args", os.Getenv("BENCH_DRCTL_ARGS"), "extra arguments for every drctl invocation, space-separated (default $BENCH_DRCTL_ARGS)")
-	flag.StringVar(&o.ProfileDir, "profile-dir", "", "ask drctl for a CPU profile per run in this directory (through DRCTL_CPUPROFILE, if this drctl honours it)")
+	flag.StringVar(&o.ProfileDir, "profile-dir", "", "ask drctl for a CPU profile of each scenario's first run in this directory (through DRCTL_CPUPROFILE, if this drctl honours it)")
 	flag.DurationVar(&o.RunTimeout, "run-timeout", 30*time.Minute, "kill a drctl invocation that takes longer")
 	flag.Parse()
 	return o
@@ -110,6 +112,9 @@ func run(ctx context.Context, opts options) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if opts.Runs < 1 {
+		return false, fmt.Errorf("--runs %d: at least one run is needed", opts.Runs)
+	}
 	opts.DrctlShown = relative(opts.Drctl)
 	if opts.Drctl, err = filepath.Abs(opts.Drctl); err != nil {
 		return false, err
@@ -152,10 +157,9 @@ func run(ctx context.Context, opts options) (bool, error) {
 			logf("history: %s", h.summary())
 			continue
 		}
-		logf("%s: %s, target latency %s; running drctl execute", sc.Key, sc.Shape, sc.Latency)
-		r := runExecute(ctx, env, sc)
-		rep.Executes = append(rep.Executes, r)
-		logf("%s: %s", sc.Key, r.summary())
+		s := runScenario(ctx, env, sc, opts.Runs)
+		rep.Executes = append(rep.Executes, s)
+		logf("%s: %s", sc.Key, s.summary())
 	}
 	for _, sc := range defaultScenarios {
 		if !ran[sc.Key] {

@@ -12,7 +12,7 @@ import (
 type report struct {
 	Machine     machine
 	Opts        options
-	Executes    []executeResult
+	Executes    []scenarioResult
 	History     *historyResult
 	NotRun      []string // default scenarios this run did not select
 	Interrupted bool
@@ -27,11 +27,33 @@ func (r report) anyFailed() bool {
 	return r.History != nil && r.History.Failure != ""
 }
 
-// goal is one of drctl's performance targets, and which scenarios it is judged on.
+// goal is one of drctl's performance targets, which scenarios it is judged on, and which of
+// their runs' figures.
 type goal struct {
 	What, Target string
+	Over         judgedOn
 	Applies      func(scenario) bool
-	Measure      func(executeResult) (shown string, met bool)
+	Measure      func(scenarioResult) (shown string, met bool)
+}
+
+// judgedOn is which of a scenario's runs a goal's figure comes from.
+type judgedOn int
+
+const (
+	medianOfRuns  judgedOn = iota // times, which vary from run to run: each figure's median
+	medianWallRun                 // figures that hardly vary: the median-wall run's, as in Results
+	highestOfRuns                 // a ceiling: the worst run, which a median would let pass
+)
+
+func (j judgedOn) describe(runs int) string {
+	switch j {
+	case medianWallRun:
+		return fmt.Sprintf("the median-wall run (of %d)", runs)
+	case highestOfRuns:
+		return "highest of " + plural(runs, "run")
+	default:
+		return "median of " + plural(runs, "run")
+	}
 }
 
 const (
@@ -42,32 +64,40 @@ const (
 func is400(s scenario) bool { return s.Shape.total() == 400 }
 
 var goals = []goal{
-	{"400 actions, target at 50 ms: wall time", "≤ 1.1 × critical path",
+	{"400 actions, target at 50 ms: wall time", "≤ 1.1 × critical path", medianOfRuns,
 		func(s scenario) bool { return is400(s) && s.Latency == 50*time.Millisecond },
-		func(e executeResult) (string, bool) {
-			ratio := e.Proc.Wall.Seconds() / e.Scenario.criticalPath().Seconds()
-			return fmt.Sprintf("%.2f × (%s)", ratio, fmtDur(e.Proc.Wall)), ratio <= 1.1
+		func(s scenarioResult) (string, bool) {
+			wall, _, _ := s.wall()
+			ratio := wall.Seconds() / s.Scenario.criticalPath().Seconds()
+			return fmt.Sprintf("%.2f × (%s)", ratio, fmtDur(wall)), ratio <= 1.1
 		}},
-	{"400 actions, target at 0 ms: wall time", "≤ 2 s",
+	{"400 actions, target at 0 ms: wall time", "≤ 2 s", medianOfRuns,
 		func(s scenario) bool { return is400(s) && s.Latency == 0 },
-		func(e executeResult) (string, bool) { return fmtDur(e.Proc.Wall), e.Proc.Wall <= 2*time.Second }},
-	{"process start to the first HTTP request", "≤ 0.5 s",
-		func(scenario) bool { return true },
-		func(e executeResult) (string, bool) {
-			return fmtDur(e.FirstRequest), e.FirstRequest > 0 && e.FirstRequest <= 500*time.Millisecond
+		func(s scenarioResult) (string, bool) {
+			wall, _, _ := s.wall()
+			return fmtDur(wall), wall <= 2*time.Second
 		}},
-	{"400-action execution as `kubectl get -o json` prints it", "≤ 256 KiB",
+	{"process start to the first HTTP request", "≤ 0.5 s", medianOfRuns,
+		func(scenario) bool { return true },
+		func(s scenarioResult) (string, bool) {
+			first := s.medianOf(firstRequest)
+			return fmtDur(first), first > 0 && first <= 500*time.Millisecond
+		}},
+	{"400-action execution as `kubectl get -o json` prints it", "≤ 256 KiB", medianWallRun,
 		is400,
-		func(e executeResult) (string, bool) { return fmtKiB(e.Object.Indented), e.Object.Indented <= 256*kib }},
-	{"status lag seen by a watcher, p99", "≤ 1 s",
-		func(scenario) bool { return true },
-		func(e executeResult) (string, bool) {
-			return fmt.Sprintf("%s (%d/%d seen)", fmtDur(e.Lag.P99), e.Lag.Seen, e.Lag.Total),
-				e.Lag.Seen == e.Lag.Total && e.Lag.P99 <= time.Second
+		func(s scenarioResult) (string, bool) {
+			size := s.medianRun().Object.Indented
+			return fmtKiB(size), size <= 256*kib
 		}},
-	{"peak RSS of drctl", "≤ 100 MB",
+	{"status lag seen by a watcher, p99", "≤ 1 s", medianOfRuns,
 		func(scenario) bool { return true },
-		func(e executeResult) (string, bool) { return fmtMB(e.Proc.MaxRSSKiB), e.Proc.MaxRSSKiB*kib <= 100*mb }},
+		func(s scenarioResult) (string, bool) {
+			p99, seen, total := s.medianOf(lagP99), s.fewestSeen(), s.Scenario.Shape.total()
+			return fmt.Sprintf("%s (%d/%d seen)", fmtDur(p99), seen, total), seen == total && p99 <= time.Second
+		}},
+	{"peak RSS of drctl", "≤ 100 MB", highestOfRuns,
+		func(scenario) bool { return true },
+		func(s scenarioResult) (string, bool) { return fmtMB(s.peakRSS()), s.peakRSS()*kib <= 100*mb }},
 }
 
 func (r report) markdown() string {
@@ -95,7 +125,7 @@ func (r report) markdown() string {
 	p("## Reproduce\n\n```sh\n")
 	p("make cluster-up && make bench   # the in-process Go benchmarks (printed), then this report\n")
 	p("make bench-binary                # this report only (BENCH_FLAGS, BENCH_DRCTL_ARGS pass flags through)\n")
-	p("go run ./hack/bench --scenarios 400-50ms --stages 2 --workflows 2 --actions 3 --out -   # a smoke run\n")
+	p("go run ./hack/bench --scenarios 400-50ms --stages 2 --workflows 2 --actions 3 --runs 1 --out -   # a smoke run\n")
 	p("```\n\nThis report's command line: `bench %s`.\n\n", commandLine())
 
 	r.writeMethod(&b)
@@ -123,10 +153,10 @@ func commandLine() string {
 func (r report) writeMethod(b *strings.Builder) {
 	fmt.Fprint(b, `## What is measured
 
-Each execute scenario runs in a fresh namespace: one DRWorkflow per stage and workflow slot, each
-a sequence of HTTP GETs to a distinct URL (`+"`/bench/s0w1/7`"+`) of a target served by the bench
-process, which waits the scenario's latency and answers 200; a DRPlan of stages chained by
-`+"`dependsOn`"+`, each `+"`parallel`"+`. Then `+"`drctl execute bench -n NS --kubeconfig K --progress plain`"+`
+Each run of an execute scenario is in a fresh namespace: one DRWorkflow per stage and workflow
+slot, each a sequence of HTTP GETs to a distinct URL (`+"`/bench/s0w1/7`"+`) of a target served by
+the bench process, which waits the scenario's latency and answers 200; a DRPlan of stages chained
+by `+"`dependsOn`"+`, each `+"`parallel`"+`. Then `+"`drctl execute bench -n NS --kubeconfig K --progress plain`"+`
 runs with its output on pipes.
 
 - **wall**: the drctl process, start to exit. **Critical path**: stages × actions per workflow ×
@@ -144,6 +174,18 @@ runs with its output on pipes.
 - **peak RSS**: the drctl process's maximum resident set (getrusage).
 
 `)
+	fmt.Fprintf(b, `Each execute scenario runs %s (`+"`--runs`"+`), one after the other, each in a namespace
+of its own: one run on a small machine varies by tens of per cent from the next, too much to judge
+a goal by. Wall time (with the fastest and slowest run beside it), wall ÷ critical path, first
+request and status lag p50, p99 and max are each the median over the runs (for an even count,
+the upper of the two middle values), taken one figure at a time, so they need not all come from
+the same run. Transitions seen are the fewest any run's watcher saw; peak RSS is the highest of
+the runs, the memory goal being a ceiling. API requests per action, the per-verb tables and the
+object size are those of the median-wall run, so that a table's rows add up to its total; they
+vary little from run to run. A failed run (drctl exiting non-zero, or the execution not
+Succeeded) fails its scenario, and the scenario's remaining runs are not made.
+
+`, times(r.Opts.Runs))
 }
 
 func (r report) writeResults(b *strings.Builder) {
@@ -151,53 +193,73 @@ func (r report) writeResults(b *strings.Builder) {
 		return
 	}
 	fmt.Fprint(b, "## Results\n\n")
-	fmt.Fprint(b, "| scenario | plan | target latency | critical path | wall | wall ÷ critical path | first request | API requests / action | status lag p50 / p99 / max | transitions seen | object, indented / compact | peak RSS | outcome |\n")
+	fmt.Fprintf(b, "Medians of %s of each scenario; the wall time has the fastest and slowest run beside it. "+
+		"What is measured says which run the other columns come from.\n\n", plural(r.Opts.Runs, "run"))
+	fmt.Fprint(b, "| scenario | plan | target latency | critical path | wall, median (min–max) | wall ÷ critical path | first request | API requests / action | status lag p50 / p99 / max | transitions seen | object, indented / compact | peak RSS | outcome |\n")
 	fmt.Fprint(b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, e := range r.Executes {
-		s := e.Scenario
-		plan := fmt.Sprintf("%d×%d×%d = %d", s.Shape.Stages, s.Shape.Workflows, s.Shape.Actions, s.Shape.total())
-		cp := fmtDur(s.criticalPath())
-		if s.Latency == 0 {
+	for _, s := range r.Executes {
+		sc := s.Scenario
+		plan := fmt.Sprintf("%d×%d×%d = %d", sc.Shape.Stages, sc.Shape.Workflows, sc.Shape.Actions, sc.Shape.total())
+		cp := fmtDur(sc.criticalPath())
+		if sc.Latency == 0 {
 			cp = "0 (no wait)"
 		}
-		if e.Failure != "" {
+		if s.Failure != "" {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | — | — | — | — | — | — | — | — | **FAILED**: %s |\n",
-				s.Key, plan, fmtDur(s.Latency), cp, mdEscape(e.Failure))
+				sc.Key, plan, fmtDur(sc.Latency), cp, mdEscape(s.Failure))
 			continue
 		}
+		wall, lo, hi := s.wall()
+		wallShown := fmtDur(wall)
+		if len(s.Runs) > 1 {
+			wallShown += " (" + fmtRange(lo, hi) + ")"
+		}
 		ratio := "— (nothing to wait for)"
-		if s.Latency > 0 {
-			ratio = fmt.Sprintf("%.2f ×", e.Proc.Wall.Seconds()/s.criticalPath().Seconds())
+		if sc.Latency > 0 {
+			ratio = fmt.Sprintf("%.2f ×", wall.Seconds()/sc.criticalPath().Seconds())
 		}
 		first := "no request"
-		if e.FirstRequest > 0 {
-			first = fmtDur(e.FirstRequest)
+		if f := s.medianOf(firstRequest); f > 0 {
+			first = fmtDur(f)
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %.2f | %s / %s / %s | %d/%d | %s / %s | %s | Succeeded, exit 0 |\n",
-			s.Key, plan, fmtDur(s.Latency), cp, fmtDur(e.Proc.Wall), ratio, first,
-			e.API.Total/float64(s.Shape.total()),
-			fmtDur(e.Lag.P50), fmtDur(e.Lag.P99), fmtDur(e.Lag.Max), e.Lag.Seen, e.Lag.Total,
-			fmtKiB(e.Object.Indented), fmtKiB(e.Object.Compact), fmtMB(e.Proc.MaxRSSKiB))
+		mid := s.medianRun()
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %.2f | %s / %s / %s | %d/%d | %s / %s | %s | %s |\n",
+			sc.Key, plan, fmtDur(sc.Latency), cp, wallShown, ratio, first,
+			mid.API.Total/float64(sc.Shape.total()),
+			fmtDur(s.medianOf(lagP50)), fmtDur(s.medianOf(lagP99)), fmtDur(s.medianOf(lagMax)),
+			s.fewestSeen(), sc.Shape.total(),
+			fmtKiB(mid.Object.Indented), fmtKiB(mid.Object.Compact), fmtMB(s.peakRSS()), outcome(len(s.Runs)))
 	}
 	fmt.Fprint(b, "\n")
 }
 
+// outcome is a succeeded scenario's outcome column: every run succeeded, or the scenario would
+// have failed.
+func outcome(runs int) string {
+	if runs == 1 {
+		return "Succeeded, exit 0"
+	}
+	return fmt.Sprintf("all %d Succeeded, exit 0", runs)
+}
+
 func (r report) writeGoals(b *strings.Builder) {
-	fmt.Fprint(b, "## Goals\n\n| goal | target | measured | met |\n|---|---|---|---|\n")
+	fmt.Fprintf(b, "## Goals\n\nJudged on the median of %s of each scenario, except where the \"of\" column says otherwise.\n\n",
+		plural(r.Opts.Runs, "run"))
+	fmt.Fprint(b, "| goal | target | of | measured | met |\n|---|---|---|---|---|\n")
 	for _, g := range goals {
 		var shown []string
 		met, judged := true, false
-		for _, e := range r.Executes {
-			if !g.Applies(e.Scenario) {
+		for _, s := range r.Executes {
+			if !g.Applies(s.Scenario) {
 				continue
 			}
-			if e.Failure != "" {
-				shown = append(shown, e.Scenario.Key+": run failed")
+			if s.Failure != "" {
+				shown = append(shown, s.Scenario.Key+": run failed")
 				met = false
 				continue
 			}
-			v, ok := g.Measure(e)
-			shown = append(shown, e.Scenario.Key+": "+v)
+			v, ok := g.Measure(s)
+			shown = append(shown, s.Scenario.Key+": "+v)
 			met, judged = met && ok, true
 		}
 		verdict := "not measured"
@@ -211,18 +273,26 @@ func (r report) writeGoals(b *strings.Builder) {
 		if measured == "" {
 			measured = "— (no such scenario in this run)"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", g.What, g.Target, measured, verdict)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", g.What, g.Target, g.Over.describe(r.Opts.Runs), measured, verdict)
 	}
 	fmt.Fprint(b, "\n")
 }
 
 func (r report) writeRequests(b *strings.Builder) {
-	for _, e := range r.Executes {
-		if e.Failure != "" || len(e.API.Rows) == 0 {
+	for _, s := range r.Executes {
+		if s.Failure != "" {
 			continue
 		}
-		n := float64(e.Scenario.Shape.total())
-		fmt.Fprintf(b, "### API requests of %s, by verb and resource\n\n", e.Scenario.Key)
+		e := s.medianRun()
+		if len(e.API.Rows) == 0 {
+			continue
+		}
+		n := float64(s.Scenario.Shape.total())
+		which := ""
+		if len(s.Runs) > 1 {
+			which = fmt.Sprintf(" (run %d of %d, the median-wall run)", e.Run, len(s.Runs))
+		}
+		fmt.Fprintf(b, "### API requests of %s%s, by verb and resource\n\n", s.Scenario.Key, which)
 		fmt.Fprint(b, "| verb | resource | requests | per action |\n|---|---|---|---|\n")
 		for _, row := range e.API.Rows {
 			fmt.Fprintf(b, "| %s | %s | %.0f | %s |\n", row.Key.Verb, row.Key, row.Count, fmtPer(row.Count/n))
@@ -267,42 +337,60 @@ func (r report) writeDetails(b *strings.Builder) {
 	if args := r.Opts.extraArgs(); len(args) > 0 {
 		fmt.Fprintf(b, "- Extra drctl arguments: `%s`.\n", strings.Join(args, " "))
 	}
-	for _, e := range r.Executes {
-		fmt.Fprintf(b, "- **%s**: namespace `%s`, execution `%s`, drctl exit %d; the watcher got %d events about the execution",
-			e.Scenario.Key, orDash(e.Namespace), e.Execution, e.Proc.ExitCode, e.Watch.Events)
-		if !e.WatchedEnd {
-			fmt.Fprint(b, " and did not see it end")
+	for _, s := range r.Executes {
+		if len(s.Runs) == 0 {
+			fmt.Fprintf(b, "- **%s**: no run made (%s).\n", s.Scenario.Key, s.Failure)
 		}
-		if e.Object.Compact > 0 {
-			fmt.Fprintf(b, "; status %s compact", fmtKiB(e.Object.Status))
-		}
-		fmt.Fprint(b, ".")
-		if e.Lag.Resent > 0 || e.Lag.NeverCalled > 0 || e.Lag.SeenBeforeSent > 0 {
-			fmt.Fprintf(b, " Target: %d actions called more than once, %d never called, %d seen Succeeded before their response was sent.",
-				e.Lag.Resent, e.Lag.NeverCalled, e.Lag.SeenBeforeSent)
-		}
-		if e.Profile != "" {
-			fmt.Fprintf(b, " CPU profile: `%s`.", e.Profile)
-		} else if e.ProfileNote != "" {
-			fmt.Fprintf(b, " %s.", e.ProfileNote)
-		}
-		fmt.Fprint(b, "\n")
-		if e.Failure != "" {
-			var out []string
-			for _, o := range [][]byte{e.Proc.Stdout, e.Proc.Stderr} {
-				if t := tail(o, 10); t != "" {
-					out = append(out, indent(t))
-				}
-			}
-			if len(out) > 0 {
-				fmt.Fprintf(b, "\n  Last lines of drctl's output:\n\n  ```\n%s\n  ```\n", strings.Join(out, "\n"))
-			}
+		for _, e := range s.Runs {
+			writeRunDetails(b, s, e)
 		}
 	}
 	if len(r.NotRun) > 0 {
 		fmt.Fprintf(b, "- Not run this time (`--scenarios` selects): %s.\n", strings.Join(r.NotRun, ", "))
 	}
 	fmt.Fprint(b, "\n")
+}
+
+// writeRunDetails is one run's line of Details: where to find what it left behind (with --keep),
+// its own wall time, and drctl's output if it failed.
+func writeRunDetails(b *strings.Builder, s scenarioResult, e executeResult) {
+	fmt.Fprintf(b, "- **%s**", e.Scenario.Key)
+	if s.Want > 1 {
+		fmt.Fprintf(b, " run %d of %d", e.Run, s.Want)
+		if s.Failure == "" && s.medianRun().Run == e.Run {
+			fmt.Fprint(b, " (the median-wall run)")
+		}
+	}
+	fmt.Fprintf(b, ": namespace `%s`, execution `%s`, drctl exit %d, wall %s; the watcher got %d events about the execution",
+		orDash(e.Namespace), e.Execution, e.Proc.ExitCode, fmtDur(e.Proc.Wall), e.Watch.Events)
+	if !e.WatchedEnd {
+		fmt.Fprint(b, " and did not see it end")
+	}
+	if e.Object.Compact > 0 {
+		fmt.Fprintf(b, "; status %s compact", fmtKiB(e.Object.Status))
+	}
+	fmt.Fprint(b, ".")
+	if e.Lag.Resent > 0 || e.Lag.NeverCalled > 0 || e.Lag.SeenBeforeSent > 0 {
+		fmt.Fprintf(b, " Target: %d actions called more than once, %d never called, %d seen Succeeded before their response was sent.",
+			e.Lag.Resent, e.Lag.NeverCalled, e.Lag.SeenBeforeSent)
+	}
+	if e.Profile != "" {
+		fmt.Fprintf(b, " CPU profile: `%s`.", relative(e.Profile))
+	} else if e.ProfileNote != "" {
+		fmt.Fprintf(b, " %s.", e.ProfileNote)
+	}
+	fmt.Fprint(b, "\n")
+	if e.Failure != "" {
+		var out []string
+		for _, o := range [][]byte{e.Proc.Stdout, e.Proc.Stderr} {
+			if t := tail(o, 10); t != "" {
+				out = append(out, indent(t))
+			}
+		}
+		if len(out) > 0 {
+			fmt.Fprintf(b, "\n  Last lines of drctl's output:\n\n  ```\n%s\n  ```\n", strings.Join(out, "\n"))
+		}
+	}
 }
 
 func (r report) writeCaveats(b *strings.Builder) {
@@ -317,8 +405,11 @@ func (r report) writeCaveats(b *strings.Builder) {
   else writes those kinds on the local control plane during a run.
 - The status lag includes the API server's watch delivery and the watcher's decoding of each
   event, as any observer's would.
-- One run per scenario: figures vary from run to run by a few per cent (more on a busy machine).
 `)
+	fmt.Fprintf(b, `- %s per scenario, medians shown: a median moves less than one run does, yet still
+  moves from one report to the next, more on a busy machine; the range beside the wall time shows
+  how far apart this report's runs were.
+`, plural(r.Opts.Runs, "run"))
 }
 
 func (e executeResult) summary() string {
@@ -351,6 +442,17 @@ func fmtDur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
+}
+
+// fmtRange shows the fastest and slowest of some durations, "6.95–7.60 s" (the unit once when
+// both share it), to stand beside their median.
+func fmtRange(lo, hi time.Duration) string {
+	l, h := fmtDur(lo), fmtDur(hi)
+	lNum, lUnit, _ := strings.Cut(l, " ")
+	if hNum, hUnit, _ := strings.Cut(h, " "); lUnit == hUnit {
+		return lNum + "–" + hNum + " " + hUnit
+	}
+	return l + "–" + h
 }
 
 // fmtPer shows a per-action figure; the rare requests (one per run) keep a significant digit.
