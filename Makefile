@@ -36,8 +36,9 @@ test: test-tools ## Unit, compatibility, integration and fault tests against a r
 # `make bench` runs the in-process Go benchmarks (their own API server, output printed), then
 # hack/bench: the real bin/drctl from the command line against the local control plane, which
 # writes docs/benchmarks.md. `make bench-binary` runs only the latter. Pass flags with
-# BENCH_FLAGS (e.g. BENCH_FLAGS="--scenarios 400-50ms"); BENCH_DRCTL_ARGS is added to every
-# drctl invocation (hack/bench reads it from the environment).
+# BENCH_FLAGS (e.g. BENCH_FLAGS="--scenarios 400-50ms --runs 1"; each scenario runs 3 times by
+# default and the report shows medians); BENCH_DRCTL_ARGS is added to every drctl invocation
+# (hack/bench reads it from the environment). docs/performance.md explains the figures.
 BENCH_FLAGS ?=
 BENCH_RUN = go build -o $(BIN)/bench ./hack/bench && \
 	$(BIN)/bench --kubeconfig .local/kubeconfig --drctl $(BIN)/drctl --out docs/benchmarks.md $(BENCH_FLAGS)
