@@ -56,24 +56,29 @@ var errSuperseded = errors.New("the execution's record was taken over by another
 // ConfigMaps.
 func (e *Engine) claim(ctx context.Context, l *lease.Lease, exec *v1alpha1.DRPlanExecution, change func(*v1alpha1.DRPlanExecution) error) (*journalWriter, error) {
 	for attempt := 0; ; attempt++ {
+		// The journal, then the record, both as they are now (the caller's copy may predate
+		// another claim): in this order the record holds whatever the journal no longer does.
+		j, cm, err := readJournal(ctx, e.cfg.Client, exec)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.cfg.Client.Get(ctx, objectKey(exec.Namespace, exec.Name), exec); err != nil {
+			return nil, fmt.Errorf("take over the record of %s: %w", exec.Name, err)
+		}
 		if r := exec.Status.Runner; r != nil && r.Holder != l.Holder && r.Epoch >= l.Epoch() {
 			if err := l.RaiseEpoch(ctx, r.Epoch); err != nil {
 				return nil, err
 			}
 		}
 		f := fenceOf(l)
-		j, cm, err := readJournal(ctx, e.cfg.Client, exec)
-		if err != nil {
-			return nil, err
-		}
 		journal := newJournalWriter(e.cfg.Client, exec, f)
 		err = journal.takeOver(ctx, cm, j.matching(exec))
 		switch {
 		case errors.Is(err, errJournalMoved) && attempt < 5:
-			if err := e.cfg.Client.Get(ctx, objectKey(exec.Namespace, exec.Name), exec); err != nil {
-				return nil, fmt.Errorf("take over the record of %s: %w", exec.Name, err)
-			}
 			continue
+		case apierrors.IsForbidden(err) && cm != nil:
+			// Readable but not writable: the previous owner's journal could not be fenced.
+			return nil, fmt.Errorf("%s's journal, ConfigMap %s, can be read but not updated with your permissions: the record cannot be taken over safely: %w", exec.Name, cm.Name, err)
 		case apierrors.IsForbidden(err):
 			journal = nil // no permission on ConfigMaps: the runner writes the record instead
 		case err != nil:
@@ -92,15 +97,15 @@ func (e *Engine) claim(ctx context.Context, l *lease.Lease, exec *v1alpha1.DRPla
 				return nil, err
 			}
 		}
+		if v1alpha1.IsFinished(next.Status.Phase) {
+			runner.Journal = "" // the record holds everything: its journal is deleted next
+		}
 		err = e.cfg.Client.Status().Update(ctx, next)
 		if err == nil {
 			*exec = *next
 			return journal, nil
 		}
 		if !apierrors.IsConflict(err) || attempt >= 5 {
-			return nil, fmt.Errorf("take over the record of %s: %w", exec.Name, err)
-		}
-		if err := e.cfg.Client.Get(ctx, objectKey(exec.Namespace, exec.Name), exec); err != nil {
 			return nil, fmt.Errorf("take over the record of %s: %w", exec.Name, err)
 		}
 	}

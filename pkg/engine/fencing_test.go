@@ -70,16 +70,18 @@ func TestARecordStampedByANewerOwnerIsNeverOverwritten(t *testing.T) {
 	taken := make(chan string, 1) // the resourceVersion the newer owner wrote
 	go func() {
 		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
-		// A newer owner (epoch 99) takes the record and its journal over, as claim does, and ends it.
+		// A newer owner (epoch 99) takes the journal and then the record over, as claim does,
+		// and ends the run.
 		exec := f.execution(f.currentExecution())
 		newer := fence{holder: "execution elsewhere by someone@else pid 9", epoch: 99}
+		_, cm, err := readJournal(f.ctx, f.client, exec)
+		require.NoError(t, err)
+		require.NotNil(t, cm, "the runner keeps a journal")
+		require.NoError(t, newJournalWriter(f.client, exec, newer).takeOver(f.ctx, cm, nil))
 		exec.Status.Runner = &v1alpha1.RunnerInfo{}
 		newer.stamp(exec.Status.Runner)
 		exec.Status.Phase, exec.Status.Message = v1alpha1.PhaseCanceled, "canceled by the newer owner"
 		require.NoError(t, f.client.Status().Update(f.ctx, exec))
-		_, cm, err := readJournal(f.ctx, f.client, exec)
-		require.NoError(t, err)
-		require.NoError(t, newJournalWriter(f.client, exec, newer).takeOver(f.ctx, cm, nil))
 		taken <- exec.ResourceVersion
 	}()
 	res := f.execute("fenced")
@@ -89,6 +91,17 @@ func TestARecordStampedByANewerOwnerIsNeverOverwritten(t *testing.T) {
 	assert.Equal(t, v1alpha1.PhaseCanceled, exec.Status.Phase)
 	assert.Equal(t, "canceled by the newer owner", exec.Status.Message)
 	assert.Equal(t, <-taken, exec.ResourceVersion, "the old owner wrote nothing after the takeover")
+}
+
+// An action longer than the partition timeout is no partition: nothing is written while it runs,
+// and nothing failed.
+func TestAnActionLongerThanThePartitionTimeoutIsNoPartition(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.PartitionTimeout = time.Second })
+	srv, h := slowServer(t, 1500*time.Millisecond)
+	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "long"))
+	res := f.execute("long")
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, 1, h.count("/w1/after"))
 }
 
 // A status write that can never succeed (the execution was deleted) stops the run: no further

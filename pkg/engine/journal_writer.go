@@ -101,8 +101,12 @@ func (w *journalWriter) takeOver(ctx context.Context, current *corev1.ConfigMap,
 	return nil
 }
 
-// write stores entries as the journal's whole content. A conflict or a missing journal means a
-// newer owner took it over or ended the run: errSuperseded.
+// errJournalGone says the journal was deleted: by a newer owner that ended the run, or by
+// someone else (a garbage collector after the execution's deletion, a person); the record tells.
+var errJournalGone = errors.New("the journal was deleted")
+
+// write stores entries as the journal's whole content. A conflict with a journal stamped by
+// another owner means a newer owner took it over: errSuperseded; a missing journal errJournalGone.
 func (w *journalWriter) write(ctx context.Context, entries []journalEntry) error {
 	cm, err := w.object(entries)
 	if err != nil {
@@ -113,13 +117,13 @@ func (w *journalWriter) write(ctx context.Context, entries []journalEntry) error
 		err = w.client.Update(ctx, cm)
 		switch {
 		case apierrors.IsNotFound(err):
-			return errSuperseded
-		case apierrors.IsConflict(err) && attempt == 0:
+			return errJournalGone
+		case apierrors.IsConflict(err) && attempt < 3:
 			// Our own last write may have landed after its timeout; anyone else's means we lost.
 			latest := &corev1.ConfigMap{}
 			if gerr := w.client.Get(ctx, client.ObjectKeyFromObject(cm), latest); gerr != nil {
 				if apierrors.IsNotFound(gerr) {
-					return errSuperseded
+					return errJournalGone
 				}
 				return gerr
 			}

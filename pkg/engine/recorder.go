@@ -47,15 +47,17 @@ type recorder struct {
 	// was requested.
 	hooks recorderHooks
 
-	disowned atomic.Bool  // a newer owner has the record, or the Lease was lost: never write again
-	written  atomic.Int64 // unix nanos of the last successful write (or of the recorder's start)
-	// recordWritten is the same for writes of the whole record, and recordErr why the last one
-	// failed: a record that cannot be written stops the run even while its journal can.
-	recordWritten atomic.Int64
-	recordErr     atomic.Value // error
-	mu            sync.Mutex   // one record write in flight
-	jmu           sync.Mutex   // one journal write in flight; guards journal
-	journal       *journalWriter
+	disowned atomic.Bool // a newer owner has the record, or the Lease was lost: never write again
+	// failingSince is when writes (of any kind) started failing, 0 while the last one succeeded;
+	// recordFailingSince the same for writes of the whole record, and recordErr why the last one
+	// failed: a record that cannot be written stops the run even while its journal can. (Not
+	// "time since the last write": a long action writes nothing, and fails nothing.)
+	failingSince       atomic.Int64
+	recordFailingSince atomic.Int64
+	recordErr          atomic.Value // error
+	mu                 sync.Mutex   // one record write in flight
+	jmu                sync.Mutex   // one journal write in flight; guards journal
+	journal            *journalWriter
 	// recordVersion and journalVersion are the state versions the last successful write of each
 	// carried.
 	recordVersion  atomic.Uint64
@@ -80,13 +82,23 @@ func (e *permanentWriteError) Unwrap() error { return e.err }
 
 func newRecorder(c client.Client, s *state, f fence, interval, timeout time.Duration, holding func() bool, hooks recorderHooks, journal *journalWriter) *recorder {
 	r := &recorder{client: c, state: s, fence: f, interval: interval, timeout: timeout, holding: holding, hooks: hooks, journal: journal, notify: make(chan struct{}, 1)}
-	r.written.Store(time.Now().UnixNano()) // the record was written just before the runner started
-	r.recordWritten.Store(time.Now().UnixNano())
 	return r
 }
 
-// lastWritten is when a write last succeeded.
-func (r *recorder) lastWritten() time.Time { return time.Unix(0, r.written.Load()) }
+// failingFor is how long writes have been failing (0 when the last one succeeded).
+func (r *recorder) failingFor() time.Duration { return sinceSet(&r.failingSince) }
+
+// recordFailingFor is the same for writes of the whole record.
+func (r *recorder) recordFailingFor() time.Duration { return sinceSet(&r.recordFailingSince) }
+
+func sinceSet(t *atomic.Int64) time.Duration {
+	if v := t.Load(); v != 0 {
+		return time.Since(time.Unix(0, v))
+	}
+	return 0
+}
+
+func markFailing(t *atomic.Int64) { t.CompareAndSwap(0, time.Now().UnixNano()) }
 
 // Notify asks for a write within the interval.
 func (r *recorder) Notify() {
@@ -132,9 +144,6 @@ func (r *recorder) deleteJournal(ctx context.Context) error {
 	return r.journal.delete(ctx)
 }
 
-// lastRecordWritten is when a write of the whole record last succeeded.
-func (r *recorder) lastRecordWritten() time.Time { return time.Unix(0, r.recordWritten.Load()) }
-
 // mayWrite says why the recorder may not write now, or nil: the record is another owner's, or
 // the runner is past its renew deadline.
 func (r *recorder) mayWrite() error {
@@ -174,7 +183,7 @@ func (r *recorder) Commit(ctx context.Context) error {
 		switch {
 		case err == nil:
 			r.journalVersion.Store(max(r.journalVersion.Load(), version))
-			r.written.Store(time.Now().UnixNano())
+			r.failingSince.Store(0)
 			r.hooks.contact(nil)
 			return nil
 		case errors.Is(err, errSuperseded):
@@ -187,9 +196,38 @@ func (r *recorder) Commit(ctx context.Context) error {
 			r.hooks.contact(nil)
 			r.journal = nil
 			continue
+		case errors.Is(err, errJournalGone):
+			// A newer owner that ended the run stamped the record first; otherwise the record
+			// takes over what the journal did (or is gone too, which stops the run).
+			r.hooks.contact(nil)
+			if err := r.journalGone(ctx); err != nil {
+				return err
+			}
+			r.journal = nil
+			continue
 		}
+		markFailing(&r.failingSince)
 		return r.failed(err)
 	}
+}
+
+// journalGone finds out why the journal disappeared: errSuperseded when a newer owner stamped
+// the record, a permanent error when the record is gone too, nil when the record is still this
+// runner's (someone else deleted the journal).
+func (r *recorder) journalGone(ctx context.Context) error {
+	latest := &v1alpha1.DRPlanExecution{}
+	gctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	key := client.ObjectKey{Namespace: r.journal.meta.Namespace, Name: r.journal.header.Execution}
+	if err := r.client.Get(gctx, key, latest); err != nil {
+		return r.failed(err)
+	}
+	if !r.fence.owns(latest) {
+		r.disown()
+		r.hooks.superseded()
+		return errSuperseded
+	}
+	return nil
 }
 
 // Flush returns once every transition made before the call is in the record: by a write of its
@@ -218,13 +256,15 @@ func (r *recorder) Flush(ctx context.Context) error {
 			r.state.setResourceVersion(snap.ResourceVersion)
 			r.recordVersion.Store(version)
 			r.state.written(version)
-			r.written.Store(time.Now().UnixNano())
-			r.recordWritten.Store(time.Now().UnixNano())
+			r.failingSince.Store(0)
+			r.recordFailingSince.Store(0)
 			r.hooks.contact(nil)
 			return nil
 		}
 		if !apierrors.IsConflict(err) || attempt >= 5 {
 			r.recordErr.Store(fmt.Errorf("%w", err))
+			markFailing(&r.recordFailingSince)
+			markFailing(&r.failingSince)
 			return r.failed(err)
 		}
 		latest := &v1alpha1.DRPlanExecution{}

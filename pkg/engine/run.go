@@ -184,6 +184,11 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 	now := metav1.NewTime(r.e.cfg.Now())
 	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
 		st.Phase, st.Message, st.CompletionTime = phase, msg, &now
+		if st.Runner != nil {
+			// Written whole, the record holds everything: its journal is deleted next. (An end
+			// recorded only in a small write keeps naming the journal, which still matters.)
+			st.Runner.Journal = ""
+		}
 	})
 	r.st.emit(Event{Type: EventExecution, Phase: phase, Message: msg})
 	if err := r.recordEnd(ctx); err != nil {
@@ -290,9 +295,9 @@ func (r *runner) durable(ctx context.Context) bool {
 		if err == nil {
 			// The journal holds it; but a record the API server keeps refusing (a webhook down,
 			// etcd refusing the size) stops the run as if the journal could not be written.
-			if since := time.Since(r.rec.lastRecordWritten()); since > r.e.cfg.PartitionTimeout {
+			if since := r.rec.recordFailingFor(); since > r.e.cfg.PartitionTimeout {
 				last, _ := r.rec.recordErr.Load().(error)
-				r.recordFailed(fmt.Errorf("the record was not written for %s: %v", since.Round(time.Second), last))
+				r.recordFailed(fmt.Errorf("no write of the record succeeded for %s: %v", since.Round(time.Second), last))
 				return false
 			}
 			return true
@@ -301,7 +306,7 @@ func (r *runner) durable(ctx context.Context) bool {
 		if ctx.Err() != nil || r.interrupted() || errors.As(err, &perm) {
 			return false
 		}
-		if since := time.Since(r.rec.lastWritten()); since > r.e.cfg.PartitionTimeout && !errors.Is(err, errNotHolding) {
+		if since := r.rec.failingFor(); since > r.e.cfg.PartitionTimeout && !errors.Is(err, errNotHolding) {
 			var status apierrors.APIStatus
 			if errors.As(err, &status) {
 				r.recordFailed(fmt.Errorf("no status write succeeded for %s: %w", since.Round(time.Second), err))
