@@ -64,5 +64,13 @@ func TestClientRateLimitFlagsAndConfig(t *testing.T) {
 	t.Setenv("DRCTL_KUBE_API_BURST", "0")
 	code, _, errOut = drctl(t, "", "get", "plans", "--kubeconfig", kubeconfig, "-n", ns)
 	assert.Equal(t, 2, code, "a burst of 0 from the environment is refused")
-	assert.Contains(t, errOut, "--kube-api-burst 0")
+	assert.Contains(t, errOut, "kube-api-burst 0 (from the flags, the config file or DRCTL_KUBE_API_*)")
+
+	code, _, errOut = drctl(t, "", "get", "plans", "--kubeconfig", kubeconfig, "-n", ns, "--kube-api-qps", "NaN")
+	assert.Equal(t, 2, code, "NaN is no rate: %s", errOut)
+	code, out, _ = drctl(t, "", "config", "view")
+	assert.Equal(t, 0, code, "config view shows a bad setting rather than failing on it")
+	assert.Contains(t, out, "kube-api-burst:\n  source: environment\n  value: \"0\"")
+	code, _, errOut = drctl(t, "", "validate", "-f", "../../examples/quickstart")
+	assert.Equal(t, 0, code, "validate talks to no cluster, whatever the client limits: %s", errOut)
 }

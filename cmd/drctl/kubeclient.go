@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"k8s.io/client-go/rest"
 
@@ -20,6 +21,10 @@ const (
 
 // restConfig is the kubeconfig context of the global flags, with drctl's client-side rate limit.
 func restConfig(g *globals) (*rest.Config, error) {
+	// Checked here, where a client is made: validate and config view work whatever the limits say.
+	if qps := float64(g.apiQPS); math.IsNaN(qps) || math.IsInf(qps, 0) || qps == 0 || (qps > 0 && g.apiBurst < 1) {
+		return nil, invalidInput("kube-api-qps %v, kube-api-burst %d (from the flags, the config file or DRCTL_KUBE_API_*): want a positive rate with a burst of at least 1, or a negative rate for no client-side limit", g.apiQPS, g.apiBurst)
+	}
 	cfg, err := g.configFlags.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w", err)

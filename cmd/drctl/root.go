@@ -112,9 +112,6 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		if g.logFormat != "text" && g.logFormat != "json" {
 			return invalidInput("unknown --log-format %q: want text or json", g.logFormat)
 		}
-		if g.apiQPS == 0 || (g.apiQPS > 0 && g.apiBurst < 1) {
-			return invalidInput("--kube-api-qps %v --kube-api-burst %d: want a positive rate with a burst of at least 1, or a negative rate for no client-side limit", g.apiQPS, g.apiBurst)
-		}
 		return nil
 	}
 

@@ -93,6 +93,9 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 // under the plan's lock first (a revert ends the Unknown run it undoes).
 func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog *program, plan *v1alpha1.DRPlan,
 	lockTimeout time.Duration, onStart func(*v1alpha1.DRPlanExecution), revert bool, holding func(context.Context, *lease.Lease) error) (*Result, error) {
+	if err := checkRecordFits(exec); err != nil {
+		return nil, err
+	}
 	ns := planNamespace(plan)
 	l := e.newLease(ns, plan.Name, e.holder(exec.Name))
 	if err := l.Acquire(ctx, lockTimeout); err != nil {
@@ -127,8 +130,14 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 		exec.Status.Runner.Journal = journalName(exec.Name)
 	}
 	if err := e.cfg.Client.Status().Update(ctx, exec); err != nil {
+		// Nothing ran: leave nothing behind (an execution without a record would only be in the
+		// way). A delete that fails leaves it Pending, which cancel ends.
+		if journal != nil {
+			_ = journal.delete(ctx)
+		}
+		_ = e.cfg.Client.Delete(ctx, exec)
 		_ = l.Release(ctx)
-		return nil, fmt.Errorf("record the start of %s: %w", exec.Name, err)
+		return nil, fmt.Errorf("record the start of %s (nothing ran; the execution was deleted): %w", exec.Name, err)
 	}
 	if err := e.startPlanStatus(ctx, exec); err != nil {
 		e.cfg.Logger.Warn("update plan status", "plan", plan.Name, "err", err)

@@ -212,3 +212,35 @@ spec:
 	require.NotNil(t, unpacked.Status.StageStatuses[0].WorkflowExecutions[0].WorkflowSpec)
 	assert.Equal(t, "$(outputs.token.body)", unpacked.Status.StageStatuses[0].WorkflowExecutions[0].WorkflowSpec.Actions[1].HTTP.Body)
 }
+
+// A run whose record would not fit in etcd is refused before anything is created, instead of
+// stopping Unknown once the record outgrows the limit.
+func TestARunWhoseRecordWouldNotFitIsRefusedBeforeItStarts(t *testing.T) {
+	f := newFixture(t)
+	var docs, refs strings.Builder
+	for w := range 45 {
+		names := make([]string, 100)
+		for i := range names {
+			names[i] = fmt.Sprintf("a%03d", i)
+		}
+		docs.WriteString(httpWorkflow(fmt.Sprintf("w%02d", w), "http://never.invalid", names...) + "---\n")
+		fmt.Fprintf(&refs, "{workflowRef: {name: w%02d}},", w)
+	}
+	f.apply(docs.String() + `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: huge}
+spec:
+  stages:
+  - name: all
+    parallel: true
+    workflows: [` + strings.TrimSuffix(refs.String(), ",") + `]
+`)
+	_, err := f.engine.Execute(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "huge"})
+	var invalid *InvalidError
+	require.ErrorAs(t, err, &invalid)
+	assert.Contains(t, err.Error(), "would not fit in etcd")
+	assert.Contains(t, err.Error(), "4500 actions")
+	list := &v1alpha1.DRPlanExecutionList{}
+	require.NoError(t, f.client.List(f.ctx, list, client.InNamespace(f.namespace)))
+	assert.Empty(t, list.Items, "nothing was created")
+}

@@ -57,6 +57,7 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 	globalUsed := map[string]bool{}
 	allResolved := refs.Resolver != nil
 	workflows, actions := 0, 0 // what a run records
+	snapshots := map[*v1alpha1.DRWorkflow]bool{}
 	for i, st := range plan.Spec.Stages {
 		sp := stages.Index(i)
 		nodes = append(nodes, node{name: st.Name, dependsOn: st.DependsOn})
@@ -76,11 +77,16 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 			fs = append(fs, checkSuppliedParams(plan, rp, ref, wf, execParams, globalUsed)...)
 			workflows++
 			actions += len(wf.Spec.Actions)
+			snapshots[wf] = true
 		}
 	}
 	fs = append(fs, checkDependencies(stages, "stage", nodes)...)
 	if allResolved {
-		fs = append(fs, checkRecordSize(plan, workflows, actions)...)
+		specBytes := 0
+		for wf := range snapshots {
+			specBytes += compressedSpecSize(wf)
+		}
+		fs = append(fs, checkRecordSize(workflows, actions, specBytes)...)
 		for i, p := range plan.Spec.GlobalParams {
 			if !globalUsed[p.Name] {
 				fs.Warnf(spec.Child("globalParams").Index(i).Child("name").String(), "parameter %q is neither declared nor used by any workflow of the plan; it has no effect", p.Name)

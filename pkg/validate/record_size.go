@@ -1,6 +1,10 @@
 package validate
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -29,20 +33,31 @@ func MaxRecordActions(actionsPerWorkflow int) int {
 }
 
 // estimatedRecordBytes is the estimated size of the record of a run with these workflow executions
-// and actions.
-func estimatedRecordBytes(workflows, actions int) int {
-	return recordBytesBase + workflows*recordBytesPerWorkflow + actions*recordBytesPerAction
+// and actions, and workflow specs of specBytes once compressed (the record keeps them).
+func estimatedRecordBytes(workflows, actions, specBytes int) int {
+	return recordBytesBase + workflows*recordBytesPerWorkflow + actions*recordBytesPerAction + specBytes*4/3 // base64
+}
+
+// compressedSpecSize is the size of a workflow's spec as the record keeps it: gzip-compressed JSON.
+func compressedSpecSize(wf *v1alpha1.DRWorkflow) int {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(wf.Spec); err != nil {
+		return 0
+	}
+	_ = zw.Close()
+	return buf.Len()
 }
 
 // checkRecordSize warns about a plan whose run would outgrow the largest object etcd stores.
-func checkRecordSize(plan *v1alpha1.DRPlan, workflows, actions int) Findings {
+func checkRecordSize(workflows, actions, specBytes int) Findings {
 	var fs Findings
-	size := estimatedRecordBytes(workflows, actions)
+	size := estimatedRecordBytes(workflows, actions, specBytes)
 	if size <= etcdObjectLimit {
 		return fs
 	}
 	fs.Warnf(field.NewPath("spec", "stages").String(),
-		"a run of this plan records %d actions in %d workflow executions, an estimated %d KiB in one DRPlanExecution; etcd refuses objects over 1.5 MiB, so the run would stop, Unknown, once its record no longer fits (about %d actions fit): split the plan",
-		actions, workflows, size/1024, MaxRecordActions(actions/max(workflows, 1)))
+		"a run of this plan records %d actions in %d workflow executions and %d KiB of workflow specs (compressed), an estimated %d KiB in one DRPlanExecution; etcd refuses objects over 1.5 MiB, so drctl execute would refuse to run it (about %d actions of small workflows fit): split the plan",
+		actions, workflows, specBytes/1024, size/1024, MaxRecordActions(actions/max(workflows, 1)))
 	return fs
 }

@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -29,4 +31,28 @@ func TestPlansWhoseRecordWouldNotFitInEtcdAreWarnedAbout(t *testing.T) {
 	assert.Equal(t, "DRPlan", d.Kind)
 	requireClean(t, run(t, bigPlan(20, 100)))
 	assert.Equal(t, 4160, MaxRecordActions(20), "the figure the README states")
+}
+
+// The workflows' specs count too: the record keeps them, compressed. Few actions with large,
+// incompressible bodies outgrow etcd as surely as many small ones.
+func TestLargeWorkflowSpecsCountTowardsTheRecord(t *testing.T) {
+	var b strings.Builder
+	seed := sha256.Sum256([]byte("drctl"))
+	for w := range 4 {
+		fmt.Fprintf(&b, "apiVersion: dr.bkbcs.tencent.com/v1alpha1\nkind: DRWorkflow\nmetadata: {name: wf%d, namespace: ns}\nspec:\n  actions:\n", w)
+		for i := range 150 {
+			var body strings.Builder
+			for body.Len() < 4096 {
+				seed = sha256.Sum256(seed[:])
+				body.WriteString(hex.EncodeToString(seed[:]))
+			}
+			fmt.Fprintf(&b, "  - {name: a%d, type: HTTP, http: {url: \"http://svc/%d\", method: POST, body: %q}}\n", i, i, body.String())
+		}
+		b.WriteString("---\n")
+	}
+	b.WriteString("apiVersion: dr.bkbcs.tencent.com/v1alpha1\nkind: DRPlan\nmetadata: {name: big, namespace: ns}\nspec:\n  stages:\n")
+	for w := range 4 {
+		fmt.Fprintf(&b, "  - {name: s%d, workflows: [{workflowRef: {name: wf%d}}]}\n", w, w)
+	}
+	requireOne(t, run(t, b.String()), SeverityWarning, "spec.stages", "600 actions", "of workflow specs (compressed)", "etcd refuses objects over 1.5 MiB")
 }
