@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -67,30 +69,62 @@ func TestARecordStampedByANewerOwnerIsNeverOverwritten(t *testing.T) {
 	f := newFixture(t)
 	srv, h := slowServer(t, time.Second)
 	f.apply(httpWorkflow("w1", srv.URL, "slow", "after") + "---\n" + httpWorkflow("w2", srv.URL, "x") + "---\n" + fmt.Sprintf(twoStagePlan, "fenced"))
-	taken := make(chan string, 1) // the resourceVersion the newer owner wrote
+	type takeover struct {
+		rv  string // the resourceVersion the newer owner wrote
+		err error
+	}
+	taken := make(chan takeover, 1)
 	go func() {
-		require.Eventually(t, func() bool { return h.count("/w1/slow") == 1 }, 5*time.Second, 5*time.Millisecond)
-		// A newer owner (epoch 99) takes the journal and then the record over, as claim does,
-		// and ends the run.
-		exec := f.execution(f.currentExecution())
-		newer := fence{holder: "execution elsewhere by someone@else pid 9", epoch: 99}
-		_, cm, err := readJournal(f.ctx, f.client, exec)
-		require.NoError(t, err)
-		require.NotNil(t, cm, "the runner keeps a journal")
-		require.NoError(t, newJournalWriter(f.client, exec, newer).takeOver(f.ctx, cm, nil))
-		exec.Status.Runner = &v1alpha1.RunnerInfo{}
-		newer.stamp(exec.Status.Runner)
-		exec.Status.Phase, exec.Status.Message = v1alpha1.PhaseCanceled, "canceled by the newer owner"
-		require.NoError(t, f.client.Status().Update(f.ctx, exec))
-		taken <- exec.ResourceVersion
+		rv, err := func() (string, error) {
+			deadline := time.Now().Add(5 * time.Second)
+			for h.count("/w1/slow") == 0 {
+				if time.Now().After(deadline) {
+					return "", fmt.Errorf("slow never started")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			// A newer owner (epoch 99) takes the journal and then the record over, as claim
+			// does, and ends the run; like claim, it reads again when the old owner wrote meanwhile.
+			newer := fence{holder: "execution elsewhere by someone@else pid 9", epoch: 99}
+			name := f.currentExecution()
+			for attempt := 0; attempt < 20; attempt++ {
+				exec := &v1alpha1.DRPlanExecution{}
+				_, cm, err := readJournal(f.ctx, f.client, &v1alpha1.DRPlanExecution{ObjectMeta: metav1.ObjectMeta{Namespace: f.namespace, Name: name}})
+				if err == nil {
+					err = f.client.Get(f.ctx, objectKey(f.namespace, name), exec)
+				}
+				if err == nil && cm == nil {
+					return "", fmt.Errorf("the runner keeps no journal")
+				}
+				if err == nil {
+					err = newJournalWriter(f.client, exec, newer).takeOver(f.ctx, cm, nil)
+				}
+				if err == nil {
+					exec.Status.Runner = &v1alpha1.RunnerInfo{}
+					newer.stamp(exec.Status.Runner)
+					exec.Status.Phase, exec.Status.Message = v1alpha1.PhaseCanceled, "canceled by the newer owner"
+					err = f.client.Status().Update(f.ctx, exec)
+				}
+				if err == nil {
+					return exec.ResourceVersion, nil
+				}
+				if !errors.Is(err, errJournalMoved) && !apierrors.IsConflict(err) {
+					return "", err
+				}
+			}
+			return "", fmt.Errorf("the takeover kept conflicting")
+		}()
+		taken <- takeover{rv, err}
 	}()
 	res := f.execute("fenced")
+	took := <-taken
+	require.NoError(t, took.err)
 	require.Equal(t, v1alpha1.PhaseUnknown, res.Phase, res.Message)
 	assert.Equal(t, 0, h.count("/w1/after"), "nothing started once the record was taken")
 	exec := f.execution(res.Execution.Name)
 	assert.Equal(t, v1alpha1.PhaseCanceled, exec.Status.Phase)
 	assert.Equal(t, "canceled by the newer owner", exec.Status.Message)
-	assert.Equal(t, <-taken, exec.ResourceVersion, "the old owner wrote nothing after the takeover")
+	assert.Equal(t, took.rv, exec.ResourceVersion, "the old owner wrote nothing after the takeover")
 }
 
 // An action longer than the partition timeout is no partition: nothing is written while it runs,
