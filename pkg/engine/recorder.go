@@ -215,19 +215,26 @@ func (r *recorder) Commit(ctx context.Context) error {
 // the record, a permanent error when the record is gone too, nil when the record is still this
 // runner's (someone else deleted the journal).
 func (r *recorder) journalGone(ctx context.Context) error {
+	_, err := r.readOwnRecord(ctx, client.ObjectKey{Namespace: r.journal.meta.Namespace, Name: r.journal.header.Execution})
+	return err
+}
+
+// readOwnRecord reads the stored record. One stamped by a newer owner disowns it for good:
+// errSuperseded.
+func (r *recorder) readOwnRecord(ctx context.Context, key client.ObjectKey) (*v1alpha1.DRPlanExecution, error) {
 	latest := &v1alpha1.DRPlanExecution{}
 	gctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	key := client.ObjectKey{Namespace: r.journal.meta.Namespace, Name: r.journal.header.Execution}
 	if err := r.client.Get(gctx, key, latest); err != nil {
-		return r.failed(err)
+		return nil, r.failed(err)
 	}
+	r.hooks.contact(nil)
 	if !r.fence.owns(latest) {
 		r.disown()
 		r.hooks.superseded()
-		return errSuperseded
+		return nil, errSuperseded
 	}
-	return nil
+	return latest, nil
 }
 
 // Flush returns once every transition made before the call is in the record: by a write of its
@@ -267,18 +274,9 @@ func (r *recorder) Flush(ctx context.Context) error {
 			markFailing(&r.failingSince)
 			return r.failed(err)
 		}
-		latest := &v1alpha1.DRPlanExecution{}
-		gctx, cancel := context.WithTimeout(ctx, r.timeout)
-		gerr := r.client.Get(gctx, client.ObjectKeyFromObject(snap), latest)
-		cancel()
-		if gerr != nil {
-			return r.failed(gerr)
-		}
-		r.hooks.contact(nil)
-		if !r.fence.owns(latest) {
-			r.disown()
-			r.hooks.superseded()
-			return errSuperseded
+		latest, err := r.readOwnRecord(ctx, client.ObjectKeyFromObject(snap))
+		if err != nil {
+			return err
 		}
 		if latest.Annotations[AnnotationCancel] == "true" {
 			r.hooks.canceled() // the cancel watch may be broken; a conflict shows the request too
