@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,11 +46,10 @@ func (f *runFlags) tune(c *engine.Config) {
 // finishRun prints the summary and maps the outcome to an exit code.
 func (g *globals) finishRun(res *engine.Result, err error) error {
 	if err != nil {
-		var held *lease.HeldError
 		switch {
 		case engine.IsInvalid(err):
 			return &exitError{code: exitInvalid, err: err}
-		case errors.As(err, &held):
+		case engine.IsLocked(err):
 			return &exitError{code: exitLocked, err: err}
 		}
 		return err

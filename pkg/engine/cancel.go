@@ -27,9 +27,14 @@ type CancelResult struct {
 // and marks the rest Skipped. A finished execution ignores the request (FR-042). When no runner
 // is alive (the plan's Lease is free), Cancel records the end itself.
 func (e *Engine) Cancel(ctx context.Context, namespace, name string) (*CancelResult, error) {
+	res, err := e.cancel(ctx, namespace, name)
+	return res, classify(err)
+}
+
+func (e *Engine) cancel(ctx context.Context, namespace, name string) (*CancelResult, error) {
 	exec := &v1alpha1.DRPlanExecution{}
 	if err := e.cfg.Client.Get(ctx, objectKey(namespace, name), exec); err != nil {
-		return nil, invalidf("DRPlanExecution %s/%s: %v", namespace, name, err)
+		return nil, notFoundIsInvalid(err, "DRPlanExecution %s/%s", namespace, name)
 	}
 	if v1alpha1.IsFinished(exec.Status.Phase) {
 		return &CancelResult{Phase: exec.Status.Phase, Message: fmt.Sprintf("%s is already %s; the cancel request is ignored", name, exec.Status.Phase)}, nil

@@ -27,21 +27,8 @@ func (r *runner) watchCancel(ctx context.Context) {
 	exec := r.st.snapshot()
 	failures := 0
 	for ctx.Err() == nil {
-		list := &metav1.PartialObjectMetadataList{}
-		list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.KindDRPlanExecution + "List"))
-		w, err := r.e.cfg.Client.Watch(ctx, list, client.InNamespace(exec.Namespace),
-			client.MatchingFields{"metadata.name": exec.Name})
-		if err == nil {
-			failures = 0
-			r.watching.Store(true)
-			r.followCancel(w)
-			r.watching.Store(false)
-			w.Stop()
-		} else {
-			failures++
-			if failures == 1 {
-				r.e.cfg.Logger.Warn("cannot watch the execution for cancel requests; reading it every few seconds instead", "err", err)
-			}
+		if r.e.cfg.Watcher != nil { // else: nothing to watch with; read the execution every few seconds
+			r.watchOnce(ctx, exec, &failures)
 		}
 		r.pollCancel(ctx, exec)
 		select {
@@ -50,6 +37,26 @@ func (r *runner) watchCancel(ctx context.Context) {
 		case <-time.After(cancelPollPeriod):
 		}
 	}
+}
+
+// watchOnce follows one watch of the execution until it breaks.
+func (r *runner) watchOnce(ctx context.Context, exec *v1alpha1.DRPlanExecution, failures *int) {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.KindDRPlanExecution + "List"))
+	w, err := r.e.cfg.Watcher.Watch(ctx, list, client.InNamespace(exec.Namespace),
+		client.MatchingFields{"metadata.name": exec.Name})
+	if err != nil {
+		*failures++
+		if *failures == 1 {
+			r.e.cfg.Logger.Warn("cannot watch the execution for cancel requests; reading it every few seconds instead", "err", err)
+		}
+		return
+	}
+	*failures = 0
+	r.watching.Store(true)
+	r.followCancel(w)
+	r.watching.Store(false)
+	w.Stop()
 }
 
 // followCancel reads watch events until the watch ends or reports an error.

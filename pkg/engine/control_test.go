@@ -89,7 +89,7 @@ func TestTwoExecutionsOfOnePlanStartedTogetherOnlyOneRuns(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	var held *lease.HeldError
+	var held *LockedError
 	ran, locked := 0, 0
 	for i, err := range results {
 		switch {
@@ -220,7 +220,7 @@ func TestADeadRunBlocksNewRunsUntilCanceled(t *testing.T) {
 		return err == nil && info != nil && info.Expired
 	}, 10*time.Second, 100*time.Millisecond)
 	_, err = g.engine.Execute(context.Background(), ExecuteOptions{Namespace: f.namespace, Plan: "abandoned"})
-	var held *lease.HeldError
+	var held *LockedError
 	require.ErrorAs(t, err, &held)
 	assert.Contains(t, held.Holder, "execution "+name+", which is Running but has no live runner: resume it (drctl resume "+name+") or cancel it")
 

@@ -24,7 +24,7 @@ type PlannedAction struct {
 func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedAction, error) {
 	p, err := e.prepareExecute(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
 	prog, exec := p.prog, p.exec
 	var out []PlannedAction
@@ -35,7 +35,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 			for _, s := range wp.steps {
 				rendered, err := RenderAction(s.action, vars)
 				if err != nil {
-					return nil, err
+					return nil, &InvalidError{What: err.Error()}
 				}
 				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback}
 				rendered.Rollback = nil

@@ -1,10 +1,9 @@
 package engine
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -14,14 +13,26 @@ import (
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
-	"github.com/drctl/drctl/pkg/validate"
 )
 
 // Config is what every operation of the engine shares.
 type Config struct {
-	// Client talks to the cluster. Its scheme must know drctl's kinds (crd.NewScheme) and it must
-	// be able to watch (client.WithWatch), to see cancel requests at once.
-	Client client.WithWatch
+	// Client writes the run's records (the execution, its journal, events, the plan's status) and
+	// reads what the run needs, unless APIReader is set. Its scheme must know drctl's kinds
+	// (crd.NewScheme). A manager's cached client will do, with APIReader set.
+	Client client.Client
+	// APIReader, when set, serves every read instead of Client: the engine decides from the state
+	// stored in the API server (records, journals, Leases, Secrets), never from a cache that may
+	// lag it — and reading through a cache would start informers over every ConfigMap and Secret
+	// of the cluster. Give a manager's GetAPIReader() when Client is the manager's cached client.
+	APIReader client.Reader
+	// Watcher watches the execution for cancel requests, so that one is seen at once. Nil uses
+	// Client when it can watch (client.WithWatch); with neither, the runner reads the execution
+	// every few seconds instead.
+	Watcher client.WithWatch
+	// ActionClient is the identity actions act with, and parameters' valueFrom read with: the
+	// plan's ServiceAccount in a shared cluster. Nil uses Watcher (actions await Jobs by watching).
+	ActionClient client.WithWatch
 	// LeaseClient renews the plan's Lease. Give it a client of its own (its own rate limiter),
 	// so that renewals never queue behind the run's writes in client-go's client-side limiter
 	// and lapse under load. Nil uses Client.
@@ -92,6 +103,18 @@ func New(cfg Config) *Engine {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Watcher == nil {
+		cfg.Watcher, _ = cfg.Client.(client.WithWatch)
+	}
+	if cfg.ActionClient == nil {
+		cfg.ActionClient = cfg.Watcher
+	}
+	if cfg.ActionClient == nil {
+		panic("engine.Config: no client for actions: set ActionClient, or give a Client or Watcher that can watch")
+	}
+	if cfg.APIReader != nil {
+		cfg.Client = apiReads{Client: cfg.Client, reader: cfg.APIReader}
+	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return &Engine{cfg: cfg, instance: hex.EncodeToString(b)}
@@ -107,30 +130,18 @@ type Result struct {
 	Message string
 }
 
-// InvalidError says the plan, its workflows or the request cannot run; nothing was changed.
-type InvalidError struct {
-	What        string
-	Diagnostics []validate.Diagnostic
+// apiReads is a client whose reads go to APIReader (see Config.APIReader) and writes to Client.
+type apiReads struct {
+	client.Client
+	reader client.Reader
 }
 
-func (e *InvalidError) Error() string {
-	msg := e.What
-	for _, d := range e.Diagnostics {
-		if d.Severity == validate.SeverityError {
-			msg += fmt.Sprintf("\n  %s: %s: %s", d.Object(), d.Field, d.Message)
-		}
-	}
-	return msg
+func (c apiReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	return c.reader.Get(ctx, key, obj, opts...)
 }
 
-func invalidf(format string, args ...any) error {
-	return &InvalidError{What: fmt.Sprintf(format, args...)}
-}
-
-// IsInvalid reports whether err is an *InvalidError.
-func IsInvalid(err error) bool {
-	var ie *InvalidError
-	return errors.As(err, &ie)
+func (c apiReads) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	return c.reader.List(ctx, list, opts...)
 }
 
 // newLease is this engine's handle on plan's Lease, held as holder, with the configured timings.

@@ -40,7 +40,7 @@ func ExampleEngine_Execute() {
 		Params:    map[string]string{"targetCluster": "cluster-b"},
 	})
 	if err != nil {
-		log.Fatal(err) // *engine.InvalidError, *lease.HeldError, or an API error
+		log.Fatal(err) // *engine.InvalidError, *engine.LockedError or *engine.APIError
 	}
 	fmt.Println(res.Execution.Name, res.Phase)
 }

@@ -35,25 +35,34 @@ type ExecuteOptions struct {
 
 // Execute validates the plan and its workflows as stored in the cluster, takes the plan's Lease,
 // creates the DRPlanExecution and runs it to its end. Invalid input returns an *InvalidError and a
-// locked plan a *lease.HeldError, both before anything is created.
+// locked plan a *LockedError, both before anything is created; a failed API call an *APIError.
 func (e *Engine) Execute(ctx context.Context, opts ExecuteOptions) (*Result, error) {
+	res, err := e.execute(ctx, opts)
+	return res, classify(err)
+}
+
+func (e *Engine) execute(ctx context.Context, opts ExecuteOptions) (*Result, error) {
 	p, err := e.prepareExecute(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	res, err := e.start(ctx, p.exec, p.prog, p.plan, opts.LockTimeout, opts.OnStart, false, nil)
+	res, err := e.start(ctx, p, launch{lockTimeout: opts.LockTimeout, onStart: opts.OnStart})
 	// After the run, not before its first action (and not in a dry run, which changes nothing).
 	e.markWorkflowsReady(ctx, p.loaded)
 	return res, err
 }
 
-// preparedRun is an Execute ready to start: validated, its status laid out with the parameter
-// and workflow snapshots, every action rendered once.
+// preparedRun is a run ready to start: validated, its status laid out (for an Execute with the
+// parameter and workflow snapshots), every action rendered once.
 type preparedRun struct {
 	plan   *v1alpha1.DRPlan
 	exec   *v1alpha1.DRPlanExecution
 	prog   *program
-	loaded *loaded
+	loaded *loaded // an Execute's plan and workflows as read
+	revert bool
+	// holding, when set, runs once the Lease is held, before anything is created: what must
+	// happen under the plan's lock first (a revert ends the Unknown run it undoes).
+	holding func(context.Context, *lease.Lease) error
 }
 
 // prepareExecute does everything of an Execute that changes nothing in the cluster.
@@ -62,7 +71,11 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 	if err != nil {
 		return nil, err
 	}
-	exec := e.newExecution(l.plan, opts)
+	return e.prepareExecution(ctx, l, e.newExecution(l.plan, opts))
+}
+
+// prepareExecution lays out the status of exec, an Execute of the loaded plan, and its program.
+func (e *Engine) prepareExecution(ctx context.Context, l *loaded, exec *v1alpha1.DRPlanExecution) (*preparedRun, error) {
 	if len(l.missing) > 0 {
 		return nil, invalidf("DRPlan %s/%s references missing workflows: %v", l.plan.Namespace, l.plan.Name, l.missing)
 	}
@@ -86,19 +99,24 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 	return &preparedRun{plan: l.plan, exec: exec, prog: prog, loaded: l}, nil
 }
 
-// start takes the plan's Lease, creates the execution with its initial status, records the plan's
-// current execution, and runs it.
-//
-// holding, when set, runs once the Lease is held, before anything is created: what must happen
-// under the plan's lock first (a revert ends the Unknown run it undoes).
-func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog *program, plan *v1alpha1.DRPlan,
-	lockTimeout time.Duration, onStart func(*v1alpha1.DRPlanExecution), revert bool, holding func(context.Context, *lease.Lease) error) (*Result, error) {
+// launch says how to start a prepared run.
+type launch struct {
+	lockTimeout time.Duration
+	onStart     func(*v1alpha1.DRPlanExecution)
+	// adopt: the execution exists already (a user created it) and is claimed, not created.
+	adopt bool
+}
+
+// start takes the plan's Lease, creates the execution (or claims the one a user created) with its
+// initial status, records the plan's current execution, and runs it.
+func (e *Engine) start(ctx context.Context, p *preparedRun, how launch) (*Result, error) {
+	exec, prog, plan := p.exec, p.prog, p.plan
 	if err := checkRecordFits(exec); err != nil {
 		return nil, err
 	}
 	ns := planNamespace(plan)
 	l := e.newLease(ns, plan.Name, e.holder(exec.Name))
-	if err := l.Acquire(ctx, lockTimeout); err != nil {
+	if err := l.Acquire(ctx, how.lockTimeout); err != nil {
 		return nil, err
 	}
 	fenceOf(l).stamp(exec.Status.Runner) // the record is this runner's from its first write
@@ -106,16 +124,20 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 		_ = l.Release(ctx)
 		return nil, err
 	}
-	if holding != nil {
-		if err := holding(ctx, l); err != nil {
+	if p.holding != nil {
+		if err := p.holding(ctx, l); err != nil {
 			_ = l.Release(ctx)
 			return nil, err
 		}
 	}
 	status := exec.Status
-	if err := e.cfg.Client.Create(ctx, exec); err != nil {
+	create := e.create
+	if how.adopt {
+		create = e.adopt
+	}
+	if err := create(ctx, exec); err != nil {
 		_ = l.Release(ctx)
-		return nil, fmt.Errorf("create DRPlanExecution %s/%s: %w", exec.Namespace, exec.Name, err)
+		return nil, err
 	}
 	exec.Status = status
 	// The journal exists before the record says so, and before anything runs (journal.go).
@@ -135,17 +157,28 @@ func (e *Engine) start(ctx context.Context, exec *v1alpha1.DRPlanExecution, prog
 		if journal != nil {
 			_ = journal.delete(ctx)
 		}
-		_ = e.cfg.Client.Delete(ctx, exec)
 		_ = l.Release(ctx)
+		if how.adopt { // the user's execution stays as the user made it, to be run again
+			return nil, fmt.Errorf("record the start of %s (nothing ran): %w", exec.Name, err)
+		}
+		_ = e.cfg.Client.Delete(ctx, exec)
 		return nil, fmt.Errorf("record the start of %s (nothing ran; the execution was deleted): %w", exec.Name, err)
 	}
 	if err := e.startPlanStatus(ctx, exec); err != nil {
 		e.cfg.Logger.Warn("update plan status", "plan", plan.Name, "err", err)
 	}
-	if onStart != nil {
-		onStart(exec.DeepCopy())
+	if how.onStart != nil {
+		how.onStart(exec.DeepCopy())
 	}
-	return e.newRunner(exec, prog, l, journal, ns, revert).run(ctx)
+	return e.newRunner(exec, prog, l, journal, ns, p.revert).run(ctx)
+}
+
+// create creates a new execution (Execute, Revert): its status is written next.
+func (e *Engine) create(ctx context.Context, exec *v1alpha1.DRPlanExecution) error {
+	if err := e.cfg.Client.Create(ctx, exec); err != nil {
+		return fmt.Errorf("create DRPlanExecution %s/%s: %w", exec.Namespace, exec.Name, err)
+	}
+	return nil
 }
 
 // refuseIfRunning refuses a new run while the plan's current execution is still Running: its
@@ -170,7 +203,7 @@ func (e *Engine) refuseIfRunning(ctx context.Context, plan *v1alpha1.DRPlan, sel
 	if other.Status.Phase == v1alpha1.PhaseUnknown {
 		ways = fmt.Sprintf("resume it (drctl resume %s), revert it (drctl revert %s) or cancel it (drctl cancel %s)", cur.Name, cur.Name, cur.Name)
 	}
-	return &lease.HeldError{Holder: fmt.Sprintf("execution %s, which is %s but has no live runner: %s", cur.Name, orPending(other.Status.Phase), ways)}
+	return &LockedError{Holder: fmt.Sprintf("execution %s, which is %s but has no live runner: %s", cur.Name, orPending(other.Status.Phase), ways)}
 }
 
 func orPending(p v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase {

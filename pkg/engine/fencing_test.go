@@ -174,7 +174,7 @@ func TestARevertRightAfterARunIsNeverLocked(t *testing.T) {
 		res := f.execute("quick")
 		require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, "run %d: %s", i, res.Message)
 		rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: res.Execution.Name})
-		var held *lease.HeldError
+		var held *LockedError
 		require.False(t, errors.As(err, &held), "run %d: the plan was still locked after the run: %v", i, err)
 		require.NoError(t, err)
 		require.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase)
@@ -331,7 +331,7 @@ spec:
 		"what had not started stays Pending (not Skipped), for resume")
 	require.Equal(t, name, f.plan("unknown").Status.CurrentExecution.Name, "an Unknown run stays the plan's current one")
 	_, err := f.engine.Execute(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "unknown"})
-	var held *lease.HeldError
+	var held *LockedError
 	require.ErrorAs(t, err, &held, "no new run starts before the Unknown one is resumed, reverted or canceled")
 	require.Contains(t, held.Holder, "which is Unknown but has no live runner: resume it (drctl resume "+name+"), revert it (drctl revert "+name+")")
 	return f, h, name

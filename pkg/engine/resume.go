@@ -24,9 +24,14 @@ type ResumeOptions struct {
 // objects it created are adopted (they carry the execution and action in their labels), a Job is
 // awaited and an HTTP call is sent again (at-least-once).
 func (e *Engine) Resume(ctx context.Context, opts ResumeOptions) (*Result, error) {
+	res, err := e.resume(ctx, opts)
+	return res, classify(err)
+}
+
+func (e *Engine) resume(ctx context.Context, opts ResumeOptions) (*Result, error) {
 	exec := &v1alpha1.DRPlanExecution{}
 	if err := e.cfg.Client.Get(ctx, objectKey(opts.Namespace, opts.Execution), exec); err != nil {
-		return nil, invalidf("DRPlanExecution %s/%s: %v", opts.Namespace, opts.Execution, err)
+		return nil, notFoundIsInvalid(err, "DRPlanExecution %s/%s", opts.Namespace, opts.Execution)
 	}
 	if err := resumable(exec); err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/drctl/drctl/internal/lease"
@@ -32,19 +31,14 @@ type RevertOptions struct {
 // rollback, else the automatic one from the recorded outputs, else it is Skipped with the reason.
 // The Revert execution records every rollback as an action.
 func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error) {
-	target, err := ReadExecution(ctx, e.cfg.Client, opts.Namespace, opts.Target) // with an Unknown run's last transitions
-	if apierrors.IsNotFound(err) {
-		return nil, invalidf("DRPlanExecution %s/%s: %v", opts.Namespace, opts.Target, err)
-	}
+	res, err := e.revert(ctx, opts)
+	return res, classify(err)
+}
+
+func (e *Engine) revert(ctx context.Context, opts RevertOptions) (*Result, error) {
+	target, plan, err := e.loadRevert(ctx, opts.Namespace, opts.Target)
 	if err != nil {
-		return nil, fmt.Errorf("read DRPlanExecution %s/%s: %w", opts.Namespace, opts.Target, err)
-	}
-	if err := revertable(target); err != nil {
 		return nil, err
-	}
-	plan := &v1alpha1.DRPlan{}
-	if err := e.cfg.Client.Get(ctx, objectKey(target.Namespace, target.Spec.PlanRef), plan); err != nil {
-		return nil, invalidf("DRPlan %s/%s of execution %s: %v", target.Namespace, target.Spec.PlanRef, target.Name, err)
 	}
 	name := opts.Name
 	if name == "" {
@@ -56,6 +50,34 @@ func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error
 			RevertExecutionRef: target.Name},
 	}
 	e.stamp(exec, plan.Name, "revert")
+	p, err := e.prepareRevert(exec, target, plan)
+	if err != nil {
+		return nil, err
+	}
+	return e.start(ctx, p, launch{lockTimeout: opts.LockTimeout, onStart: opts.OnStart})
+}
+
+// loadRevert reads the execution a revert undoes, with an Unknown run's last transitions, and
+// its plan; it refuses a target that cannot be reverted.
+func (e *Engine) loadRevert(ctx context.Context, namespace, name string) (target *v1alpha1.DRPlanExecution, plan *v1alpha1.DRPlan, err error) {
+	target, err = ReadExecution(ctx, e.cfg.Client, namespace, name)
+	if err != nil {
+		return nil, nil, notFoundIsInvalid(err, "DRPlanExecution %s/%s", namespace, name)
+	}
+	if err := revertable(target); err != nil {
+		return nil, nil, err
+	}
+	plan = &v1alpha1.DRPlan{}
+	if err := e.cfg.Client.Get(ctx, objectKey(target.Namespace, target.Spec.PlanRef), plan); err != nil {
+		return nil, nil, notFoundIsInvalid(err, "DRPlan %s/%s of execution %s", target.Namespace, target.Spec.PlanRef, target.Name)
+	}
+	return target, plan, nil
+}
+
+// prepareRevert lays out the status of exec, a Revert of target, and its program: every rollback
+// rendered once. What must happen under the plan's lock first (ending an Unknown target) is the
+// preparedRun's holding.
+func (e *Engine) prepareRevert(exec, target *v1alpha1.DRPlanExecution, plan *v1alpha1.DRPlan) (*preparedRun, error) {
 	runner := e.runnerInfo()
 	initRevertStatus(exec, target, &runner, metav1.NewTime(e.cfg.Now()))
 	prog, err := e.revertProgram(exec, target)
@@ -65,11 +87,11 @@ func (e *Engine) Revert(ctx context.Context, opts RevertOptions) (*Result, error
 	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}
-	var endTarget func(context.Context, *lease.Lease) error
+	p := &preparedRun{plan: plan, exec: exec, prog: prog, revert: true}
 	if target.Status.Phase == v1alpha1.PhaseUnknown {
-		endTarget = func(ctx context.Context, l *lease.Lease) error { return e.endUnknownTarget(ctx, l, target, exec.Name) }
+		p.holding = func(ctx context.Context, l *lease.Lease) error { return e.endUnknownTarget(ctx, l, target, exec.Name) }
 	}
-	return e.start(ctx, exec, prog, plan, opts.LockTimeout, opts.OnStart, true, endTarget)
+	return p, nil
 }
 
 // endUnknownTarget ends the Unknown run a revert undoes, under the plan's lock: Canceled, with

@@ -167,7 +167,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 
 	r.runStages(ctx)
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("execution %s interrupted; it stays Running: resume it with `drctl resume %s`", name, name)
+		return nil, fmt.Errorf("execution %s interrupted; it stays Running: resume it with `drctl resume %s`: %w", name, name, context.Cause(ctx))
 	}
 	return r.finish(ctx, started, stopBackground)
 }

@@ -55,7 +55,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		Recorded:   recorded.Outputs,
 		KeepBody:   s.keepBody,
 	}
-	env := actions.Env{Client: r.e.cfg.Client, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name),
+	env := actions.Env{Client: r.e.cfg.ActionClient, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name),
 		Holding: func() bool { return r.lease.Remaining() > 0 && !r.interrupted() }}
 	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
 	var lastOutputs *v1alpha1.ActionOutputs

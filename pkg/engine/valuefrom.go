@@ -32,7 +32,7 @@ func (e *Engine) valueFrom(ctx context.Context, namespace string, ref *v1alpha1.
 	if ref.Name != "" {
 		obj = &unstructured.Unstructured{}
 		obj.SetGroupVersionKind(gvk)
-		if err := e.cfg.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, obj); err != nil {
+		if err := e.cfg.ActionClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, obj); err != nil {
 			return "", fmt.Errorf("get %s %s/%s: %w", ref.Kind, ns, ref.Name, err)
 		}
 	} else {
@@ -42,7 +42,7 @@ func (e *Engine) valueFrom(ctx context.Context, namespace string, ref *v1alpha1.
 		}
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(ref.Kind + "List"))
-		if err := e.cfg.Client.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+		if err := e.cfg.ActionClient.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
 			return "", fmt.Errorf("list %s in %s: %w", ref.Kind, ns, err)
 		}
 		if obj, err = pick(list.Items, ref.Select); err != nil {
