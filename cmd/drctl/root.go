@@ -128,6 +128,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		newWatchCommand(g),
 		newConfigCommand(g),
 		newInstallCommand(g),
+		newServeCommand(g),
 		newUninstallCommand(g),
 		newVersionCommand(g),
 	)
@@ -156,8 +157,11 @@ func wrapArgs(c *cobra.Command) {
 // logger writes structured logs to stderr, never to stdout where progress and data go: warnings
 // and errors by default, everything from debug up with -v (transitions at info, rendered
 // parameters and requests at debug, credentials redacted).
-func (g *globals) logger() *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+func (g *globals) logger() *slog.Logger { return g.loggerFrom(slog.LevelWarn) }
+
+// loggerFrom is logger with another least level (-v still lowers it to debug).
+func (g *globals) loggerFrom(level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if g.verbose {
 		opts.Level = slog.LevelDebug
 	}

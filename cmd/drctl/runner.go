@@ -3,19 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/user"
-	"time"
 
-	authenticationv1 "k8s.io/api/authentication/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/drctl/drctl/internal/lease"
-	"github.com/drctl/drctl/internal/version"
 	"github.com/drctl/drctl/pkg/crd"
-	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 )
 
@@ -55,27 +49,11 @@ func newEngine(ctx context.Context, g *globals, obs engine.Observer, tune ...fun
 		return nil, "", err
 	}
 	ec := engine.Config{
-		Client: c, LeaseClient: leaseClient, Clock: clock, Observer: obs, Runner: runnerIdentity(ctx, c),
+		Client: c, LeaseClient: leaseClient, Clock: clock, Observer: obs, Runner: engine.DiscoverRunner(ctx, c, engine.ModeCLI),
 		Logger: g.logger(),
 	}
 	for _, fn := range tune {
 		fn(&ec)
 	}
 	return engine.New(ec), namespace, nil
-}
-
-// runnerIdentity names this process: the Kubernetes user (from a SelfSubjectReview, else the
-// local user), the host, the pid and drctl's version.
-func runnerIdentity(ctx context.Context, c client.Client) v1alpha1.RunnerInfo {
-	r := v1alpha1.RunnerInfo{PID: int64(os.Getpid()), Version: version.Get().Version, Mode: "cli"}
-	r.Host, _ = os.Hostname()
-	review := &authenticationv1.SelfSubjectReview{}
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := c.Create(rctx, review); err == nil && review.Status.UserInfo.Username != "" {
-		r.User = review.Status.UserInfo.Username
-	} else if u, err := user.Current(); err == nil {
-		r.User = u.Username
-	}
-	return r
 }

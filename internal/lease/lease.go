@@ -352,7 +352,7 @@ type Info struct {
 }
 
 // Describe reads a plan's Lease; a missing Lease or one without holder is reported as free (nil).
-func Describe(ctx context.Context, c client.Client, clock *ServerClock, namespace, name string) (*Info, error) {
+func Describe(ctx context.Context, c client.Reader, clock *ServerClock, namespace, name string) (*Info, error) {
 	cur := &coordinationv1.Lease{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, cur); err != nil {
 		if apierrors.IsNotFound(err) {

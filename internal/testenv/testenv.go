@@ -41,6 +41,9 @@ type Options struct {
 	Restartable bool
 	// CertDir is where a Restartable API server keeps its certificates.
 	CertDir string
+	// BeforeStop, when set, runs after the tests and before the API server stops (to stop
+	// what watches it, which would hold up its shutdown).
+	BeforeStop func()
 }
 
 // Start starts an API server for the tests of one package; call it from TestMain and Stop it
@@ -196,6 +199,9 @@ func Main(m *testing.M, env **Env, opts Options) int {
 	}
 	*env = e
 	code := m.Run()
+	if opts.BeforeStop != nil {
+		opts.BeforeStop()
+	}
 	if err := e.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "testenv: stop:", err)
 	}

@@ -280,7 +280,7 @@ func (e *Engine) stamp(exec *v1alpha1.DRPlanExecution, plan, operation string) {
 func (e *Engine) runnerInfo() v1alpha1.RunnerInfo {
 	r := e.cfg.Runner
 	if r.Mode == "" {
-		r.Mode = "cli"
+		r.Mode = ModeCLI
 	}
 	return r
 }

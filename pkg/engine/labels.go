@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
 // Labels drctl puts on what it creates.
@@ -17,12 +19,28 @@ const (
 	// LabelJournalOf marks an execution's journal (journal.go), a ConfigMap of drctl's own.
 	LabelJournalOf = "dr.bkbcs.tencent.com/journal-of"
 
-	AnnotationCancel        = "dr.bkbcs.tencent.com/cancel"
+	AnnotationCancel = "dr.bkbcs.tencent.com/cancel"
+	// AnnotationManagedBy names the implementation that runs an execution. drctl (its CLI and
+	// its controller) runs executions without it or with ManagedByDrctl, and never touches one
+	// another implementation was asked to run.
+	AnnotationManagedBy     = "dr.bkbcs.tencent.com/managed-by"
 	AnnotationRunnerUser    = "dr.bkbcs.tencent.com/runner-user"
 	AnnotationRunnerHost    = "dr.bkbcs.tencent.com/runner-host"
 	AnnotationRunnerPID     = "dr.bkbcs.tencent.com/runner-pid"
 	AnnotationRunnerVersion = "dr.bkbcs.tencent.com/runner-version"
 )
+
+// ManagedByDrctl is AnnotationManagedBy's value for drctl.
+const ManagedByDrctl = "drctl"
+
+// ManagedElsewhere reports whether another implementation runs exec: its managed-by annotation
+// names another, or its record shows progress that no drctl runner stamped.
+func ManagedElsewhere(exec *v1alpha1.DRPlanExecution) bool {
+	if by, ok := exec.Annotations[AnnotationManagedBy]; ok && by != ManagedByDrctl {
+		return true
+	}
+	return Started(exec) && exec.Status.Runner == nil
+}
 
 const maxLabelValue = 63
 

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drctl/drctl/pkg/controller"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+func newServeCommand(g *globals) *cobra.Command {
+	var opts controller.Options
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run drctl in the cluster: every DRPlanExecution applied runs, with no terminal",
+		Long: `Serve runs drctl's engine as an always-on controller, for GitOps: a DRPlanExecution that
+someone applies (kubectl apply, Argo CD, Flux) is validated and run, exactly as drctl execute or
+drctl revert would run it, and recorded in its status. An execution that cannot run is recorded
+Failed with the reason.
+
+Serve and the CLI share the plan's Lease: they never run one plan at once. An execution whose
+runner died (a laptop that closed mid-run) is resumed here once its plan Lease expires. An
+execution that ended Unknown is left for a person to resume, revert or cancel, and one annotated
+dr.bkbcs.tencent.com/managed-by with another implementation's name is never touched.
+
+On SIGTERM or SIGINT serve stops at once; runs it had in progress stay Running and are resumed
+by the next replica when their plan Lease expires.`,
+		Example: `  # Run against the current kubectl context (in a cluster, the pod's ServiceAccount)
+  drctl serve
+
+  # Two replicas, one active
+  drctl serve --leader-elect --leader-election-namespace drctl-system`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.MaxConcurrentExecutions <= 0 {
+				return invalidInput("--max-concurrent-executions %d: want at least 1", opts.MaxConcurrentExecutions)
+			}
+			if opts.ReconcileInterval <= 0 {
+				return invalidInput("--reconcile-interval %s: want a positive duration", opts.ReconcileInterval)
+			}
+			if opts.LeaseDuration < 3*time.Second {
+				return invalidInput("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", opts.LeaseDuration)
+			}
+			if opts.PartitionTimeout <= 0 {
+				return invalidInput("--partition-timeout %s: want a positive duration", opts.PartitionTimeout)
+			}
+			cfg, err := restConfig(g)
+			if err != nil {
+				return err
+			}
+			opts.Logger = g.loggerFrom(slog.LevelInfo)
+			mgr, err := controller.NewManager(cfg, opts)
+			if err != nil {
+				return err
+			}
+			ctx, stop := context.WithCancel(cmd.Context())
+			defer stop()
+			go func() {
+				select {
+				case <-g.interrupts:
+					opts.Logger.Info("signal received; stopping")
+					stop()
+				case <-ctx.Done():
+				}
+			}()
+			opts.Logger.Info("serving", "metrics", opts.MetricsAddr, "probes", opts.ProbeAddr, "leaderElect", opts.LeaderElect)
+			return mgr.Start(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", `address of the Prometheus /metrics endpoint ("0" disables it)`)
+	f.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", `address of /healthz and /readyz ("0" disables them)`)
+	f.BoolVar(&opts.LeaderElect, "leader-elect", false, "elect one active replica through a Lease, for running several")
+	f.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the election Lease (default: the pod's namespace)")
+	f.StringSliceVar(&opts.Namespaces, "watch-namespace", nil, "serve only these namespaces (repeat or separate with commas; default: every namespace)")
+	f.IntVar(&opts.MaxConcurrentExecutions, "max-concurrent-executions", controller.DefaultMaxConcurrentExecutions, "executions run at once; more wait their turn")
+	f.DurationVar(&opts.ReconcileInterval, "reconcile-interval", controller.DefaultReconcileInterval, "how often every object is looked at again without a change")
+	f.DurationVar(&opts.LeaseDuration, "lease-duration", 15*time.Second, "duration of the plan Lease held while running (a dead runner's plan is taken over after it)")
+	f.DurationVar(&opts.PartitionTimeout, "partition-timeout", engine.DefaultPartitionTimeout, "how long the API server may be unreachable before a run stops launching actions and ends Unknown")
+	return cmd
+}

@@ -1,0 +1,109 @@
+package controller
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+// executionReconciler decides what to do with a DRPlanExecution, level-based and idempotent:
+//
+//	not drctl's (another implementation's)      never touched
+//	running in this process                     nothing: the run records its own progress
+//	finished, or Unknown                        nothing (Unknown needs a person: resume, revert or cancel)
+//	not started                                 run it (engine.Run: claimed through the plan's Lease)
+//	Running, its runner's plan Lease is live    look again when the Lease would expire
+//	Running, the plan Lease expired or is free  resume it here (its runner died)
+//
+// A plan whose Lease is held by a live runner is never touched before the Lease expires, so serve
+// and the CLI never run one plan at once: the engine takes the same Lease either way.
+type executionReconciler struct {
+	client    client.Client // the manager's cached client
+	apiReader client.Reader // Leases are read as stored, not from a cache
+	clock     *lease.ServerClock
+	newEngine func(engine.Observer) *engine.Engine
+	runs      *runs
+	opts      Options
+	log       *slog.Logger
+}
+
+// leaseMargin is how long after a Lease's expiry the reconciler looks again: the server's clock is
+// known to about a second.
+const leaseMargin = 2 * time.Second
+
+func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	exec := &v1alpha1.DRPlanExecution{}
+	if err := r.client.Get(ctx, req.NamespacedName, exec); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	switch {
+	case engine.ManagedElsewhere(exec), r.runs.running(req.NamespacedName), v1alpha1.IsFinished(exec.Status.Phase):
+		return reconcile.Result{}, nil
+	case exec.Status.Phase == v1alpha1.PhaseUnknown:
+		return reconcile.Result{}, nil
+	}
+	// Whoever holds the plan now — a CLI, another replica, this process for another execution —
+	// keeps it until its Lease lapses.
+	holder, err := lease.Describe(ctx, r.apiReader, r.clock, exec.Namespace, lease.Name(exec.Spec.PlanRef))
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	if holder != nil && !holder.Expired {
+		wait := min(holder.Expires.Sub(r.clock.Now())+leaseMargin, r.opts.ReconcileInterval)
+		r.log.Debug("plan held by a live runner; looking again later", "execution", req, "holder", holder.Holder, "after", wait)
+		return reconcile.Result{RequeueAfter: wait}, nil
+	}
+	if !engine.Started(exec) {
+		return r.launch(req.NamespacedName, exec, "run", func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
+			return eng.Run(ctx, exec, engine.RunOptions{})
+		})
+	}
+	// Running, and no live runner holds the plan: its runner died. Resume it from its record.
+	return r.launch(req.NamespacedName, exec, "resume", func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
+		leaseTakeovers.Inc()
+		return eng.Resume(ctx, engine.ResumeOptions{Namespace: exec.Namespace, Execution: exec.Name, LockTimeout: leaseMargin})
+	})
+}
+
+// launch starts a run of exec in its own goroutine.
+func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DRPlanExecution, how string,
+	run func(context.Context, *engine.Engine) (*engine.Result, error)) (reconcile.Result, error) {
+	op := exec.Spec.OperationType
+	result := r.runs.launch(key, func(ctx context.Context) {
+		log := r.log.With("execution", key.String(), "operation", op, "start", how)
+		log.Info("starting")
+		executionsStarted.WithLabelValues(string(op), how).Inc()
+		begun := time.Now()
+		res, err := run(ctx, r.newEngine(newActionMetrics()))
+		switch {
+		case err == nil:
+			log.Info("ended", "phase", res.Phase, "message", res.Message)
+			finished(op, res, time.Since(begun))
+		case engine.IsInvalid(err):
+			// Run records an execution that cannot run; what is left is one that changed
+			// under it (started elsewhere meanwhile): the next event shows what it is now.
+			log.Info("not run", "reason", err)
+		case ctx.Err() != nil:
+			log.Info("stopped with the controller; the execution stays Running, to be resumed", "err", err)
+		default: // locked, or the API server failed: nothing was changed; try again later
+			log.Info("not started; trying again later", "reason", err, "after", r.opts.RetryDelay)
+			r.runs.retryLater(ctx, key, r.opts.RetryDelay)
+		}
+	})
+	switch result {
+	case atCapacity:
+		r.log.Debug("at --max-concurrent-executions; the execution waits", "execution", key)
+		return reconcile.Result{RequeueAfter: r.opts.RetryDelay}, nil
+	case notStarted:
+		return reconcile.Result{RequeueAfter: time.Second}, nil
+	}
+	return reconcile.Result{}, nil
+}

@@ -1,0 +1,141 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/pkg/crd"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+)
+
+// LeaderElectionID names the Lease that elects the serving replica.
+const LeaderElectionID = "drctl-serve"
+
+// NewManager builds the controller on cfg: a controller-runtime manager with the execution
+// reconciler, the runs, health checks and metrics. Start it with Start(ctx).
+func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
+	opts.defaults()
+	clock := lease.NewServerClock()
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(clock.Wrap) // the engine judges Leases by the API server's clock
+	scheme := crd.NewScheme()
+	logger := logr.FromSlogHandler(opts.Logger.Handler())
+	syncPeriod := opts.ReconcileInterval
+	mgr, err := ctrl.NewManager(cfg, manager.Options{
+		Scheme:                  scheme,
+		Logger:                  logger,
+		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
+		HealthProbeBindAddress:  opts.ProbeAddr,
+		LeaderElection:          opts.LeaderElect,
+		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		// A replica that stops steps down at once, so the next leader need not wait out the
+		// election Lease before resuming what this one left.
+		LeaderElectionReleaseOnCancel: true,
+		Cache: cache.Options{
+			SyncPeriod:        &syncPeriod,
+			DefaultNamespaces: namespaces(opts.Namespaces),
+			ByObject: map[client.Object]cache.ByObject{
+				&v1alpha1.DRPlanExecution{}: {Transform: slimExecution},
+			},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("controller manager: %w", err)
+	}
+	newEngine, err := engineFactory(cfg, mgr, clock, opts)
+	if err != nil {
+		return nil, err
+	}
+	r := newRuns(opts.MaxConcurrentExecutions)
+	if err := mgr.Add(r); err != nil {
+		return nil, err
+	}
+	rec := &executionReconciler{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), clock: clock,
+		newEngine: newEngine, runs: r, opts: opts, log: opts.Logger}
+	err = ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.DRPlanExecution{}).
+		WatchesRawSource(source.Channel(r.again, &handler.EnqueueRequestForObject{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
+		Complete(rec)
+	if err != nil {
+		return nil, fmt.Errorf("execution controller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// engineFactory returns how the runs get their engine: one per run, sharing the clients. The
+// engine writes with the manager's client and reads as stored (the manager's API reader); it
+// watches and acts through a direct client, and renews Leases through one of its own, whose
+// rate limiter no burst of status writes can starve.
+func engineFactory(cfg *rest.Config, mgr manager.Manager, clock *lease.ServerClock, opts Options) (func(engine.Observer) *engine.Engine, error) {
+	direct := client.Options{Scheme: mgr.GetScheme(), HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()}
+	watcher, err := client.NewWithWatch(cfg, direct)
+	if err != nil {
+		return nil, err
+	}
+	leaseClient, err := client.New(rest.CopyConfig(cfg), direct)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	runner := engine.DiscoverRunner(ctx, watcher, engine.ModeServe)
+	return func(obs engine.Observer) *engine.Engine {
+		return engine.New(engine.Config{
+			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Watcher: watcher, LeaseClient: leaseClient,
+			Clock: clock, Observer: obs, Logger: opts.Logger, Runner: runner,
+			LeaseDuration: opts.LeaseDuration, PartitionTimeout: opts.PartitionTimeout,
+		})
+	}, nil
+}
+
+// namespaces is the cache's view of Options.Namespaces (nil: all).
+func namespaces(names []string) map[string]cache.Config {
+	if len(names) == 0 {
+		return nil
+	}
+	m := map[string]cache.Config{}
+	for _, n := range names {
+		m[n] = cache.Config{}
+	}
+	return m
+}
+
+// slimExecution keeps in the cache what the reconciler reads — metadata, spec, phase, runner —
+// and drops the record's bulk (every action's status, the workflow snapshots): a cluster's
+// executions would otherwise be held in memory whole, hundreds of KiB each.
+func slimExecution(obj any) (any, error) {
+	exec, ok := obj.(*v1alpha1.DRPlanExecution)
+	if !ok {
+		return obj, nil
+	}
+	exec.ManagedFields = nil
+	st := &exec.Status
+	st.StageStatuses, st.WorkflowSnapshots, st.ResolvedParams = nil, nil, nil
+	return exec, nil
+}
+
+var _ toolscache.TransformFunc = slimExecution

@@ -1,0 +1,54 @@
+package controller
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configures the controller (the flags of `drctl serve`).
+type Options struct {
+	// MetricsAddr is where /metrics is served ("0" disables it).
+	MetricsAddr string
+	// ProbeAddr is where /healthz and /readyz are served ("0" disables them).
+	ProbeAddr string
+	// LeaderElect runs the controller in one replica at a time, elected through a Lease in
+	// LeaderElectionNamespace (controller-runtime's leader election).
+	LeaderElect             bool
+	LeaderElectionNamespace string
+	// Namespaces limits the controller to these namespaces (empty: every namespace).
+	Namespaces []string
+	// MaxConcurrentExecutions bounds the executions this process runs at once; more wait.
+	MaxConcurrentExecutions int
+	// ReconcileInterval is how often every object is looked at again, even without a change.
+	ReconcileInterval time.Duration
+	// LeaseDuration and PartitionTimeout tune the engine as for the CLI (zero: its defaults).
+	LeaseDuration    time.Duration
+	PartitionTimeout time.Duration
+	// RetryDelay is how long an execution waits before another try after its plan was locked or
+	// the API server failed (default 5s).
+	RetryDelay time.Duration
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxConcurrentExecutions = 10
+	DefaultReconcileInterval       = 30 * time.Second
+	DefaultRetryDelay              = 5 * time.Second
+)
+
+func (o *Options) defaults() {
+	if o.MaxConcurrentExecutions <= 0 {
+		o.MaxConcurrentExecutions = DefaultMaxConcurrentExecutions
+	}
+	if o.ReconcileInterval <= 0 {
+		o.ReconcileInterval = DefaultReconcileInterval
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = DefaultRetryDelay
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}

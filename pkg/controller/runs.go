@@ -1,0 +1,109 @@
+package controller
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// runs is the executions this process runs, each in a goroutine of its own under the manager's
+// context: a run lasts minutes, and a Reconcile must return at once. It is a manager Runnable
+// (elected with the controllers), so runs start only once the manager runs — and, with leader
+// election, only in the leader.
+type runs struct {
+	max int
+
+	mu     sync.Mutex
+	ctx    context.Context // the manager's, once started
+	active map[types.NamespacedName]bool
+	wg     sync.WaitGroup
+
+	// again re-queues an execution whose run ended without changing it (its plan was locked, the
+	// API server failed): no watch event would bring it back otherwise.
+	again chan event.GenericEvent
+}
+
+func newRuns(max int) *runs {
+	return &runs{max: max, active: map[types.NamespacedName]bool{}, again: make(chan event.GenericEvent, 64)}
+}
+
+// Start makes the runs possible until ctx ends, then waits for the running ones to return.
+func (r *runs) Start(ctx context.Context) error {
+	r.mu.Lock()
+	r.ctx = ctx
+	r.mu.Unlock()
+	<-ctx.Done()
+	r.wg.Wait()
+	return nil
+}
+
+// NeedLeaderElection: only the leader runs executions.
+func (r *runs) NeedLeaderElection() bool { return true }
+
+// launchResult says what launch did.
+type launchResult int
+
+const (
+	launched     launchResult = iota
+	alreadyOurs               // this process runs it already
+	atCapacity                // MaxConcurrentExecutions are running
+	notStarted                // the manager has not started the runs yet
+)
+
+// launch runs fn for key in a goroutine, unless it runs already or the limit is reached.
+func (r *runs) launch(key types.NamespacedName, fn func(context.Context)) launchResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.ctx == nil:
+		return notStarted
+	case r.active[key]:
+		return alreadyOurs
+	case len(r.active) >= r.max:
+		return atCapacity
+	}
+	r.active[key] = true
+	running.Set(float64(len(r.active)))
+	ctx := r.ctx
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer r.done(key)
+		fn(ctx)
+	}()
+	return launched
+}
+
+func (r *runs) done(key types.NamespacedName) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.active, key)
+	running.Set(float64(len(r.active)))
+}
+
+// running reports whether this process runs key.
+func (r *runs) running(key types.NamespacedName) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.active[key]
+}
+
+// retryLater brings key back to the reconciler after delay (unless the manager stops first).
+func (r *runs) retryLater(ctx context.Context, key types.NamespacedName, delay time.Duration) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(delay):
+	}
+	obj := &v1alpha1.DRPlanExecution{}
+	obj.Namespace, obj.Name = key.Namespace, key.Name
+	select {
+	case r.again <- event.GenericEvent{Object: obj}:
+	case <-ctx.Done():
+	}
+}

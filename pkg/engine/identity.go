@@ -1,0 +1,37 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"os/user"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/internal/version"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// Runner modes, recorded in status.runner.mode: who ran an execution.
+const (
+	ModeCLI   = "cli"   // drctl execute/revert/resume from a terminal
+	ModeServe = "serve" // drctl serve, the in-cluster controller
+)
+
+// DiscoverRunner names this process for the records it writes: the Kubernetes user it acts as
+// (from a SelfSubjectReview, else the local user), the host (a pod's name in a cluster), the pid,
+// drctl's version and the mode.
+func DiscoverRunner(ctx context.Context, c client.Client, mode string) v1alpha1.RunnerInfo {
+	r := v1alpha1.RunnerInfo{PID: int64(os.Getpid()), Version: version.Get().Version, Mode: mode}
+	r.Host, _ = os.Hostname()
+	review := &authenticationv1.SelfSubjectReview{}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Create(rctx, review); err == nil && review.Status.UserInfo.Username != "" {
+		r.User = review.Status.UserInfo.Username
+	} else if u, err := user.Current(); err == nil {
+		r.User = u.Username
+	}
+	return r
+}
