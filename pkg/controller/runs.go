@@ -49,10 +49,10 @@ func (r *runs) NeedLeaderElection() bool { return true }
 type launchResult int
 
 const (
-	launched     launchResult = iota
-	alreadyOurs               // this process runs it already
-	atCapacity                // MaxConcurrentExecutions are running
-	notStarted                // the manager has not started the runs yet
+	launched    launchResult = iota
+	alreadyOurs              // this process runs it already
+	atCapacity               // MaxConcurrentExecutions are running
+	notStarted               // the manager has not started the runs yet
 )
 
 // launch runs fn for key in a goroutine, unless it runs already or the limit is reached.
