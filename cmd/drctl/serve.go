@@ -26,8 +26,10 @@ runner died (a laptop that closed mid-run) is resumed here once its plan Lease e
 execution that ended Unknown is left for a person to resume, revert or cancel, and one annotated
 dr.bkbcs.tencent.com/managed-by with another implementation's name is never touched.
 
-On SIGTERM or SIGINT serve stops at once; runs it had in progress stay Running and are resumed
-by the next replica when their plan Lease expires.`,
+On SIGTERM or SIGINT serve starts no action any more and gives running ones --shutdown-grace to
+finish; then each run records its progress, stays Running and releases its plan, and the next
+replica resumes it at once, repeating nothing that finished. A run still busy past the grace is
+stopped hard and resumed once its plan Lease expires.`,
 		Example: `  # Run against the current kubectl context (in a cluster, the pod's ServiceAccount)
   drctl serve
 
@@ -43,6 +45,9 @@ by the next replica when their plan Lease expires.`,
 			}
 			if opts.LeaseDuration < 3*time.Second {
 				return invalidInput("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", opts.LeaseDuration)
+			}
+			if opts.ShutdownGrace <= 0 {
+				return invalidInput("--shutdown-grace %s: want a positive duration", opts.ShutdownGrace)
 			}
 			if opts.PartitionTimeout <= 0 {
 				return invalidInput("--partition-timeout %s: want a positive duration", opts.PartitionTimeout)
@@ -78,6 +83,7 @@ by the next replica when their plan Lease expires.`,
 	f.StringSliceVar(&opts.Namespaces, "watch-namespace", nil, "serve only these namespaces (repeat or separate with commas; default: every namespace)")
 	f.IntVar(&opts.MaxConcurrentExecutions, "max-concurrent-executions", controller.DefaultMaxConcurrentExecutions, "executions run at once; more wait their turn")
 	f.DurationVar(&opts.ReconcileInterval, "reconcile-interval", controller.DefaultReconcileInterval, "how often every object is looked at again without a change")
+	f.DurationVar(&opts.ShutdownGrace, "shutdown-grace", controller.DefaultShutdownGrace, "on SIGTERM, how long running actions may take to finish before their runs are handed over")
 	f.DurationVar(&opts.LeaseDuration, "lease-duration", 15*time.Second, "duration of the plan Lease held while running (a dead runner's plan is taken over after it)")
 	f.DurationVar(&opts.PartitionTimeout, "partition-timeout", engine.DefaultPartitionTimeout, "how long the API server may be unreachable before a run stops launching actions and ends Unknown")
 	return cmd

@@ -84,6 +84,8 @@ func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DR
 		begun := time.Now()
 		res, err := run(ctx, r.newEngine(newActionMetrics()))
 		switch {
+		case err == nil && res.Phase == v1alpha1.PhaseRunning:
+			log.Info("handed over for the next runner to resume", "message", res.Message)
 		case err == nil:
 			log.Info("ended", "phase", res.Phase, "message", res.Message)
 			finished(op, res, time.Since(begun))
@@ -104,6 +106,8 @@ func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DR
 		return reconcile.Result{RequeueAfter: r.opts.RetryDelay}, nil
 	case notStarted:
 		return reconcile.Result{RequeueAfter: time.Second}, nil
+	case stopping:
+		return reconcile.Result{}, nil // the next leader takes it
 	}
 	return reconcile.Result{}, nil
 }

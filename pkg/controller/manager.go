@@ -48,6 +48,8 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		// A replica that stops steps down at once, so the next leader need not wait out the
 		// election Lease before resuming what this one left.
 		LeaderElectionReleaseOnCancel: true,
+		// The runs' drain takes up to the shutdown grace, and then a hand-over's writes.
+		GracefulShutdownTimeout: ptrTo(opts.ShutdownGrace + 15*time.Second),
 		Cache: cache.Options{
 			SyncPeriod:        &syncPeriod,
 			DefaultNamespaces: namespaces(opts.Namespaces),
@@ -59,11 +61,11 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("controller manager: %w", err)
 	}
-	newEngine, err := engineFactory(cfg, mgr, clock, opts)
+	r := newRuns(opts.MaxConcurrentExecutions, opts.ShutdownGrace)
+	newEngine, err := engineFactory(cfg, mgr, clock, r.drain, opts)
 	if err != nil {
 		return nil, err
 	}
-	r := newRuns(opts.MaxConcurrentExecutions)
 	if err := mgr.Add(r); err != nil {
 		return nil, err
 	}
@@ -90,7 +92,7 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 // engine writes with the manager's client and reads as stored (the manager's API reader); it
 // watches and acts through a direct client, and renews Leases through one of its own, whose
 // rate limiter no burst of status writes can starve.
-func engineFactory(cfg *rest.Config, mgr manager.Manager, clock *lease.ServerClock, opts Options) (func(engine.Observer) *engine.Engine, error) {
+func engineFactory(cfg *rest.Config, mgr manager.Manager, clock *lease.ServerClock, drain <-chan struct{}, opts Options) (func(engine.Observer) *engine.Engine, error) {
 	direct := client.Options{Scheme: mgr.GetScheme(), HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()}
 	watcher, err := client.NewWithWatch(cfg, direct)
 	if err != nil {
@@ -107,7 +109,7 @@ func engineFactory(cfg *rest.Config, mgr manager.Manager, clock *lease.ServerClo
 		return engine.New(engine.Config{
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Watcher: watcher, LeaseClient: leaseClient,
 			Clock: clock, Observer: obs, Logger: opts.Logger, Runner: runner,
-			LeaseDuration: opts.LeaseDuration, PartitionTimeout: opts.PartitionTimeout,
+			LeaseDuration: opts.LeaseDuration, PartitionTimeout: opts.PartitionTimeout, Drain: drain,
 		})
 	}, nil
 }
@@ -139,3 +141,5 @@ func slimExecution(obj any) (any, error) {
 }
 
 var _ toolscache.TransformFunc = slimExecution
+
+func ptrTo[T any](v T) *T { return &v }

@@ -24,6 +24,9 @@ type Options struct {
 	// LeaseDuration and PartitionTimeout tune the engine as for the CLI (zero: its defaults).
 	LeaseDuration    time.Duration
 	PartitionTimeout time.Duration
+	// ShutdownGrace is how long running actions may take to finish when the controller stops
+	// (default 30s); then the runs are handed over, or stopped hard past it.
+	ShutdownGrace time.Duration
 	// RetryDelay is how long an execution waits before another try after its plan was locked or
 	// the API server failed (default 5s).
 	RetryDelay time.Duration
@@ -36,6 +39,7 @@ const (
 	DefaultMaxConcurrentExecutions = 10
 	DefaultReconcileInterval       = 30 * time.Second
 	DefaultRetryDelay              = 5 * time.Second
+	DefaultShutdownGrace           = 30 * time.Second
 )
 
 func (o *Options) defaults() {
@@ -44,6 +48,9 @@ func (o *Options) defaults() {
 	}
 	if o.ReconcileInterval <= 0 {
 		o.ReconcileInterval = DefaultReconcileInterval
+	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = DefaultShutdownGrace
 	}
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = DefaultRetryDelay

@@ -11,15 +11,22 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// runs is the executions this process runs, each in a goroutine of its own under the manager's
-// context: a run lasts minutes, and a Reconcile must return at once. It is a manager Runnable
-// (elected with the controllers), so runs start only once the manager runs — and, with leader
-// election, only in the leader.
+// runs is the executions this process runs, each in a goroutine of its own: a run lasts minutes,
+// and a Reconcile must return at once. It is a manager Runnable (elected with the controllers), so
+// runs start only once the manager runs — and, with leader election, only in the leader.
+//
+// When the manager stops (SIGTERM), the runs are drained: no action starts any more, running ones
+// get the shutdown grace to finish, and each run then records its progress, leaves its execution
+// Running and releases its plan, for the next replica to resume at once. Runs still going after
+// the grace are stopped hard: their executions stay Running and are resumed once their plan
+// Lease expires.
 type runs struct {
-	max int
+	max   int
+	grace time.Duration
+	drain chan struct{} // closed when the manager stops (engine.Config.Drain)
 
 	mu     sync.Mutex
-	ctx    context.Context // the manager's, once started
+	ctx    context.Context // the runs' own: it outlives the manager's by the grace
 	active map[types.NamespacedName]bool
 	wg     sync.WaitGroup
 
@@ -28,17 +35,30 @@ type runs struct {
 	again chan event.GenericEvent
 }
 
-func newRuns(max int) *runs {
-	return &runs{max: max, active: map[types.NamespacedName]bool{}, again: make(chan event.GenericEvent, 64)}
+func newRuns(max int, grace time.Duration) *runs {
+	return &runs{max: max, grace: grace, drain: make(chan struct{}),
+		active: map[types.NamespacedName]bool{}, again: make(chan event.GenericEvent, 64)}
 }
 
-// Start makes the runs possible until ctx ends, then waits for the running ones to return.
+// Start makes runs possible until ctx ends, then drains them (see runs).
 func (r *runs) Start(ctx context.Context) error {
+	runCtx, hardStop := context.WithCancel(context.Background())
+	defer hardStop()
 	r.mu.Lock()
-	r.ctx = ctx
+	r.ctx = runCtx
 	r.mu.Unlock()
 	<-ctx.Done()
-	r.wg.Wait()
+	r.mu.Lock()
+	close(r.drain)
+	r.mu.Unlock()
+	finished := make(chan struct{})
+	go func() { r.wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(r.grace):
+		hardStop()
+		<-finished
+	}
 	return nil
 }
 
@@ -53,6 +73,7 @@ const (
 	alreadyOurs              // this process runs it already
 	atCapacity               // MaxConcurrentExecutions are running
 	notStarted               // the manager has not started the runs yet
+	stopping                 // the manager is stopping: nothing new starts
 )
 
 // launch runs fn for key in a goroutine, unless it runs already or the limit is reached.
@@ -62,6 +83,8 @@ func (r *runs) launch(key types.NamespacedName, fn func(context.Context)) launch
 	switch {
 	case r.ctx == nil:
 		return notStarted
+	case r.draining():
+		return stopping
 	case r.active[key]:
 		return alreadyOurs
 	case len(r.active) >= r.max:
@@ -77,6 +100,16 @@ func (r *runs) launch(key types.NamespacedName, fn func(context.Context)) launch
 		fn(ctx)
 	}()
 	return launched
+}
+
+// draining reports whether the runs are being drained (under r.mu).
+func (r *runs) draining() bool {
+	select {
+	case <-r.drain:
+		return true
+	default:
+		return false
+	}
 }
 
 func (r *runs) done(key types.NamespacedName) {

@@ -64,6 +64,11 @@ type Config struct {
 	MaxRetryDelay time.Duration
 	// Now returns local time, for timestamps (default time.Now).
 	Now func() time.Time
+	// Drain, when closed, hands runs over instead of finishing them: no action starts any more,
+	// running ones finish, and the run records its progress, leaves its execution Running and
+	// releases the plan's Lease, for another runner to resume at once (a controller replica
+	// shutting down). Nil never drains.
+	Drain <-chan struct{}
 }
 
 // DefaultPartitionTimeout is how long the API server may be unreachable before a run stops.
@@ -124,7 +129,8 @@ func New(cfg Config) *Engine {
 type Result struct {
 	// Execution is the execution as last recorded.
 	Execution *v1alpha1.DRPlanExecution
-	// Phase is Succeeded, Failed, Canceled or Unknown.
+	// Phase is Succeeded, Failed, Canceled or Unknown — or Running when the run was handed over
+	// to another runner (Config.Drain).
 	Phase v1alpha1.ExecutionPhase
 	// Message explains a phase other than Succeeded.
 	Message string

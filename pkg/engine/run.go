@@ -28,6 +28,9 @@ const (
 	stopPartitioned  // the API server was unreachable for longer than the partition timeout
 	stopLeaseLost    // another runner took the plan over: this one never writes again
 	stopRecordFailed // the record cannot be written (deleted, forbidden, too large)
+	// stopDraining: this runner is shutting down (Config.Drain). Running actions finish; the run
+	// stays Running, its progress recorded, and the plan is released for another runner.
+	stopDraining
 )
 
 // runner carries one run from its first action to its recorded end.
@@ -103,8 +106,8 @@ func (r *runner) halt(reason stopReason) {
 		r.stop.Store(int32(stopLeaseLost))
 		r.rec.disown()
 	case stopPartitioned, stopRecordFailed:
-		if !r.stop.CompareAndSwap(int32(running), int32(reason)) {
-			r.stop.CompareAndSwap(int32(stopCanceled), int32(reason))
+		if !r.stop.CompareAndSwap(int32(running), int32(reason)) && !r.stop.CompareAndSwap(int32(stopCanceled), int32(reason)) {
+			r.stop.CompareAndSwap(int32(stopDraining), int32(reason))
 		}
 	default:
 		r.stop.CompareAndSwap(int32(running), int32(reason))
@@ -132,7 +135,7 @@ func (r *runner) stopping() stopReason { return stopReason(r.stop.Load()) }
 // interrupted reports a stop that leaves the rest of the run for resume (not a cancel).
 func (r *runner) interrupted() bool {
 	switch r.stopping() {
-	case stopPartitioned, stopLeaseLost, stopRecordFailed:
+	case stopPartitioned, stopLeaseLost, stopRecordFailed, stopDraining:
 		return true
 	}
 	return false
@@ -145,10 +148,11 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	defer r.stopWork(nil)
 	bg, cancelBackground := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); r.rec.run(bg) }()
 	go func() { defer wg.Done(); r.keepLease(bg) }()
 	go func() { defer wg.Done(); r.watchCancel(bg) }()
+	go func() { defer wg.Done(); r.watchDrain(bg) }()
 	var once sync.Once
 	stopBackground := func() { once.Do(func() { cancelBackground(); wg.Wait() }) }
 	defer func() {
@@ -169,7 +173,45 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("execution %s interrupted; it stays Running: resume it with `drctl resume %s`: %w", name, name, context.Cause(ctx))
 	}
+	if r.stopping() == stopDraining {
+		return r.handOver(ctx, stopBackground)
+	}
 	return r.finish(ctx, started, stopBackground)
+}
+
+// watchDrain halts the run when Config.Drain closes.
+func (r *runner) watchDrain(ctx context.Context) {
+	if r.e.cfg.Drain == nil {
+		return
+	}
+	select {
+	case <-r.e.cfg.Drain:
+		r.e.cfg.Logger.Info("draining: no action starts any more; running ones finish", "execution", r.st.name())
+		r.halt(stopDraining)
+	case <-ctx.Done():
+	}
+}
+
+// handOver ends a drained run without ending the execution: its progress is recorded in full,
+// it stays Running, and the plan's Lease is released, so that another runner resumes it at once
+// instead of waiting for the Lease to expire. (Its journal stays: a resume takes it over.)
+func (r *runner) handOver(ctx context.Context, stopBackground func()) (*Result, error) {
+	msg := fmt.Sprintf("handed over: runner %s@%s stopped; actions that were running finished, the rest waits for the next runner to resume it",
+		r.e.cfg.Runner.User, r.e.cfg.Runner.Host)
+	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Message = msg })
+	fctx, cancel := context.WithTimeout(ctx, r.e.cfg.PartitionTimeout)
+	defer cancel()
+	err := r.rec.Flush(fctx)
+	stopBackground() // no renewal or write may race the release
+	if err != nil {
+		// Not all of it is in the record: the journal has the rest, and the Lease is left to
+		// expire rather than released, as after a crash.
+		r.e.cfg.Logger.Warn("record the hand-over", "execution", r.st.name(), "err", err)
+	} else if err := r.lease.Release(fctx); err != nil {
+		r.e.cfg.Logger.Warn("release lease", "err", err)
+	}
+	r.events.normal("ExecutionHandedOver", "%s", msg)
+	return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseRunning, Message: msg}, nil
 }
 
 // finish records the end of the run — phase, message, completion time, events, plan status —

@@ -210,6 +210,24 @@ func (s *state) startAttempt(a at, n int, rendered *v1alpha1.Action) {
 	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n, Rendered: rendered})
 }
 
+// action returns a copy of an action's status as it is now.
+func (s *state) action(a at) v1alpha1.ActionStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.exec.Status.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action].DeepCopy()
+}
+
+// unstartAttempt takes back an attempt that was recorded Running but never began (the run was
+// handed over first): the action's status is what it was before, as true as ever.
+func (s *state) unstartAttempt(a at, before v1alpha1.ActionStatus) {
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		st.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action] = before
+	}, a)
+	stage, workflow, action := s.names(a)
+	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: orPending(before.Phase), Attempt: int(before.Attempts),
+		Message: "handed over before this attempt began"})
+}
+
 // retrying records a failed attempt that will be retried.
 func (s *state) retrying(a at, n, limit int, err error, outputs *v1alpha1.ActionOutputs) {
 	msg := fmt.Sprintf("attempt %d failed, retrying (%d/%d): %v", n, n, limit, err)

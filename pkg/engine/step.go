@@ -62,11 +62,18 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 	for n := first; ; n++ {
 		// The record says Running before the first side effect, and the Lease is held with a
 		// margin when it starts; otherwise the run is interrupted and the action left to resume.
+		before := r.st.action(a)
 		r.st.startAttempt(a, n, rendered)
 		if n == first {
 			r.events.normal("ActionStarted", "Action %s started", s.name)
 		}
 		if !r.durable(ctx) || !r.awaitLease(ctx) {
+			if r.stopping() == stopDraining && ctx.Err() == nil {
+				// Handed over before this attempt's first side effect: the record must not say
+				// it ran (an attempt recorded Running counts as possibly done).
+				r.st.unstartAttempt(a, before)
+				return v1alpha1.PhaseRunning, lastOutputs
+			}
 			if r.stopping() == stopCanceled && ctx.Err() == nil {
 				// Canceled before this attempt started. If an earlier attempt (or runner) ran it,
 				// it may have done something: Canceled, not Skipped, so that revert knows.
