@@ -46,6 +46,9 @@ stopped hard and resumed once its plan Lease expires.`,
 			if opts.LeaseDuration < 3*time.Second {
 				return invalidInput("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", opts.LeaseDuration)
 			}
+			if opts.LeaderElectionLeaseDuration < 3*time.Second {
+				return invalidInput("--leader-election-lease-duration %s is too short: at least 3s", opts.LeaderElectionLeaseDuration)
+			}
 			if opts.ShutdownGrace <= 0 {
 				return invalidInput("--shutdown-grace %s: want a positive duration", opts.ShutdownGrace)
 			}
@@ -81,6 +84,7 @@ stopped hard and resumed once its plan Lease expires.`,
 	f.BoolVar(&opts.LeaderElect, "leader-elect", false, "elect one active replica through a Lease, for running several")
 	f.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the election Lease (default: the pod's namespace)")
 	f.StringSliceVar(&opts.Namespaces, "watch-namespace", nil, "serve only these namespaces (repeat or separate with commas; default: every namespace)")
+	f.DurationVar(&opts.LeaderElectionLeaseDuration, "leader-election-lease-duration", 15*time.Second, "how long a dead leader keeps the election before another replica takes over")
 	f.IntVar(&opts.MaxConcurrentExecutions, "max-concurrent-executions", controller.DefaultMaxConcurrentExecutions, "executions run at once; more wait their turn")
 	f.DurationVar(&opts.ReconcileInterval, "reconcile-interval", controller.DefaultReconcileInterval, "how often every object is looked at again without a change")
 	f.DurationVar(&opts.ShutdownGrace, "shutdown-grace", controller.DefaultShutdownGrace, "on SIGTERM, how long running actions may take to finish before their runs are handed over")

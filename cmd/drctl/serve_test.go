@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,9 +17,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/pkg/controller"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -134,4 +138,170 @@ func TestServeRunsAnAppliedExecution(t *testing.T) {
 		t.Fatal("serve did not stop on SIGTERM")
 	}
 	assert.Contains(t, s.logs(), fmt.Sprintf("execution=%s/gitops-1", ns))
+}
+
+// electionHolder is the replica that leads the serve replicas of namespace ("" when none).
+func electionHolder(c client.Client, ns string) string {
+	l := &coordinationv1.Lease{}
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: controller.LeaderElectionID}, l); err != nil {
+		return ""
+	}
+	return ptr.Deref(l.Spec.HolderIdentity, "")
+}
+
+// runnerPID is the pid of the runner that last claimed the execution.
+func runnerPID(c client.Client, ns, name string) int64 {
+	exec := &v1alpha1.DRPlanExecution{}
+	if c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, exec) != nil || exec.Status.Runner == nil {
+		return 0
+	}
+	return exec.Status.Runner.PID
+}
+
+// Two replicas with leader election. SIGTERM to the leader mid-run hands the run over: the running
+// action finishes, the next leader resumes at once and nothing is sent twice. kill -9 of the
+// next leader mid-run: a third replica takes over once the election and the plan Lease expire,
+// and only the action that was running is sent again.
+func TestServeReplicasTakeOverARunWithoutRepeatingFinishedActions(t *testing.T) {
+	kubeconfig, ns, c := cluster(t)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	arrived := make(chan string, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		if strings.HasSuffix(r.URL.Path, "/slow") {
+			arrived <- r.URL.Path
+			time.Sleep(2 * time.Second)
+		}
+	}))
+	defer srv.Close()
+	sent := func(execution, action string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits["/"+execution+"/"+action]
+	}
+	create(t, c, ns, fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: steps}
+spec:
+  actions:
+  - {name: first, type: HTTP, http: {url: "%[1]s/$(executionName)/first", method: POST}}
+  - {name: slow, type: HTTP, http: {url: "%[1]s/$(executionName)/slow", method: POST}}
+  - {name: after, type: HTTP, http: {url: "%[1]s/$(executionName)/after", method: POST}}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: failover}
+spec:
+  stages: [{name: only, workflows: [{workflowRef: {name: steps}}]}]
+`, srv.URL))
+	replica := func() *serveProcess {
+		return startServe(t, kubeconfig, ns, "--leader-elect", "--leader-election-namespace", ns,
+			"--leader-election-lease-duration", "3s", "--lease-duration", "3s", "--shutdown-grace", "10s")
+	}
+	apply := func(name string) {
+		require.NoError(t, c.Create(context.Background(), &v1alpha1.DRPlanExecution{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: "failover", OperationType: v1alpha1.OperationExecute}}))
+	}
+	awaitSlow := func() {
+		select {
+		case <-arrived:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the slow action never started")
+		}
+	}
+
+	a := replica()
+	require.Eventually(t, func() bool { return electionHolder(c, ns) != "" }, 30*time.Second, 100*time.Millisecond, "no leader elected")
+	b := replica()
+
+	// SIGTERM: the leader hands over.
+	apply("graceful")
+	awaitSlow()
+	require.Equal(t, int64(a.cmd.Process.Pid), runnerPID(c, ns, "graceful"), "the first replica leads and runs it")
+	require.NoError(t, a.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, a.cmd.Wait(), "a replica drains and exits 0 on SIGTERM")
+	stopped := time.Now()
+	got := awaitExecution(t, c, ns, "graceful", v1alpha1.PhaseSucceeded, 60*time.Second)
+	t.Logf("handed over: the next leader finished the run %.1fs after the old one exited", time.Since(stopped).Seconds())
+	assert.Equal(t, int64(b.cmd.Process.Pid), got.Status.Runner.PID, "the second replica finished it")
+	for _, action := range []string{"first", "slow", "after"} {
+		assert.Equal(t, 1, sent("graceful", action), "graceful/%s: a hand-over repeats nothing", action)
+	}
+	assert.Contains(t, a.logs(), "handed over")
+
+	// kill -9: the next replica waits out the election and the plan Lease, then resumes.
+	replica()
+	apply("killed")
+	awaitSlow()
+	require.Equal(t, int64(b.cmd.Process.Pid), runnerPID(c, ns, "killed"))
+	require.NoError(t, b.cmd.Process.Signal(syscall.SIGKILL))
+	_ = b.cmd.Wait()
+	killed := time.Now()
+	require.Eventually(t, func() bool {
+		pid := runnerPID(c, ns, "killed")
+		return pid != 0 && pid != int64(b.cmd.Process.Pid)
+	}, 60*time.Second, 50*time.Millisecond, "no replica took the run over")
+	t.Logf("taken over %.1fs after the leader was killed (election and plan Lease 3s each)", time.Since(killed).Seconds())
+	awaitExecution(t, c, ns, "killed", v1alpha1.PhaseSucceeded, 60*time.Second)
+	assert.Equal(t, 1, sent("killed", "first"), "a finished action is not repeated")
+	assert.Equal(t, 2, sent("killed", "slow"), "the action running at the kill is sent again (at-least-once)")
+	assert.Equal(t, 1, sent("killed", "after"))
+}
+
+// A `drctl execute` killed mid-run (kill -9) is resumed by `drctl serve` once its plan Lease
+// expires — never while it is live — and what finished is not sent again. Serve and the CLI never
+// run one plan at once: a CLI execute while serve runs the plan exits 3.
+func TestServeResumesACLIRunKilledMidWay(t *testing.T) {
+	kubeconfig, ns, c := cluster(t)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	arrived := make(chan struct{}, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		if r.URL.Path == "/slow" {
+			arrived <- struct{}{}
+			time.Sleep(2 * time.Second)
+		}
+	}))
+	defer srv.Close()
+	create(t, c, ns, planYAMLs(srv.URL))
+	s := startServe(t, kubeconfig, ns, "--lease-duration", "3s")
+
+	run := exec.Command(drctlBinary(t), "execute", "web-failover", "--name", "laptop-run", "--lease-duration", "3s", "--kubeconfig", kubeconfig, "-n", ns)
+	require.NoError(t, run.Start())
+	select {
+	case <-arrived:
+	case <-time.After(30 * time.Second):
+		_ = run.Process.Kill()
+		t.Fatal("the slow action never started")
+	}
+	// While the CLI runs it, serve leaves the plan alone, and another CLI run is refused.
+	code, out := runDrctl(t, "execute", "web-failover", "--kubeconfig", kubeconfig, "-n", ns)
+	assert.Equal(t, exitLocked, code, out)
+	require.NoError(t, run.Process.Signal(syscall.SIGKILL))
+	_ = run.Wait()
+	killed := time.Now()
+	assert.NotEqual(t, "serve", runnerMode(c, ns, "laptop-run"), "serve waits for the dead runner's Lease to expire")
+
+	got := awaitExecution(t, c, ns, "laptop-run", v1alpha1.PhaseSucceeded, 60*time.Second)
+	t.Logf("resumed by serve and finished %.1fs after the CLI was killed (plan Lease 3s, slow action 2s)", time.Since(killed).Seconds())
+	assert.Equal(t, "serve", got.Status.Runner.Mode)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, 1, hits["/switch/cluster-b"], "the finished action is not repeated")
+	assert.Equal(t, 2, hits["/slow"], "the action running at the kill is sent again (at-least-once)")
+	assert.Contains(t, s.logs(), "start=resume")
+}
+
+func runnerMode(c client.Client, ns, name string) string {
+	exec := &v1alpha1.DRPlanExecution{}
+	if c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, exec) != nil || exec.Status.Runner == nil {
+		return ""
+	}
+	return exec.Status.Runner.Mode
 }

@@ -37,6 +37,7 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	scheme := crd.NewScheme()
 	logger := logr.FromSlogHandler(opts.Logger.Handler())
 	syncPeriod := opts.ReconcileInterval
+	electionLease, electionRenew, electionRetry := lease.Timings(opts.LeaderElectionLeaseDuration)
 	mgr, err := ctrl.NewManager(cfg, manager.Options{
 		Scheme:                  scheme,
 		Logger:                  logger,
@@ -48,6 +49,9 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		// A replica that stops steps down at once, so the next leader need not wait out the
 		// election Lease before resuming what this one left.
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &electionLease,
+		RenewDeadline:                 &electionRenew,
+		RetryPeriod:                   &electionRetry,
 		// The runs' drain takes up to the shutdown grace, and then a hand-over's writes.
 		GracefulShutdownTimeout: ptrTo(opts.ShutdownGrace + 15*time.Second),
 		Cache: cache.Options{

@@ -15,6 +15,9 @@ type Options struct {
 	// LeaderElectionNamespace (controller-runtime's leader election).
 	LeaderElect             bool
 	LeaderElectionNamespace string
+	// LeaderElectionLeaseDuration is how long a dead leader keeps the election (default 15s);
+	// the renew deadline and retry period follow from it as in client-go (10s and 2s for 15s).
+	LeaderElectionLeaseDuration time.Duration
 	// Namespaces limits the controller to these namespaces (empty: every namespace).
 	Namespaces []string
 	// MaxConcurrentExecutions bounds the executions this process runs at once; more wait.
@@ -48,6 +51,9 @@ func (o *Options) defaults() {
 	}
 	if o.ReconcileInterval <= 0 {
 		o.ReconcileInterval = DefaultReconcileInterval
+	}
+	if o.LeaderElectionLeaseDuration <= 0 {
+		o.LeaderElectionLeaseDuration = 15 * time.Second
 	}
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = DefaultShutdownGrace
