@@ -83,6 +83,9 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("execution controller: %w", err)
 	}
+	if err := addStatusControllers(mgr); err != nil {
+		return nil, err
+	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
@@ -90,6 +93,30 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// addStatusControllers adds the reconcilers of workflow and plan status, each watching across the
+// references that decide it.
+func addStatusControllers(mgr manager.Manager) error {
+	if err := addIndexes(context.Background(), mgr); err != nil {
+		return fmt.Errorf("index plans by workflow: %w", err)
+	}
+	c := mgr.GetClient()
+	err := ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.DRWorkflow{}).
+		Watches(&v1alpha1.DRPlan{}, handler.EnqueueRequestsFromMapFunc(workflowsOf)).
+		Complete(&workflowReconciler{client: c})
+	if err != nil {
+		return fmt.Errorf("workflow controller: %w", err)
+	}
+	err = ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.DRPlan{}).
+		Watches(&v1alpha1.DRWorkflow{}, handler.EnqueueRequestsFromMapFunc(plansReferencing(c))).
+		Complete(&planReconciler{client: c})
+	if err != nil {
+		return fmt.Errorf("plan controller: %w", err)
+	}
+	return nil
 }
 
 // engineFactory returns how the runs get their engine: one per run, sharing the clients. The

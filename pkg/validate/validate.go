@@ -89,22 +89,44 @@ func newSupplyIndex(docs []*Document, r *documentResolver) *supplyIndex {
 				if wfDoc == nil {
 					continue
 				}
-				params := map[string]bool{}
-				for _, p := range plan.Spec.GlobalParams {
-					params[p.Name] = true
-				}
-				for _, p := range ref.Params {
-					params[p.Name] = true
-				}
-				idx.refs[wfDoc] = append(idx.refs[wfDoc], planSupply{plan: qualified(plan.Namespace, plan.Name), params: params})
+				idx.refs[wfDoc] = append(idx.refs[wfDoc], supplyOf(plan, ref))
 			}
 		}
 	}
 	return idx
 }
 
-func (idx *supplyIndex) forWorkflow(d *Document) ParamSupply {
-	refs := idx.refs[d]
+// supplyOf is what plan supplies to the workflow of ref: its global parameters and ref's.
+func supplyOf(plan *v1alpha1.DRPlan, ref v1alpha1.WorkflowReference) planSupply {
+	params := map[string]bool{}
+	for _, p := range plan.Spec.GlobalParams {
+		params[p.Name] = true
+	}
+	for _, p := range ref.Params {
+		params[p.Name] = true
+	}
+	return planSupply{plan: qualified(plan.Namespace, plan.Name), params: params}
+}
+
+// PlansSupply is the ParamSupply of wf among plans (say, every plan of a cluster): the plans that
+// reference wf, and what each supplies to it.
+func PlansSupply(wf *v1alpha1.DRWorkflow, plans []*v1alpha1.DRPlan) ParamSupply {
+	var refs []planSupply
+	for _, plan := range plans {
+		for _, st := range plan.Spec.Stages {
+			for _, ref := range st.Workflows {
+				if ref.WorkflowRef.Name == wf.Name && WorkflowNamespace(plan, ref.WorkflowRef) == wf.Namespace {
+					refs = append(refs, supplyOf(plan, ref))
+				}
+			}
+		}
+	}
+	return supplyFunc(refs)
+}
+
+func (idx *supplyIndex) forWorkflow(d *Document) ParamSupply { return supplyFunc(idx.refs[d]) }
+
+func supplyFunc(refs []planSupply) ParamSupply {
 	return func(param string) (supplying, missing []string) {
 		for _, r := range refs {
 			if r.params[param] {
