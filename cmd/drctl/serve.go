@@ -49,6 +49,9 @@ stopped hard and resumed once its plan Lease expires.`,
 			if opts.LeaderElectionLeaseDuration < 3*time.Second {
 				return invalidInput("--leader-election-lease-duration %s is too short: at least 3s", opts.LeaderElectionLeaseDuration)
 			}
+			if opts.WebhookPort < 0 || opts.WebhookPort > 65535 {
+				return invalidInput("--webhook-port %d: want a port, or 0 for no webhooks", opts.WebhookPort)
+			}
 			if opts.ShutdownGrace <= 0 {
 				return invalidInput("--shutdown-grace %s: want a positive duration", opts.ShutdownGrace)
 			}
@@ -60,7 +63,7 @@ stopped hard and resumed once its plan Lease expires.`,
 				return err
 			}
 			opts.Logger = g.loggerFrom(slog.LevelInfo)
-			mgr, err := controller.NewManager(cfg, opts)
+			mgr, err := controller.NewManager(cmd.Context(), cfg, opts)
 			if err != nil {
 				return err
 			}
@@ -82,7 +85,13 @@ stopped hard and resumed once its plan Lease expires.`,
 	f.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", `address of the Prometheus /metrics endpoint ("0" disables it)`)
 	f.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", `address of /healthz and /readyz ("0" disables them)`)
 	f.BoolVar(&opts.LeaderElect, "leader-elect", false, "elect one active replica through a Lease, for running several")
-	f.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the election Lease (default: the pod's namespace)")
+	f.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the election Lease (default: --system-namespace)")
+	f.StringVar(&opts.SystemNamespace, "system-namespace", "", "namespace of serve's own objects: the election Lease and the webhook certificate Secret (default: $POD_NAMESPACE, else drctl-system)")
+	f.IntVar(&opts.WebhookPort, "webhook-port", controller.DefaultWebhookPort, "port of the admission webhook server (0: no webhooks)")
+	f.StringVar(&opts.WebhookHost, "webhook-host", "", "address the webhook server binds (default: all)")
+	f.StringVar(&opts.CertDir, "webhook-cert-dir", "", "directory with the webhook server's tls.crt and tls.key, reloaded when they change (default: serve makes its own CA and certificate, kept in the Secret "+controller.WebhookCertSecret+", and injects the CA into the webhook configurations)")
+	f.StringVar(&opts.WebhookService, "webhook-service", controller.DefaultWebhookService, "name of the Service in front of the webhook server (its DNS names go into serve's own certificate)")
+	f.StringVar(&opts.WebhookConfigurationName, "webhook-configuration-name", controller.DefaultWebhookConfigurationName, "name of the webhook configurations whose caBundle serve keeps")
 	f.StringSliceVar(&opts.Namespaces, "watch-namespace", nil, "serve only these namespaces (repeat or separate with commas; default: every namespace)")
 	f.DurationVar(&opts.LeaderElectionLeaseDuration, "leader-election-lease-duration", 15*time.Second, "how long a dead leader keeps the election before another replica takes over")
 	f.IntVar(&opts.MaxConcurrentExecutions, "max-concurrent-executions", controller.DefaultMaxConcurrentExecutions, "executions run at once; more wait their turn")

@@ -50,7 +50,7 @@ func (s *serveProcess) logs() string {
 func startServe(t *testing.T, kubeconfig, namespace string, args ...string) *serveProcess {
 	t.Helper()
 	s := &serveProcess{metrics: "http://" + freeAddr(t), probes: "http://" + freeAddr(t)}
-	args = append([]string{"serve", "--kubeconfig", kubeconfig, "--watch-namespace", namespace,
+	args = append([]string{"serve", "--kubeconfig", kubeconfig, "--watch-namespace", namespace, "--webhook-port", "0",
 		"--metrics-bind-address", s.metrics[len("http://"):], "--health-probe-bind-address", s.probes[len("http://"):]}, args...)
 	s.cmd = exec.Command(drctlBinary(t), args...)
 	s.cmd.Stderr = s

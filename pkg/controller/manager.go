@@ -27,9 +27,10 @@ import (
 // LeaderElectionID names the Lease that elects the serving replica.
 const LeaderElectionID = "drctl-serve"
 
-// NewManager builds the controller on cfg: a controller-runtime manager with the execution
-// reconciler, the runs, health checks and metrics. Start it with Start(ctx).
-func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
+// NewManager builds the controller on cfg: a controller-runtime manager with the execution,
+// workflow and plan reconcilers, the runs, the admission webhooks, health checks and metrics.
+// Start it with Start(ctx).
+func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, error) {
 	opts.defaults()
 	clock := lease.NewServerClock()
 	cfg = rest.CopyConfig(cfg)
@@ -38,7 +39,12 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	logger := logr.FromSlogHandler(opts.Logger.Handler())
 	syncPeriod := opts.ReconcileInterval
 	electionLease, electionRenew, electionRetry := lease.Timings(opts.LeaderElectionLeaseDuration)
+	webhooks, err := webhookServer(ctx, cfg, scheme, opts)
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(cfg, manager.Options{
+		WebhookServer:           webhooks,
 		Scheme:                  scheme,
 		Logger:                  logger,
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
@@ -91,6 +97,14 @@ func NewManager(cfg *rest.Config, opts Options) (manager.Manager, error) {
 	}
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
+	}
+	if opts.WebhookPort != 0 {
+		if err := addWebhooks(mgr, clock); err != nil {
+			return nil, err
+		}
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			return nil, err
+		}
 	}
 	return mgr, nil
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"log/slog"
+	"os"
 	"time"
 )
 
@@ -18,6 +19,20 @@ type Options struct {
 	// LeaderElectionLeaseDuration is how long a dead leader keeps the election (default 15s);
 	// the renew deadline and retry period follow from it as in client-go (10s and 2s for 15s).
 	LeaderElectionLeaseDuration time.Duration
+	// SystemNamespace is where serve keeps its own objects: the election Lease (unless
+	// LeaderElectionNamespace says otherwise) and the webhook certificate's Secret. Default:
+	// $POD_NAMESPACE, else drctl-system.
+	SystemNamespace string
+	// WebhookPort is the admission webhook server's port (0: no webhook server); WebhookHost the
+	// address it binds (default all).
+	WebhookPort int
+	WebhookHost string
+	// CertDir holds the webhook server's tls.crt and tls.key (cert-manager, say). Empty: serve
+	// makes its own CA and certificate (see webhook_certs.go) for WebhookService, and puts the CA
+	// into the webhook configurations named WebhookConfigurationName.
+	CertDir                  string
+	WebhookService           string
+	WebhookConfigurationName string
 	// Namespaces limits the controller to these namespaces (empty: every namespace).
 	Namespaces []string
 	// MaxConcurrentExecutions bounds the executions this process runs at once; more wait.
@@ -43,6 +58,12 @@ const (
 	DefaultReconcileInterval       = 30 * time.Second
 	DefaultRetryDelay              = 5 * time.Second
 	DefaultShutdownGrace           = 30 * time.Second
+	DefaultSystemNamespace         = "drctl-system"
+	DefaultWebhookService          = "drctl-webhook"
+	DefaultWebhookPort             = 9443
+	// WebhookCertSecret is the Secret (in the system namespace) holding the webhook certificate
+	// serve makes when no CertDir is given.
+	WebhookCertSecret = "drctl-webhook-tls"
 )
 
 func (o *Options) defaults() {
@@ -51,6 +72,21 @@ func (o *Options) defaults() {
 	}
 	if o.ReconcileInterval <= 0 {
 		o.ReconcileInterval = DefaultReconcileInterval
+	}
+	if o.SystemNamespace == "" {
+		o.SystemNamespace = os.Getenv("POD_NAMESPACE")
+	}
+	if o.SystemNamespace == "" {
+		o.SystemNamespace = DefaultSystemNamespace
+	}
+	if o.LeaderElectionNamespace == "" {
+		o.LeaderElectionNamespace = o.SystemNamespace
+	}
+	if o.WebhookService == "" {
+		o.WebhookService = DefaultWebhookService
+	}
+	if o.WebhookConfigurationName == "" {
+		o.WebhookConfigurationName = DefaultWebhookConfigurationName
 	}
 	if o.LeaderElectionLeaseDuration <= 0 {
 		o.LeaderElectionLeaseDuration = 15 * time.Second

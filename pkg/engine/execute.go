@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -263,13 +264,13 @@ func (e *Engine) newExecution(plan *v1alpha1.DRPlan, opts ExecuteOptions) *v1alp
 	for _, k := range slices.Sorted(maps.Keys(opts.Params)) {
 		exec.Spec.Params = append(exec.Spec.Params, v1alpha1.Parameter{Name: k, Value: ptrTo(opts.Params[k])})
 	}
-	e.stamp(exec, plan.Name, "execute")
+	e.stamp(exec, plan.Name)
 	return exec
 }
 
 // stamp puts the plan labels and the runner annotations on a new execution.
-func (e *Engine) stamp(exec *v1alpha1.DRPlanExecution, plan, operation string) {
-	exec.Labels = map[string]string{LabelPlan: labelValue(plan), LabelPlanShort: labelValue(plan), LabelOperation: operation}
+func (e *Engine) stamp(exec *v1alpha1.DRPlanExecution, plan string) {
+	exec.Labels = ExecutionLabels(plan, exec.Spec.OperationType)
 	r := e.cfg.Runner
 	exec.Annotations = map[string]string{
 		AnnotationRunnerUser: r.User, AnnotationRunnerHost: r.Host,
@@ -289,6 +290,17 @@ func (e *Engine) runnerInfo() v1alpha1.RunnerInfo {
 func (e *Engine) holder(execution string) string {
 	r := e.cfg.Runner
 	return fmt.Sprintf("execution %s by %s@%s pid %d (%s)", execution, r.User, r.Host, r.PID, e.instance)
+}
+
+// HolderExecution is the execution a plan Lease's holder runs ("" when the holder runs none, as
+// a cancel that records an end does).
+func HolderExecution(holder string) string {
+	rest, ok := strings.CutPrefix(holder, "execution ")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, " ")
+	return name
 }
 
 // generateName is <plan>-<yyyymmdd-hhmmss>-<4 random hex>, shortened to a valid name.

@@ -33,6 +33,12 @@ const (
 // ManagedByDrctl is AnnotationManagedBy's value for drctl.
 const ManagedByDrctl = "drctl"
 
+// ExecutionLabels are the labels every execution of plan carries: the plan (twice: the spec's
+// `kubectl get drplanexecution -l drplan=<name>`) and the operation (execute, revert).
+func ExecutionLabels(plan string, op v1alpha1.OperationType) map[string]string {
+	return map[string]string{LabelPlan: labelValue(plan), LabelPlanShort: labelValue(plan), LabelOperation: strings.ToLower(string(op))}
+}
+
 // ManagedElsewhere reports whether another implementation runs exec: its managed-by annotation
 // names another, or its record shows progress that no drctl runner stamped.
 func ManagedElsewhere(exec *v1alpha1.DRPlanExecution) bool {

@@ -49,7 +49,7 @@ func (e *Engine) revert(ctx context.Context, opts RevertOptions) (*Result, error
 		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: target.Spec.PlanRef, OperationType: v1alpha1.OperationRevert,
 			RevertExecutionRef: target.Name},
 	}
-	e.stamp(exec, plan.Name, "revert")
+	e.stamp(exec, plan.Name)
 	p, err := e.prepareRevert(exec, target, plan)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func (e *Engine) loadRevert(ctx context.Context, namespace, name string) (target
 	if err != nil {
 		return nil, nil, notFoundIsInvalid(err, "DRPlanExecution %s/%s", namespace, name)
 	}
-	if err := revertable(target); err != nil {
+	if err := Revertable(target); err != nil {
 		return nil, nil, err
 	}
 	plan = &v1alpha1.DRPlan{}
@@ -122,8 +122,8 @@ func (e *Engine) endUnknownTarget(ctx context.Context, l *lease.Lease, planned *
 	return nil
 }
 
-// revertable says why target cannot be reverted, or nil.
-func revertable(target *v1alpha1.DRPlanExecution) error {
+// Revertable says why target cannot be reverted, or nil: only an Execute that has ended can be.
+func Revertable(target *v1alpha1.DRPlanExecution) error {
 	if target.Spec.OperationType != v1alpha1.OperationExecute {
 		return invalidf("%s is a %s execution; only an Execute can be reverted", target.Name, target.Spec.OperationType)
 	}

@@ -70,7 +70,7 @@ func (e *Engine) prepareCreated(ctx context.Context, exec *v1alpha1.DRPlanExecut
 		if err != nil {
 			return nil, err
 		}
-		e.stampCreated(exec, spec.PlanRef, "execute")
+		e.stampCreated(exec, spec.PlanRef)
 		return e.prepareExecution(ctx, l, exec)
 	case v1alpha1.OperationRevert:
 		if spec.RevertExecutionRef == "" {
@@ -84,7 +84,7 @@ func (e *Engine) prepareCreated(ctx context.Context, exec *v1alpha1.DRPlanExecut
 			return nil, invalidf("spec.revertExecutionRef: %s ran plan %s, not %s; a Revert undoes an execution of its own plan",
 				target.Name, target.Spec.PlanRef, spec.PlanRef)
 		}
-		e.stampCreated(exec, spec.PlanRef, "revert")
+		e.stampCreated(exec, spec.PlanRef)
 		return e.prepareRevert(exec, target, plan)
 	}
 	return nil, invalidf("spec.operationType %q: want Execute or Revert", spec.OperationType)
@@ -92,9 +92,9 @@ func (e *Engine) prepareCreated(ctx context.Context, exec *v1alpha1.DRPlanExecut
 
 // stampCreated adds the plan labels and runner annotations to an execution a user created,
 // keeping the user's own.
-func (e *Engine) stampCreated(exec *v1alpha1.DRPlanExecution, plan, operation string) {
+func (e *Engine) stampCreated(exec *v1alpha1.DRPlanExecution, plan string) {
 	labels, annotations := exec.Labels, exec.Annotations
-	e.stamp(exec, plan, operation)
+	e.stamp(exec, plan)
 	exec.Labels = mergeMaps(labels, exec.Labels)
 	exec.Annotations = mergeMaps(annotations, exec.Annotations)
 }
