@@ -26,6 +26,11 @@ runner died (a laptop that closed mid-run) is resumed here once its plan Lease e
 execution that ended Unknown is left for a person to resume, revert or cancel, and one annotated
 dr.bkbcs.tencent.com/managed-by with another implementation's name is never touched.
 
+A plan acts as a ServiceAccount of its own namespace, impersonated: its spec.serviceAccountName,
+else --default-service-account. With neither, serve runs only plans of its own namespace, unless
+started with --allow-controller-identity: in a shared cluster, a plan must not borrow the
+controller's rights to read other teams' Secrets.
+
 On SIGTERM or SIGINT serve starts no action any more and gives running ones --shutdown-grace to
 finish; then each run records its progress, stays Running and releases its plan, and the next
 replica resumes it at once, repeating nothing that finished. A run still busy past the grace is
@@ -92,6 +97,8 @@ stopped hard and resumed once its plan Lease expires.`,
 	f.StringVar(&opts.CertDir, "webhook-cert-dir", "", "directory with the webhook server's tls.crt and tls.key, reloaded when they change (default: serve makes its own CA and certificate, kept in the Secret "+controller.WebhookCertSecret+", and injects the CA into the webhook configurations)")
 	f.StringVar(&opts.WebhookService, "webhook-service", controller.DefaultWebhookService, "name of the Service in front of the webhook server (its DNS names go into serve's own certificate)")
 	f.StringVar(&opts.WebhookConfigurationName, "webhook-configuration-name", controller.DefaultWebhookConfigurationName, "name of the webhook configurations whose caBundle serve keeps")
+	f.StringVar(&opts.DefaultServiceAccount, "default-service-account", "", "ServiceAccount (of each plan's namespace) that plans without spec.serviceAccountName act as")
+	f.BoolVar(&opts.AllowControllerIdentity, "allow-controller-identity", false, "let plans without a ServiceAccount act with serve's own rights, in every namespace (default: only in --system-namespace)")
 	f.StringSliceVar(&opts.Namespaces, "watch-namespace", nil, "serve only these namespaces (repeat or separate with commas; default: every namespace)")
 	f.DurationVar(&opts.LeaderElectionLeaseDuration, "leader-election-lease-duration", 15*time.Second, "how long a dead leader keeps the election before another replica takes over")
 	f.IntVar(&opts.MaxConcurrentExecutions, "max-concurrent-executions", controller.DefaultMaxConcurrentExecutions, "executions run at once; more wait their turn")

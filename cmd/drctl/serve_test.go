@@ -50,7 +50,7 @@ func (s *serveProcess) logs() string {
 func startServe(t *testing.T, kubeconfig, namespace string, args ...string) *serveProcess {
 	t.Helper()
 	s := &serveProcess{metrics: "http://" + freeAddr(t), probes: "http://" + freeAddr(t)}
-	args = append([]string{"serve", "--kubeconfig", kubeconfig, "--watch-namespace", namespace, "--webhook-port", "0",
+	args = append([]string{"serve", "--kubeconfig", kubeconfig, "--watch-namespace", namespace, "--webhook-port", "0", "--allow-controller-identity",
 		"--metrics-bind-address", s.metrics[len("http://"):], "--health-probe-bind-address", s.probes[len("http://"):]}, args...)
 	s.cmd = exec.Command(drctlBinary(t), args...)
 	s.cmd.Stderr = s
@@ -304,4 +304,18 @@ func runnerMode(c client.Client, ns, name string) string {
 		return ""
 	}
 	return exec.Status.Runner.Mode
+}
+
+// Without --allow-controller-identity, serve does not lend its own rights to a plan of another
+// namespace that names no ServiceAccount: the execution is recorded Failed, saying what to do.
+func TestServeRefusesAPlanWithoutAServiceAccountOutsideItsNamespace(t *testing.T) {
+	kubeconfig, ns, c := cluster(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("an action ran") }))
+	defer srv.Close()
+	create(t, c, ns, planYAMLs(srv.URL))
+	startServe(t, kubeconfig, ns, "--allow-controller-identity=false", "--system-namespace", "drctl-system")
+	require.NoError(t, c.Create(context.Background(), &v1alpha1.DRPlanExecution{ObjectMeta: metav1.ObjectMeta{Name: "borrowed", Namespace: ns},
+		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: "web-failover", OperationType: v1alpha1.OperationExecute}}))
+	got := awaitExecution(t, c, ns, "borrowed", v1alpha1.PhaseFailed, 30*time.Second)
+	assert.Contains(t, got.Status.Message, "set spec.serviceAccountName on DRPlan "+ns+"/web-failover")
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -29,7 +30,8 @@ type executionReconciler struct {
 	client    client.Client // the manager's cached client
 	apiReader client.Reader // Leases are read as stored, not from a cache
 	clock     *lease.ServerClock
-	newEngine func(engine.Observer) *engine.Engine
+	newEngine func(engine.Observer, client.WithWatch) *engine.Engine
+	clients   *actionClients
 	runs      *runs
 	opts      Options
 	log       *slog.Logger
@@ -61,20 +63,52 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		r.log.Debug("plan held by a live runner; looking again later", "execution", req, "holder", holder.Holder, "after", wait)
 		return reconcile.Result{RequeueAfter: wait}, nil
 	}
+	acting, refusal, err := r.identity(ctx, exec)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
 	if !engine.Started(exec) {
-		return r.launch(req.NamespacedName, exec, "run", func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
+		if refusal != "" {
+			_, err := r.newEngine(nil, nil).Refuse(ctx, exec, refusal)
+			return reconcile.Result{}, err
+		}
+		return r.launch(req.NamespacedName, exec, "run", acting, func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
 			return eng.Run(ctx, exec, engine.RunOptions{})
 		})
 	}
+	if refusal != "" {
+		r.log.Info("not resuming an execution whose runner died: serve may not act for its plan", "execution", req, "reason", refusal)
+		return reconcile.Result{}, nil
+	}
 	// Running, and no live runner holds the plan: its runner died. Resume it from its record.
-	return r.launch(req.NamespacedName, exec, "resume", func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
+	return r.launch(req.NamespacedName, exec, "resume", acting, func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
 		leaseTakeovers.Inc()
 		return eng.Resume(ctx, engine.ResumeOptions{Namespace: exec.Namespace, Execution: exec.Name, LockTimeout: leaseMargin})
 	})
 }
 
+// identity is the client a run of exec acts with (identity.go), or why serve may not run it. A
+// plan that does not exist gets the controller's identity: the run refuses it before any action.
+func (r *executionReconciler) identity(ctx context.Context, exec *v1alpha1.DRPlanExecution) (acting client.WithWatch, refusal string, err error) {
+	plan := &v1alpha1.DRPlan{}
+	err = r.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan)
+	if apierrors.IsNotFound(err) {
+		acting, err = r.clients.forUser("")
+		return acting, "", err
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	user, denied := runAs(plan, r.opts)
+	if denied != nil {
+		return nil, denied.Error(), nil
+	}
+	acting, err = r.clients.forUser(user)
+	return acting, "", err
+}
+
 // launch starts a run of exec in its own goroutine.
-func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DRPlanExecution, how string,
+func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DRPlanExecution, how string, acting client.WithWatch,
 	run func(context.Context, *engine.Engine) (*engine.Result, error)) (reconcile.Result, error) {
 	op := exec.Spec.OperationType
 	result := r.runs.launch(key, func(ctx context.Context) {
@@ -82,7 +116,7 @@ func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DR
 		log.Info("starting")
 		executionsStarted.WithLabelValues(string(op), how).Inc()
 		begun := time.Now()
-		res, err := run(ctx, r.newEngine(newActionMetrics()))
+		res, err := run(ctx, r.newEngine(newActionMetrics(), acting))
 		switch {
 		case err == nil && res.Phase == v1alpha1.PhaseRunning:
 			log.Info("handed over for the next runner to resume", "message", res.Message)

@@ -49,7 +49,7 @@ func serving(t *testing.T) {
 	e := testenv.Require(t, env)
 	serveOnce.Do(func() {
 		mgr, err := NewManager(context.Background(), e.Config, Options{MetricsAddr: "0", ProbeAddr: "0", LeaseDuration: testLease,
-			RetryDelay: time.Second, ReconcileInterval: 5 * time.Second})
+			RetryDelay: time.Second, ReconcileInterval: 5 * time.Second, AllowControllerIdentity: true})
 		if err != nil {
 			serveErr = err
 			return
@@ -184,3 +184,7 @@ func executionOf(name, plan string) string {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func key(namespace, name string) client.ObjectKey {
+	return client.ObjectKey{Namespace: namespace, Name: name}
+}

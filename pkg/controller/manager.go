@@ -72,7 +72,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 		return nil, fmt.Errorf("controller manager: %w", err)
 	}
 	r := newRuns(opts.MaxConcurrentExecutions, opts.ShutdownGrace)
-	newEngine, err := engineFactory(cfg, mgr, clock, r.drain, opts)
+	newEngine, clients, err := engineFactory(cfg, mgr, clock, r.drain, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 		return nil, err
 	}
 	rec := &executionReconciler{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), clock: clock,
-		newEngine: newEngine, runs: r, opts: opts, log: opts.Logger}
+		newEngine: newEngine, clients: clients, runs: r, opts: opts, log: opts.Logger}
 	err = ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.DRPlanExecution{}).
 		WatchesRawSource(source.Channel(r.again, &handler.EnqueueRequestForObject{})).
@@ -135,28 +135,29 @@ func addStatusControllers(mgr manager.Manager) error {
 
 // engineFactory returns how the runs get their engine: one per run, sharing the clients. The
 // engine writes with the manager's client and reads as stored (the manager's API reader); it
-// watches and acts through a direct client, and renews Leases through one of its own, whose
-// rate limiter no burst of status writes can starve.
-func engineFactory(cfg *rest.Config, mgr manager.Manager, clock *lease.ServerClock, drain <-chan struct{}, opts Options) (func(engine.Observer) *engine.Engine, error) {
+// watches through a direct client, renews Leases through one of its own, whose rate limiter no
+// burst of status writes can starve, and acts as the identity the run's plan gets (identity.go).
+func engineFactory(cfg *rest.Config, mgr manager.Manager, clock *lease.ServerClock, drain <-chan struct{}, opts Options) (func(engine.Observer, client.WithWatch) *engine.Engine, *actionClients, error) {
 	direct := client.Options{Scheme: mgr.GetScheme(), HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()}
 	watcher, err := client.NewWithWatch(cfg, direct)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	leaseClient, err := client.New(rest.CopyConfig(cfg), direct)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	runner := engine.DiscoverRunner(ctx, watcher, engine.ModeServe)
-	return func(obs engine.Observer) *engine.Engine {
+	clients := &actionClients{cfg: cfg, scheme: mgr.GetScheme(), mapper: mgr.GetRESTMapper(), own: watcher}
+	return func(obs engine.Observer, acting client.WithWatch) *engine.Engine {
 		return engine.New(engine.Config{
-			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Watcher: watcher, LeaseClient: leaseClient,
+			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Watcher: watcher, LeaseClient: leaseClient, ActionClient: acting,
 			Clock: clock, Observer: obs, Logger: opts.Logger, Runner: runner,
 			LeaseDuration: opts.LeaseDuration, PartitionTimeout: opts.PartitionTimeout, Drain: drain,
 		})
-	}, nil
+	}, clients, nil
 }
 
 // namespaces is the cache's view of Options.Namespaces (nil: all).

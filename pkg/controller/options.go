@@ -33,6 +33,11 @@ type Options struct {
 	CertDir                  string
 	WebhookService           string
 	WebhookConfigurationName string
+	// DefaultServiceAccount is the ServiceAccount (of each plan's namespace) that runs of plans
+	// without spec.serviceAccountName act as. AllowControllerIdentity lets such plans act as the
+	// controller itself when no default is set (see identity.go).
+	DefaultServiceAccount   string
+	AllowControllerIdentity bool
 	// Namespaces limits the controller to these namespaces (empty: every namespace).
 	Namespaces []string
 	// MaxConcurrentExecutions bounds the executions this process runs at once; more wait.

@@ -130,6 +130,17 @@ func (e *Engine) adopt(ctx context.Context, exec *v1alpha1.DRPlanExecution) erro
 	return nil
 }
 
+// Refuse records an execution that a user created and no runner started as one that cannot run:
+// Failed, with why, and nothing ran — for a caller's own policy (a controller that may not act
+// for the plan's namespace, say). An execution already started is left alone (*InvalidError).
+func (e *Engine) Refuse(ctx context.Context, exec *v1alpha1.DRPlanExecution, why string) (*Result, error) {
+	if Started(exec) {
+		return nil, invalidf("%s was started already (it is %s)", exec.Name, orPending(exec.Status.Phase))
+	}
+	res, err := e.refuse(ctx, exec, &InvalidError{What: why})
+	return res, classify(err)
+}
+
 // refuse records an execution that cannot run: Failed, with the reason, and nothing ran. The write
 // is guarded by the resourceVersion the execution was read at, so a runner that claimed it
 // meanwhile is never overwritten.

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -45,6 +46,11 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 	var fs Findings
 	spec := field.NewPath("spec")
 	fs = append(fs, checkParams(spec.Child("globalParams"), plan.Spec.GlobalParams, supplies)...)
+	if sa := plan.Spec.ServiceAccountName; sa != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(sa) {
+			fs.Errorf(spec.Child("serviceAccountName").String(), "Invalid value %q: %s", sa, msg)
+		}
+	}
 
 	stages := spec.Child("stages")
 	stageNames := make([]string, len(plan.Spec.Stages))

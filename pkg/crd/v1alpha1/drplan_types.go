@@ -34,6 +34,12 @@ type DRPlanSpec struct {
 	// +kubebuilder:default=Stop
 	// +optional
 	FailurePolicy PlanFailurePolicy `json:"failurePolicy,omitempty"`
+	// ServiceAccountName is the ServiceAccount of the plan's namespace that drctl serve
+	// impersonates to perform the plan's actions and read its parameters' valueFrom sources, so
+	// that a plan can do no more than that account may (drctl addition; the CLI acts as its
+	// user).
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
 // Stage defines a stage in the plan orchestration
