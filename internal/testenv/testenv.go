@@ -27,6 +27,8 @@ import (
 type Env struct {
 	// Config is an admin rest.Config for the API server.
 	Config *rest.Config
+	// AuditLog is the API server's audit log (Options.AuditServiceAccounts), JSON lines.
+	AuditLog string
 	env    *envtest.Environment
 }
 
@@ -41,6 +43,9 @@ type Options struct {
 	Restartable bool
 	// CertDir is where a Restartable API server keeps its certificates.
 	CertDir string
+	// AuditServiceAccounts makes the API server write an audit log (Env.AuditLog) of every
+	// request a ServiceAccount makes, at the Metadata level: who asked what, and the answer.
+	AuditServiceAccounts bool
 	// BeforeStop, when set, runs after the tests and before the API server stops (to stop
 	// what watches it, which would hold up its shutdown).
 	BeforeStop func()
@@ -65,17 +70,46 @@ func Start(opts Options) (*Env, error) {
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
 		ErrorIfCRDPathMissing: true,
 	}
+	var auditLog string
+	if opts.AuditServiceAccounts {
+		if env.ControlPlane.APIServer == nil {
+			env.ControlPlane.APIServer = &envtest.APIServer{}
+		}
+		dir, err := os.MkdirTemp("", "drctl-audit-")
+		if err != nil {
+			return nil, err
+		}
+		policy := filepath.Join(dir, "policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+			return nil, err
+		}
+		auditLog = filepath.Join(dir, "audit.log")
+		env.ControlPlane.APIServer.Configure().Set("audit-policy-file", policy).Set("audit-log-path", auditLog)
+	}
 	if opts.Restartable {
 		// A short stop timeout: kube-apiserver drains long requests (watches) for longer than a
 		// test wants to wait; past it, envtest kills it, as a crash would.
-		env.ControlPlane.APIServer = &envtest.APIServer{CertDir: opts.CertDir, StopTimeout: 3 * time.Second}
+		if env.ControlPlane.APIServer == nil {
+			env.ControlPlane.APIServer = &envtest.APIServer{}
+		}
+		env.ControlPlane.APIServer.CertDir, env.ControlPlane.APIServer.StopTimeout = opts.CertDir, 3*time.Second
 	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err)
 	}
-	return &Env{Config: cfg, env: env}, nil
+	return &Env{Config: cfg, env: env, AuditLog: auditLog}, nil
 }
+
+// auditPolicy logs what ServiceAccounts ask, once each request is answered.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+- level: Metadata
+  userGroups: ["system:serviceaccounts"]
+- level: None
+`
 
 // Kubeconfig writes an admin kubeconfig for the API server into a temporary file of the test and
 // returns its path, for tests that run drctl's command line.

@@ -1,0 +1,71 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	"github.com/drctl/drctl/pkg/crd"
+)
+
+// InstallOptions configures Install.
+type InstallOptions struct {
+	ManifestOptions
+	// DryRun asks the API server to validate without persisting (--dry-run=server).
+	DryRun bool
+	// Progress receives one line per object; nil discards it.
+	Progress io.Writer
+}
+
+// Install applies the controller's manifests (after the CRDs, which crd.Install applies) with
+// server-side apply, as drctl's field manager: idempotent, and an upgrade is the same call.
+func Install(ctx context.Context, cfg *rest.Config, opts InstallOptions) error {
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return err
+	}
+	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+	if err != nil {
+		return err
+	}
+	patchOpts := metav1.PatchOptions{FieldManager: crd.FieldManager, Force: ptr.To(true)}
+	suffix := "applied"
+	if opts.DryRun {
+		patchOpts.DryRun, suffix = []string{metav1.DryRunAll}, "applied (server dry run)"
+	}
+	for _, obj := range Manifests(opts.ManifestOptions) {
+		gvk := obj.GetObjectKind().GroupVersionKind()
+		mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return fmt.Errorf("%s: %w", gvk.Kind, err)
+		}
+		body, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		var r dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
+		if ns := obj.GetNamespace(); ns != "" {
+			r = dyn.Resource(mapping.Resource).Namespace(ns)
+		}
+		if _, err := r.Patch(ctx, obj.GetName(), types.ApplyPatchType, body, patchOpts); err != nil {
+			return fmt.Errorf("apply %s %s: %w", gvk.Kind, obj.GetName(), err)
+		}
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "%s/%s %s\n", strings.ToLower(mapping.Resource.GroupResource().String()), obj.GetName(), suffix)
+		}
+	}
+	return nil
+}
