@@ -29,7 +29,7 @@ type Env struct {
 	Config *rest.Config
 	// AuditLog is the API server's audit log (Options.AuditServiceAccounts), JSON lines.
 	AuditLog string
-	env    *envtest.Environment
+	env      *envtest.Environment
 }
 
 // Options adds to what Start installs.
