@@ -32,6 +32,7 @@ RACE_PKGS := ./pkg/engine/... ./internal/lease/... ./internal/faultproxy/...
 test: test-tools ## Unit, compatibility, integration and fault tests against a real kube-apiserver + etcd
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -race $(RACE_PKGS)
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -parallel 4 $$(go list ./... | grep -v -e /pkg/engine -e /internal/lease -e /internal/faultproxy)
+	cd hack/tools/image && go test -count=1 ./...
 
 # `make bench` runs the in-process Go benchmarks (their own API server, output printed), then
 # hack/bench: the real bin/drctl from the command line against the local control plane, which
@@ -100,6 +101,22 @@ release-snapshot: $(BIN)/goreleaser ## Build every release archive, checksums an
 
 $(BIN)/goreleaser: hack/tools/goreleaser/go.mod hack/tools/goreleaser/go.sum
 	cd hack/tools/goreleaser && go build -o $@ github.com/goreleaser/goreleaser/v2
+
+# `make image` builds drctl's container image with no container daemon (hack/tools/image, with
+# go-containerregistry): dist/drctl-image.tar for `docker load -i`, `podman load -i` or `kind load
+# image-archive`, and the OCI layout dist/oci for `crane push` or `skopeo copy`.
+IMAGE ?= ghcr.io/drctl/drctl:$(VERSION)
+IMAGE_ARCH ?= amd64
+
+.PHONY: image
+image: $(BIN)/image ## Build the container image into dist/drctl-image.tar and dist/oci (no Docker daemon)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) go build -trimpath -ldflags "-s -w $(LDFLAGS)" -o dist/image/drctl ./cmd/drctl
+	rm -rf dist/oci
+	$(BIN)/image --binary dist/image/drctl --tag $(IMAGE) --arch $(IMAGE_ARCH) --version $(VERSION) --tarball dist/drctl-image.tar --oci dist/oci
+	@echo "built $(IMAGE): dist/drctl-image.tar, dist/oci"
+
+$(BIN)/image: hack/tools/image/go.mod hack/tools/image/go.sum hack/tools/image/main.go
+	cd hack/tools/image && go build -o $@ .
 
 .PHONY: completions
 completions: build ## Regenerate the committed shell completions in completions/
