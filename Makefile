@@ -23,15 +23,15 @@ TEST_TOOLS := $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/controller
 build: ## Build bin/drctl
 	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/drctl ./cmd/drctl
 
-# The packages that hold the run's concurrency (engine, lease) run under the race detector. The
+# The packages that hold the run's concurrency (engine, controller, lease) run under the race detector. The
 # fault trials of cmd/drctl (t.Parallel) wait mostly on client-go's rate limiter, not the CPU:
 # four at a time.
-RACE_PKGS := ./pkg/engine/... ./internal/lease/... ./internal/faultproxy/...
+RACE_PKGS := ./pkg/engine/... ./pkg/controller/... ./internal/lease/... ./internal/faultproxy/...
 
 .PHONY: test
 test: test-tools ## Unit, compatibility, integration and fault tests against a real kube-apiserver + etcd
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -race $(RACE_PKGS)
-	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -parallel 4 $$(go list ./... | grep -v -e /pkg/engine -e /internal/lease -e /internal/faultproxy)
+	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -parallel 4 $$(go list ./... | grep -v -e /pkg/engine -e /pkg/controller -e /internal/lease -e /internal/faultproxy)
 	cd hack/tools/image && go test -count=1 ./...
 
 # `make bench` runs the in-process Go benchmarks (their own API server, output printed), then
