@@ -150,4 +150,29 @@ spec:
 	// After it: a Revert of it is admitted and runs.
 	require.NoError(t, c.Create(context.Background(), execution("undo-1", v1alpha1.DRPlanExecutionSpec{PlanRef: "web-failover", OperationType: v1alpha1.OperationRevert, RevertExecutionRef: "run-1"})))
 	awaitExecution(t, c, ns, "undo-1", v1alpha1.PhaseSucceeded, 30*time.Second)
+
+	// An execution is judged as its run would be, with its own parameters: a plan that leaves a
+	// required parameter to each run (its workflow came after it) takes an execution that
+	// supplies it, and refuses one that does not.
+	require.NoError(t, createYAML(c, ns, `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: regional}
+spec:
+  stages: [{name: only, workflows: [{workflowRef: {name: regional}}]}]
+`, &v1alpha1.DRPlan{}), "a workflow that does not exist yet is a warning, not a refusal")
+	require.NoError(t, createYAML(c, ns, `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: regional}
+spec:
+  parameters: [{name: region, required: true}]
+  actions:
+  - {name: switch, type: HTTP, http: {url: "`+srv.URL+`/region/$(params.region)", method: POST}}
+`, &v1alpha1.DRWorkflow{}))
+	err = c.Create(context.Background(), execution("regional-bare", v1alpha1.DRPlanExecutionSpec{PlanRef: "regional", OperationType: v1alpha1.OperationExecute}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"region"`)
+	eu := "eu"
+	require.NoError(t, c.Create(context.Background(), execution("regional-eu", v1alpha1.DRPlanExecutionSpec{PlanRef: "regional", OperationType: v1alpha1.OperationExecute,
+		Params: []v1alpha1.Parameter{{Name: "region", Value: &eu}}})))
+	awaitExecution(t, c, ns, "regional-eu", v1alpha1.PhaseSucceeded, 30*time.Second)
 }

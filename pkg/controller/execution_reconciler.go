@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -63,7 +64,21 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		r.log.Debug("plan held by a live runner; looking again later", "execution", req, "holder", holder.Holder, "after", wait)
 		return reconcile.Result{RequeueAfter: wait}, nil
 	}
-	acting, refusal, err := r.identity(ctx, exec)
+	// The plan as stored, not as cached: whose rights the run gets is decided on it.
+	plan := &v1alpha1.DRPlan{}
+	err = r.apiReader.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan)
+	if apierrors.IsNotFound(err) {
+		if !engine.Started(exec) {
+			_, err := r.newEngine(nil, nil).Refuse(ctx, exec, fmt.Sprintf("DRPlan %s/%s not found", exec.Namespace, exec.Spec.PlanRef))
+			return reconcile.Result{}, err
+		}
+		r.log.Info("not resuming an execution whose plan is gone", "execution", req)
+		return reconcile.Result{}, nil
+	}
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	acting, refusal, err := r.identity(plan)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
@@ -71,6 +86,12 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		if refusal != "" {
 			_, err := r.newEngine(nil, nil).Refuse(ctx, exec, refusal)
 			return reconcile.Result{}, err
+		}
+		if other := r.unfinishedOther(ctx, plan, exec); other != "" {
+			// Queued behind a run that needs a person (resume, revert or cancel it): look again
+			// later, without taking the plan's Lease in the way of whoever handles it.
+			r.log.Debug("plan has an unfinished execution; waiting", "execution", req, "unfinished", other)
+			return reconcile.Result{RequeueAfter: r.opts.ReconcileInterval}, nil
 		}
 		return r.launch(req.NamespacedName, exec, "run", acting, func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
 			return eng.Run(ctx, exec, engine.RunOptions{})
@@ -87,18 +108,22 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	})
 }
 
-// identity is the client a run of exec acts with (identity.go), or why serve may not run it. A
-// plan that does not exist gets the controller's identity: the run refuses it before any action.
-func (r *executionReconciler) identity(ctx context.Context, exec *v1alpha1.DRPlanExecution) (acting client.WithWatch, refusal string, err error) {
-	plan := &v1alpha1.DRPlan{}
-	err = r.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan)
-	if apierrors.IsNotFound(err) {
-		acting, err = r.clients.forUser("")
-		return acting, "", err
+// unfinishedOther names the plan's current execution when it is another, unfinished one that a
+// new run must wait for (the engine would refuse to start: see refuseIfRunning).
+func (r *executionReconciler) unfinishedOther(ctx context.Context, plan *v1alpha1.DRPlan, exec *v1alpha1.DRPlanExecution) string {
+	cur := plan.Status.CurrentExecution
+	if cur == nil || cur.Name == exec.Name || cur.Name == exec.Spec.RevertExecutionRef {
+		return ""
 	}
-	if err != nil {
-		return nil, "", err
+	other := &v1alpha1.DRPlanExecution{}
+	if err := r.client.Get(ctx, client.ObjectKey{Namespace: plan.Namespace, Name: cur.Name}, other); err != nil || v1alpha1.IsFinished(other.Status.Phase) {
+		return ""
 	}
+	return cur.Name
+}
+
+// identity is the client a run of plan acts with (identity.go), or why serve may not run it.
+func (r *executionReconciler) identity(plan *v1alpha1.DRPlan) (acting client.WithWatch, refusal string, err error) {
 	user, denied := runAs(plan, r.opts)
 	if denied != nil {
 		return nil, denied.Error(), nil
@@ -111,7 +136,7 @@ func (r *executionReconciler) identity(ctx context.Context, exec *v1alpha1.DRPla
 func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DRPlanExecution, how string, acting client.WithWatch,
 	run func(context.Context, *engine.Engine) (*engine.Result, error)) (reconcile.Result, error) {
 	op := exec.Spec.OperationType
-	result := r.runs.launch(key, func(ctx context.Context) {
+	result := r.runs.launch(key, func(ctx context.Context) time.Duration {
 		log := r.log.With("execution", key.String(), "operation", op, "start", how)
 		log.Info("starting")
 		executionsStarted.WithLabelValues(string(op), how).Inc()
@@ -131,8 +156,9 @@ func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DR
 			log.Info("stopped with the controller; the execution stays Running, to be resumed", "err", err)
 		default: // locked, or the API server failed: nothing was changed; try again later
 			log.Info("not started; trying again later", "reason", err, "after", r.opts.RetryDelay)
-			r.runs.retryLater(ctx, key, r.opts.RetryDelay)
+			return r.opts.RetryDelay
 		}
+		return 0
 	})
 	switch result {
 	case atCapacity:

@@ -39,7 +39,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	logger := logr.FromSlogHandler(opts.Logger.Handler())
 	syncPeriod := opts.ReconcileInterval
 	electionLease, electionRenew, electionRetry := lease.Timings(opts.LeaderElectionLeaseDuration)
-	webhooks, err := webhookServer(ctx, cfg, scheme, opts)
+	webhooks, refresher, err := webhookServer(ctx, cfg, scheme, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +97,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	}
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
+	}
+	if refresher != nil {
+		if err := mgr.Add(refresher); err != nil {
+			return nil, err
+		}
 	}
 	if opts.WebhookPort != 0 {
 		if err := addWebhooks(mgr, clock); err != nil {

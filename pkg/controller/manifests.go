@@ -88,7 +88,8 @@ func ClusterRules() []rbacv1.PolicyRule {
 	return []rbacv1.PolicyRule{
 		{APIGroups: []string{group}, Resources: []string{"drworkflows", "drplans"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{group}, Resources: []string{"drplanexecutions"}, Verbs: []string{"get", "list", "watch", "update"}},
-		{APIGroups: []string{group}, Resources: []string{"drworkflows/status", "drplans/status", "drplanexecutions/status"}, Verbs: []string{"update"}},
+		{APIGroups: []string{group}, Resources: []string{"drworkflows/status", "drplans/status"}, Verbs: []string{"update"}},
+		{APIGroups: []string{group}, Resources: []string{"drplanexecutions/status"}, Verbs: []string{"update", "patch"}},
 		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}},
 		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "create", "update", "delete"}},
 		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},

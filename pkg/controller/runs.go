@@ -76,8 +76,10 @@ const (
 	stopping                 // the manager is stopping: nothing new starts
 )
 
-// launch runs fn for key in a goroutine, unless it runs already or the limit is reached.
-func (r *runs) launch(key types.NamespacedName, fn func(context.Context)) launchResult {
+// launch runs fn for key in a goroutine, unless it runs already or the limit is reached. When fn
+// asks for another try (a positive delay), key comes back to the reconciler after it, its slot
+// freed meanwhile.
+func (r *runs) launch(key types.NamespacedName, fn func(context.Context) (retryAfter time.Duration)) launchResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
@@ -96,8 +98,11 @@ func (r *runs) launch(key types.NamespacedName, fn func(context.Context)) launch
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		defer r.done(key)
-		fn(ctx)
+		retry := fn(ctx)
+		r.done(key)
+		if retry > 0 {
+			go r.retryLater(ctx, key, retry)
+		}
 	}()
 	return launched
 }

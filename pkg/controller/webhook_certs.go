@@ -25,64 +25,74 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// The webhook server's certificate, when no --cert-dir is given: a CA and a serving certificate
-// drctl makes itself, kept in a Secret of the system namespace so that every replica serves the
-// same one, and whose CA goes into the webhook configurations' caBundle.
+// The webhook server's certificate, when no --cert-dir is given: a CA (its key too) and a serving
+// certificate it signs, which drctl makes itself and keeps in a Secret of the system namespace, so
+// that every replica serves the same one; the CA goes into the webhook configurations' caBundle.
 //
-// Rotation: a replica that starts with less than a month of validity left makes a new pair and
-// patches the caBundle; to rotate at once, delete the Secret and restart the replicas. With
-// --cert-dir (cert-manager, say), the files are reloaded when they change and the caBundle is
-// left to whoever made them.
+// Rotation: the serving certificate lasts a year and the CA ten. Every replica looks at the
+// Secret at start and every hour: with less than a month left, the first to look renews the
+// serving certificate under the same CA (nothing else changes), and each rewrites its files, which
+// the webhook server reloads. A CA with less than a year left is replaced, the old one staying in
+// the caBundle next to the new until it expires. To rotate at once, delete the Secret: the
+// replicas make and serve a new pair within the hour (or at once, when restarted).
 const (
-	certValidity  = 365 * 24 * time.Hour
-	certRenewal   = 30 * 24 * time.Hour
-	secretCA      = "ca.crt"
-	secretTLSCert = corev1.TLSCertKey
-	secretTLSKey  = corev1.TLSPrivateKeyKey
+	caRenewal      = 365 * 24 * time.Hour
+	certValidity   = 365 * 24 * time.Hour
+	certRenewal    = 30 * 24 * time.Hour
+	secretCA       = "ca.crt"
+	secretCAKey    = "ca.key"
+	secretOldCA    = "ca-previous.crt"
+	secretTLSCert  = corev1.TLSCertKey
+	secretTLSKey   = corev1.TLSPrivateKeyKey
+	certCheckEvery = time.Hour
 )
 
-// servingCertificate makes sure the Secret holds a valid pair for hosts, writes it into a new
-// directory and returns that directory and the CA.
-func servingCertificate(ctx context.Context, c client.Client, namespace, secret string, hosts []string) (dir string, ca []byte, err error) {
+// servingCertificate makes sure the Secret holds a pair valid for another month for hosts, writes
+// it into dir and returns the caBundle to trust it with.
+func servingCertificate(ctx context.Context, c client.Client, namespace, secret string, hosts []string, dir string) (caBundle []byte, err error) {
 	for attempt := 0; ; attempt++ {
 		s := &corev1.Secret{}
 		err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: secret}, s)
 		switch {
 		case err == nil && certUsable(s.Data, hosts):
-			return writeCertDir(s.Data)
+			return writeCertDir(dir, s.Data)
 		case err != nil && !apierrors.IsNotFound(err):
-			return "", nil, fmt.Errorf("read the webhook certificate Secret %s/%s: %w", namespace, secret, err)
+			return nil, fmt.Errorf("read the webhook certificate Secret %s/%s: %w", namespace, secret, err)
 		}
-		data, gerr := newCertificate(hosts)
+		data, gerr := renewCertificate(s.Data, hosts)
 		if gerr != nil {
-			return "", nil, gerr
+			return nil, gerr
 		}
 		if apierrors.IsNotFound(err) {
 			s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: secret}, Type: corev1.SecretTypeTLS, Data: data}
 			err = c.Create(ctx, s)
 		} else {
 			s.Data = data
-			err = c.Update(ctx, s)
+			err = c.Update(ctx, s) // guarded by its resourceVersion
 		}
 		switch {
 		case err == nil:
-			return writeCertDir(data)
+			return writeCertDir(dir, data)
 		case (apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err)) && attempt < 3:
-			continue // another replica made one meanwhile: use it
+			continue // another replica renewed it meanwhile: use theirs
 		default:
-			return "", nil, fmt.Errorf("store the webhook certificate in Secret %s/%s: %w", namespace, secret, err)
+			return nil, fmt.Errorf("store the webhook certificate in Secret %s/%s: %w", namespace, secret, err)
 		}
 	}
 }
 
-// certUsable reports whether data holds a pair valid for another month for every host.
+// certUsable reports whether data holds a CA and a pair valid for another month for every host.
 func certUsable(data map[string][]byte, hosts []string) bool {
 	pair, err := tls.X509KeyPair(data[secretTLSCert], data[secretTLSKey])
-	if err != nil || len(data[secretCA]) == 0 {
+	if err != nil {
 		return false
 	}
 	leaf, err := x509.ParseCertificate(pair.Certificate[0])
 	if err != nil || time.Until(leaf.NotAfter) < certRenewal {
+		return false
+	}
+	ca, _, err := parseCA(data)
+	if err != nil || time.Until(ca.NotAfter) < caRenewal || leaf.CheckSignatureFrom(ca) != nil {
 		return false
 	}
 	for _, h := range hosts {
@@ -93,19 +103,52 @@ func certUsable(data map[string][]byte, hosts []string) bool {
 	return true
 }
 
-// newCertificate makes a CA and a serving certificate it signs for hosts (names or IPs).
-func newCertificate(hosts []string) (map[string][]byte, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+func parseCA(data map[string][]byte) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	certBlock, _ := pem.Decode(data[secretCA])
+	keyBlock, _ := pem.Decode(data[secretCAKey])
+	if certBlock == nil || keyBlock == nil {
+		return nil, nil, fmt.Errorf("no CA")
+	}
+	ca, err := x509.ParseCertificate(certBlock.Bytes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	key, err := x509.ParseECPrivateKey(keyBlock.Bytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ca, key, nil
+}
+
+// renewCertificate issues a serving certificate for hosts under old's CA, or under a new CA when
+// old has none that lasts another year (the old CA is kept to stay trusted meanwhile).
+func renewCertificate(old map[string][]byte, hosts []string) (map[string][]byte, error) {
 	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: "drctl-webhook-ca"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(certValidity),
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, BasicConstraintsValid: true, IsCA: true,
+	data := map[string][]byte{}
+	ca, caKey, err := parseCA(old)
+	if err != nil || time.Until(ca.NotAfter) < caRenewal {
+		if err == nil && now.Before(ca.NotAfter) {
+			data[secretOldCA] = old[secretCA]
+		}
+		if caKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+			return nil, err
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: serial(), Subject: pkix.Name{CommonName: "drctl-webhook-ca"},
+			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(caLifetime),
+			KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, BasicConstraintsValid: true, IsCA: true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &caKey.PublicKey, caKey)
+		if err != nil {
+			return nil, err
+		}
+		if ca, err = x509.ParseCertificate(der); err != nil {
+			return nil, err
+		}
+	} else if prev := old[secretOldCA]; len(prev) > 0 {
+		data[secretOldCA] = prev
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	caKeyDER, err := x509.MarshalECPrivateKey(caKey)
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +168,7 @@ func newCertificate(hosts []string) (map[string][]byte, error) {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
 		return nil, err
 	}
@@ -134,30 +176,72 @@ func newCertificate(hosts []string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{
-		secretCA:      pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		secretTLSCert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		secretTLSKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-	}, nil
+	data[secretCA] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
+	data[secretCAKey] = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: caKeyDER})
+	data[secretTLSCert] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	data[secretTLSKey] = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	return data, nil
 }
+
+// caLifetime is how long a CA serve makes lasts (a variable: tests make short-lived ones).
+var caLifetime = 10 * 365 * 24 * time.Hour
 
 func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	return n
 }
 
-// writeCertDir writes the pair where the webhook server reads it.
-func writeCertDir(data map[string][]byte) (string, []byte, error) {
-	dir, err := os.MkdirTemp("", "drctl-webhook-")
-	if err != nil {
-		return "", nil, err
-	}
-	for _, name := range []string{secretTLSCert, secretTLSKey} {
-		if err := os.WriteFile(filepath.Join(dir, name), data[name], 0o600); err != nil {
-			return "", nil, err
+// writeCertDir writes the pair into dir, where the webhook server reads it (and rereads it when
+// it changes), each file replaced whole; it returns the caBundle: the CA, and the previous one
+// while it is still trusted.
+func writeCertDir(dir string, data map[string][]byte) ([]byte, error) {
+	for _, name := range []string{secretTLSKey, secretTLSCert} {
+		tmp := filepath.Join(dir, "."+name)
+		if err := os.WriteFile(tmp, data[name], 0o600); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+			return nil, err
 		}
 	}
-	return dir, data[secretCA], nil
+	return append(append([]byte{}, data[secretCA]...), data[secretOldCA]...), nil
+}
+
+// certRefresher is serve's own certificate kept current (see above) in every replica: a manager
+// Runnable that is not elected.
+type certRefresher struct {
+	client                        client.Client
+	namespace, secret, webhookCfg string
+	hosts                         []string
+	dir                           string
+	log                           interface{ Warn(string, ...any) }
+}
+
+func (r *certRefresher) NeedLeaderElection() bool { return false }
+
+func (r *certRefresher) Start(ctx context.Context) error {
+	t := time.NewTicker(certCheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := r.refresh(ctx); err != nil {
+			r.log.Warn("keep the webhook certificate current", "err", err)
+		}
+	}
+}
+
+// refresh renews the certificate if due, rewrites the files and keeps the caBundle.
+func (r *certRefresher) refresh(ctx context.Context) error {
+	bundle, err := servingCertificate(ctx, r.client, r.namespace, r.secret, r.hosts, r.dir)
+	if err != nil {
+		return err
+	}
+	_, err = injectCABundle(ctx, r.client, r.webhookCfg, bundle)
+	return err
 }
 
 // injectCABundle puts ca into every webhook of drctl's webhook configurations named name, so that

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -13,15 +14,19 @@ import (
 	"github.com/drctl/drctl/pkg/validate"
 )
 
-// executionWebhook admits a DRPlanExecution only if it can run now: drctl validate's rules for
-// it, its plan and the plan's workflows pass; the plan has no live run (judged by its Lease, as
-// the runners judge it) and no unfinished execution in the way; a Revert names an Execute of the
-// same plan that has ended. Its spec never changes after creation: a new run is a new execution.
+// executionWebhook admits a DRPlanExecution only if it can run now, by the checks a runner makes
+// before it creates anything: drctl validate's rules for it; for an Execute, its plan and
+// workflows as the engine validates them for this run (its own parameters included); for a
+// Revert, an Execute of the same plan that has ended; and the plan free — no live run (judged by
+// its Lease, as the runners judge it) and no unfinished execution in the way. Its spec never
+// changes after creation: a new run is a new execution.
 //
 // A runner (drctl execute, revert) takes the plan's Lease before it creates its execution: the
-// Lease held for that very execution is no obstacle.
+// Lease held for that very execution is no obstacle. And a check the webhook cannot make (the API
+// server failed a read) admits with a warning: the runner checks again under the plan's Lease, and
+// a struggling API server must not stop a failover.
 type executionWebhook struct {
-	client    client.Reader // the cache
+	client    client.Reader // reads as stored: an execution may follow its plan by milliseconds
 	apiReader client.Reader // the Lease, as stored
 	clock     *lease.ServerClock
 }
@@ -35,51 +40,62 @@ func (w *executionWebhook) ValidateCreate(ctx context.Context, exec *v1alpha1.DR
 	if err != nil || engine.ManagedElsewhere(exec) {
 		return warnings, err // another implementation judges the rest
 	}
-	plan := &v1alpha1.DRPlan{}
-	if err := w.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan); err != nil {
-		return warnings, err // CheckExecution found it a moment ago
+	unchecked := func(what string, err error) admission.Warnings {
+		return append(warnings, fmt.Sprintf("%s: %s not checked (%v); the runner checks it before it starts", name, what, err))
 	}
-	plans, err := listPlans(ctx, w.client)
-	if err != nil {
-		return warnings, err
-	}
-	if v := planVerdict(ctx, w.client, plan, plans); !v.valid() {
-		return warnings, deny(name, "spec.planRef: DRPlan %s/%s cannot run: %s", plan.Namespace, plan.Name, v.message())
+	switch err := engine.CheckRun(ctx, w.client, exec); {
+	case engine.IsInvalid(err):
+		return warnings, deny(name, "%v", err)
+	case err != nil:
+		warnings = unchecked("the plan", err)
 	}
 	if exec.Spec.OperationType == v1alpha1.OperationRevert {
 		target := &v1alpha1.DRPlanExecution{}
-		if err := w.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.RevertExecutionRef}, target); err != nil {
-			return warnings, err
-		}
-		if err := engine.Revertable(target); err != nil {
-			return warnings, deny(name, "spec.revertExecutionRef: %v", err)
+		err := w.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.RevertExecutionRef}, target)
+		switch {
+		case err != nil:
+			warnings = unchecked("the reverted execution", err)
+		case engine.Revertable(target) != nil:
+			return warnings, deny(name, "spec.revertExecutionRef: %v", engine.Revertable(target))
 		}
 	}
-	return warnings, w.refuseIfPlanBusy(ctx, name, exec, plan)
+	busy, err := w.planBusy(ctx, exec)
+	if err != nil {
+		return unchecked("whether the plan is running", err), nil
+	}
+	if busy != "" {
+		return warnings, deny(name, "spec.planRef: %s", busy)
+	}
+	return warnings, nil
 }
 
-// refuseIfPlanBusy refuses a new execution while the plan has a live run or an unfinished one
-// without a runner (to be resumed, reverted or canceled first), as a runner would refuse it.
-func (w *executionWebhook) refuseIfPlanBusy(ctx context.Context, name string, exec *v1alpha1.DRPlanExecution, plan *v1alpha1.DRPlan) error {
-	holder, err := lease.Describe(ctx, w.apiReader, w.clock, plan.Namespace, lease.Name(plan.Name))
+// planBusy says why the plan cannot take a new execution now ("" when it can): a live run, or
+// an unfinished execution without a runner (to be resumed, reverted or canceled first), as a
+// runner would refuse it.
+func (w *executionWebhook) planBusy(ctx context.Context, exec *v1alpha1.DRPlanExecution) (string, error) {
+	holder, err := lease.Describe(ctx, w.apiReader, w.clock, exec.Namespace, lease.Name(exec.Spec.PlanRef))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if holder != nil && !holder.Expired && engine.HolderExecution(holder.Holder) != exec.Name {
-		return deny(name, "spec.planRef: DRPlan %s is running: %s holds it; wait for the run to end or cancel it", plan.Name, holder.Holder)
+		return fmt.Sprintf("DRPlan %s is running: %s holds it; wait for the run to end or cancel it", exec.Spec.PlanRef, holder.Holder), nil
+	}
+	plan := &v1alpha1.DRPlan{}
+	if err := w.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan); err != nil {
+		return "", err
 	}
 	cur := plan.Status.CurrentExecution
 	if cur == nil || cur.Name == exec.Name || cur.Name == exec.Spec.RevertExecutionRef {
-		return nil // reverting an unfinished run is one way out of it
+		return "", nil // reverting an unfinished run is one way out of it
 	}
 	other := &v1alpha1.DRPlanExecution{}
 	if err := w.client.Get(ctx, client.ObjectKey{Namespace: plan.Namespace, Name: cur.Name}, other); err != nil {
-		return client.IgnoreNotFound(err)
+		return "", client.IgnoreNotFound(err)
 	}
 	if v1alpha1.IsFinished(other.Status.Phase) {
-		return nil
+		return "", nil
 	}
-	return deny(name, "spec.planRef: DRPlan %s has an unfinished execution, %s (%s); resume, revert or cancel it first", plan.Name, cur.Name, other.Status.Phase)
+	return fmt.Sprintf("DRPlan %s has an unfinished execution, %s (%s); resume, revert or cancel it first", plan.Name, cur.Name, other.Status.Phase), nil
 }
 
 func (w *executionWebhook) ValidateUpdate(_ context.Context, old, exec *v1alpha1.DRPlanExecution) (admission.Warnings, error) {

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -32,7 +33,10 @@ func (w *planWebhook) ValidateCreate(ctx context.Context, plan *v1alpha1.DRPlan)
 	return judge(objectName(v1alpha1.KindDRPlan, plan.Namespace, plan.Name), validate.CheckPlan(plan, refs))
 }
 
-func (w *planWebhook) ValidateUpdate(ctx context.Context, _, plan *v1alpha1.DRPlan) (admission.Warnings, error) {
+func (w *planWebhook) ValidateUpdate(ctx context.Context, old, plan *v1alpha1.DRPlan) (admission.Warnings, error) {
+	if equality.Semantic.DeepEqual(old.Spec, plan.Spec) {
+		return nil, nil // labels, annotations, finalizers: nothing the rules judge
+	}
 	return w.ValidateCreate(ctx, plan)
 }
 

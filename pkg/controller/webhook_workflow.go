@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -30,7 +31,10 @@ func (w *workflowWebhook) ValidateCreate(ctx context.Context, wf *v1alpha1.DRWor
 	return judge(objectName(v1alpha1.KindDRWorkflow, wf.Namespace, wf.Name), validate.CheckWorkflow(wf, validate.PlansSupply(wf, plans)))
 }
 
-func (w *workflowWebhook) ValidateUpdate(ctx context.Context, _, wf *v1alpha1.DRWorkflow) (admission.Warnings, error) {
+func (w *workflowWebhook) ValidateUpdate(ctx context.Context, old, wf *v1alpha1.DRWorkflow) (admission.Warnings, error) {
+	if equality.Semantic.DeepEqual(old.Spec, wf.Spec) {
+		return nil, nil // labels, annotations, finalizers: nothing the rules judge
+	}
 	return w.ValidateCreate(ctx, wf)
 }
 

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -16,31 +17,39 @@ import (
 )
 
 // webhookServer is the admission webhook server of opts (nil when WebhookPort is 0), with its
-// certificate: the one in CertDir, or serve's own (made or read, and its CA injected).
-func webhookServer(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, opts Options) (webhook.Server, error) {
+// certificate: the one in CertDir, or serve's own (made or read, and its CA injected), kept
+// current by the returned refresher (nil with CertDir).
+func webhookServer(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, opts Options) (webhook.Server, *certRefresher, error) {
 	if opts.WebhookPort == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	certDir := opts.CertDir
+	var refresher *certRefresher
 	if certDir == "" {
 		c, err := client.New(cfg, client.Options{Scheme: scheme})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		dir, ca, err := servingCertificate(ctx, c, opts.SystemNamespace, WebhookCertSecret, certHosts(opts.WebhookService, opts.SystemNamespace, opts.WebhookHost))
+		dir, err := os.MkdirTemp("", "drctl-webhook-")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		missing, err := injectCABundle(ctx, c, opts.WebhookConfigurationName, ca)
+		refresher = &certRefresher{client: c, namespace: opts.SystemNamespace, secret: WebhookCertSecret, webhookCfg: opts.WebhookConfigurationName,
+			hosts: certHosts(opts.WebhookService, opts.SystemNamespace, opts.WebhookHost), dir: dir, log: opts.Logger}
+		bundle, err := servingCertificate(ctx, c, refresher.namespace, refresher.secret, refresher.hosts, dir)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		missing, err := injectCABundle(ctx, c, opts.WebhookConfigurationName, bundle)
+		if err != nil {
+			return nil, nil, err
 		}
 		if len(missing) > 0 {
 			opts.Logger.Warn("the admission webhooks are not registered; install them with drctl install --serve", "missing", missing)
 		}
 		certDir = dir
 	}
-	return webhook.NewServer(webhook.Options{Host: opts.WebhookHost, Port: opts.WebhookPort, CertDir: certDir}), nil
+	return webhook.NewServer(webhook.Options{Host: opts.WebhookHost, Port: opts.WebhookPort, CertDir: certDir}), refresher, nil
 }
 
 // addWebhooks registers the validating and defaulting webhooks at their paths

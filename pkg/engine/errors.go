@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -89,6 +90,21 @@ func notFoundIsInvalid(err error, format string, args ...any) error {
 		return &InvalidError{What: what + " not found"}
 	}
 	return fmt.Errorf("read %s: %w", what, err)
+}
+
+// transient reports whether err is a failure of the API server or the network that a retry may
+// not meet (a timeout, throttling, a 5xx, a broken connection), as opposed to an answer about the
+// input (not found, forbidden, invalid).
+func transient(err error) bool {
+	var netErr net.Error
+	switch {
+	case apierrors.IsServerTimeout(err), apierrors.IsTimeout(err), apierrors.IsTooManyRequests(err),
+		apierrors.IsInternalError(err), apierrors.IsServiceUnavailable(err), apierrors.IsUnexpectedServerError(err),
+		errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr):
+		return true
+	}
+	var status apierrors.APIStatus
+	return errors.As(err, &status) && status.Status().Code >= 500
 }
 
 // classify gives an error leaving one of the engine's operations its exported type: invalid and

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -85,6 +86,9 @@ func (e *Engine) prepareExecution(ctx context.Context, l *loaded, exec *v1alpha1
 	}
 	runner := e.runnerInfo()
 	if err := initExecuteStatus(ctx, exec, l.plan, l.workflows, e.valueFrom, &runner, metav1.NewTime(e.cfg.Now())); err != nil {
+		if transient(err) { // the input may be fine: a valueFrom read failed on the way
+			return nil, fmt.Errorf("resolve parameters: %w", err)
+		}
 		return nil, &InvalidError{What: "cannot resolve parameters: " + err.Error()}
 	}
 	prog, err := executeProgram(exec, planNamespace(l.plan))
@@ -95,6 +99,9 @@ func (e *Engine) prepareExecution(ctx context.Context, l *loaded, exec *v1alpha1
 		return nil, err
 	}
 	if err := e.preflight(prog); err != nil {
+		return nil, err
+	}
+	if err := checkRecordFits(exec); err != nil {
 		return nil, err
 	}
 	return &preparedRun{plan: l.plan, exec: exec, prog: prog, loaded: l}, nil
@@ -112,9 +119,6 @@ type launch struct {
 // initial status, records the plan's current execution, and runs it.
 func (e *Engine) start(ctx context.Context, p *preparedRun, how launch) (*Result, error) {
 	exec, prog, plan := p.exec, p.prog, p.plan
-	if err := checkRecordFits(exec); err != nil {
-		return nil, err
-	}
 	ns := planNamespace(plan)
 	l := e.newLease(ns, plan.Name, e.holder(exec.Name))
 	if err := l.Acquire(ctx, how.lockTimeout); err != nil {
@@ -143,27 +147,18 @@ func (e *Engine) start(ctx context.Context, p *preparedRun, how launch) (*Result
 	exec.Status = status
 	// The journal exists before the record says so, and before anything runs (journal.go).
 	journal := newJournalWriter(e.cfg.Client, exec, fenceOf(l))
-	switch err := journal.create(ctx); {
+	err := journal.create(ctx)
+	switch {
 	case apierrors.IsForbidden(err):
-		journal = nil // no permission on ConfigMaps: the runner writes the record instead
+		journal, err = nil, nil // no permission on ConfigMaps: the runner writes the record instead
 	case err != nil:
-		_ = l.Release(ctx)
-		return nil, fmt.Errorf("create the journal of %s: %w", exec.Name, err)
+		journal, err = nil, fmt.Errorf("create the journal of %s: %w", exec.Name, err)
 	default:
 		exec.Status.Runner.Journal = journalName(exec.Name)
+		err = e.cfg.Client.Status().Update(ctx, exec)
 	}
-	if err := e.cfg.Client.Status().Update(ctx, exec); err != nil {
-		// Nothing ran: leave nothing behind (an execution without a record would only be in the
-		// way). A delete that fails leaves it Pending, which cancel ends.
-		if journal != nil {
-			_ = journal.delete(ctx)
-		}
-		_ = l.Release(ctx)
-		if how.adopt { // the user's execution stays as the user made it, to be run again
-			return nil, fmt.Errorf("record the start of %s (nothing ran): %w", exec.Name, err)
-		}
-		_ = e.cfg.Client.Delete(ctx, exec)
-		return nil, fmt.Errorf("record the start of %s (nothing ran; the execution was deleted): %w", exec.Name, err)
+	if err != nil {
+		return nil, e.abandonStart(ctx, exec, l, journal, how.adopt, err)
 	}
 	if err := e.startPlanStatus(ctx, exec); err != nil {
 		e.cfg.Logger.Warn("update plan status", "plan", plan.Name, "err", err)
@@ -172,6 +167,28 @@ func (e *Engine) start(ctx context.Context, p *preparedRun, how launch) (*Result
 		how.onStart(exec.DeepCopy())
 	}
 	return e.newRunner(exec, prog, l, journal, ns, p.revert).run(ctx)
+}
+
+// abandonStart undoes a start that failed after the execution existed, before anything ran, and
+// says so. It cleans up even when ctx was canceled (a Ctrl-C): a runner's execution left without
+// a record would look, to drctl serve, like one a user applied for it to run. The execution is
+// deleted only if it is still the one created (its UID); a user's own stays, to be run again.
+func (e *Engine) abandonStart(ctx context.Context, exec *v1alpha1.DRPlanExecution, l *lease.Lease, journal *journalWriter, adopted bool, cause error) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if journal != nil {
+		_ = journal.delete(cctx)
+	}
+	if adopted {
+		_ = l.Release(cctx)
+		return fmt.Errorf("record the start of %s (nothing ran): %w", exec.Name, cause)
+	}
+	err := e.cfg.Client.Delete(cctx, exec, client.Preconditions{UID: &exec.UID})
+	_ = l.Release(cctx)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("start %s (nothing ran; deleting it failed too, so it stays without a record: delete it): %w", exec.Name, cause)
+	}
+	return fmt.Errorf("start %s (nothing ran; the execution was deleted): %w", exec.Name, cause)
 }
 
 // create creates a new execution (Execute, Revert): its status is written next.
@@ -265,6 +282,7 @@ func (e *Engine) newExecution(plan *v1alpha1.DRPlan, opts ExecuteOptions) *v1alp
 		exec.Spec.Params = append(exec.Spec.Params, v1alpha1.Parameter{Name: k, Value: ptrTo(opts.Params[k])})
 	}
 	e.stamp(exec, plan.Name)
+	exec.Annotations[AnnotationCreatedBy] = "drctl execute"
 	return exec
 }
 

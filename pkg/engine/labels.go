@@ -20,6 +20,11 @@ const (
 	LabelJournalOf = "dr.bkbcs.tencent.com/journal-of"
 
 	AnnotationCancel = "dr.bkbcs.tencent.com/cancel"
+	// AnnotationCreatedBy marks an execution a runner created for itself (drctl execute, drctl
+	// revert), as opposed to one a user applied for a controller to run: one found without a
+	// record was left by a runner that stopped before its first action, and is never run by
+	// anyone else.
+	AnnotationCreatedBy = "dr.bkbcs.tencent.com/created-by"
 	// AnnotationManagedBy names the implementation that runs an execution. drctl (its CLI and
 	// its controller) runs executions without it or with ManagedByDrctl, and never touches one
 	// another implementation was asked to run.

@@ -26,8 +26,30 @@ const loadParallelism = 16
 
 // loadPlan reads a plan and every workflow it references.
 func (e *Engine) loadPlan(ctx context.Context, namespace, name string) (*loaded, error) {
+	return loadPlanFrom(ctx, e.cfg.Client, namespace, name)
+}
+
+// CheckRun says why exec cannot run with its plan and workflows as they are now: the rules a run
+// applies before it creates anything, as an *InvalidError (a failed read is returned as it is).
+// It reads through c and changes nothing, for an admission webhook. A Revert is not checked
+// against its plan: it runs from the record of the execution it undoes.
+func CheckRun(ctx context.Context, c client.Reader, exec *v1alpha1.DRPlanExecution) error {
+	if exec.Spec.OperationType != v1alpha1.OperationExecute {
+		return nil
+	}
+	l, err := loadPlanFrom(ctx, c, exec.Namespace, exec.Spec.PlanRef)
+	if err != nil {
+		return err
+	}
+	if len(l.missing) > 0 {
+		return invalidf("DRPlan %s/%s references missing workflows: %v", l.plan.Namespace, l.plan.Name, l.missing)
+	}
+	return l.validate(exec)
+}
+
+func loadPlanFrom(ctx context.Context, c client.Reader, namespace, name string) (*loaded, error) {
 	plan := &v1alpha1.DRPlan{}
-	if err := e.cfg.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, plan); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, plan); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, invalidf("DRPlan %s/%s not found", namespace, name)
 		}
@@ -50,7 +72,7 @@ func (e *Engine) loadPlan(ctx context.Context, namespace, name string) (*loaded,
 	for i, key := range keys {
 		g.Go(func() error {
 			wf := &v1alpha1.DRWorkflow{}
-			err := e.cfg.Client.Get(gctx, key, wf)
+			err := c.Get(gctx, key, wf)
 			switch {
 			case apierrors.IsNotFound(err):
 				return nil

@@ -50,6 +50,7 @@ func (e *Engine) revert(ctx context.Context, opts RevertOptions) (*Result, error
 			RevertExecutionRef: target.Name},
 	}
 	e.stamp(exec, plan.Name)
+	exec.Annotations[AnnotationCreatedBy] = "drctl revert"
 	p, err := e.prepareRevert(exec, target, plan)
 	if err != nil {
 		return nil, err
@@ -85,6 +86,9 @@ func (e *Engine) prepareRevert(exec, target *v1alpha1.DRPlanExecution, plan *v1a
 		return nil, err
 	}
 	if err := e.preflight(prog); err != nil {
+		return nil, err
+	}
+	if err := checkRecordFits(exec); err != nil {
 		return nil, err
 	}
 	p := &preparedRun{plan: plan, exec: exec, prog: prog, revert: true}

@@ -39,6 +39,12 @@ func (e *Engine) runCreated(ctx context.Context, exec *v1alpha1.DRPlanExecution,
 	if Started(exec) {
 		return nil, invalidf("%s was started already (it is %s); resume it instead", exec.Name, orPending(exec.Status.Phase))
 	}
+	if by := exec.Annotations[AnnotationCreatedBy]; by != "" {
+		// Its runner stopped between creating it and recording its start: nothing ran, and the
+		// person who ran it was told so. Running it now would be a run nobody asked for.
+		return e.refuse(ctx, exec, invalidf("%s created it for itself (%s@%s pid %s) and stopped before its first action; nothing ran: run the plan again",
+			by, exec.Annotations[AnnotationRunnerUser], exec.Annotations[AnnotationRunnerHost], exec.Annotations[AnnotationRunnerPID]))
+	}
 	p, err := e.prepareCreated(ctx, exec.DeepCopy())
 	if IsInvalid(err) {
 		return e.refuse(ctx, exec, err)
@@ -70,7 +76,6 @@ func (e *Engine) prepareCreated(ctx context.Context, exec *v1alpha1.DRPlanExecut
 		if err != nil {
 			return nil, err
 		}
-		e.stampCreated(exec, spec.PlanRef)
 		return e.prepareExecution(ctx, l, exec)
 	case v1alpha1.OperationRevert:
 		if spec.RevertExecutionRef == "" {
@@ -84,19 +89,9 @@ func (e *Engine) prepareCreated(ctx context.Context, exec *v1alpha1.DRPlanExecut
 			return nil, invalidf("spec.revertExecutionRef: %s ran plan %s, not %s; a Revert undoes an execution of its own plan",
 				target.Name, target.Spec.PlanRef, spec.PlanRef)
 		}
-		e.stampCreated(exec, spec.PlanRef)
 		return e.prepareRevert(exec, target, plan)
 	}
 	return nil, invalidf("spec.operationType %q: want Execute or Revert", spec.OperationType)
-}
-
-// stampCreated adds the plan labels and runner annotations to an execution a user created,
-// keeping the user's own.
-func (e *Engine) stampCreated(exec *v1alpha1.DRPlanExecution, plan string) {
-	labels, annotations := exec.Labels, exec.Annotations
-	e.stamp(exec, plan)
-	exec.Labels = mergeMaps(labels, exec.Labels)
-	exec.Annotations = mergeMaps(annotations, exec.Annotations)
 }
 
 func mergeMaps(base, add map[string]string) map[string]string {
@@ -122,7 +117,11 @@ func (e *Engine) adopt(ctx context.Context, exec *v1alpha1.DRPlanExecution) erro
 	if latest.Generation != exec.Generation || latest.UID != exec.UID {
 		return fmt.Errorf("DRPlanExecution %s/%s changed while it was prepared; run it again", exec.Namespace, exec.Name)
 	}
-	latest.Labels, latest.Annotations = exec.Labels, exec.Annotations
+	// Only the stamp is added: what others wrote meanwhile (a cancel request) stays.
+	stamp := &v1alpha1.DRPlanExecution{Spec: latest.Spec}
+	e.stamp(stamp, latest.Spec.PlanRef)
+	latest.Labels = mergeMaps(latest.Labels, stamp.Labels)
+	latest.Annotations = mergeMaps(latest.Annotations, stamp.Annotations)
 	if err := e.cfg.Client.Update(ctx, latest); err != nil {
 		return fmt.Errorf("claim DRPlanExecution %s/%s: %w", exec.Namespace, exec.Name, err)
 	}

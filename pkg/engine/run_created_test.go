@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -148,4 +150,55 @@ func TestAnUnreachableAPIServerIsAnAPIErrorNotInvalidInput(t *testing.T) {
 	f.cut.Store(false)
 	_, err = f.engine.Resume(f.ctx, ResumeOptions{Namespace: f.namespace, Execution: "any"})
 	assert.True(t, IsInvalid(err), "a missing execution is invalid input: %v", err)
+}
+
+// A cancel requested between the moment a controller read the execution and its claim is not
+// lost: the claim adds its stamp to the execution as it is now.
+func TestRunHonoursACancelRequestedBeforeTheClaim(t *testing.T) {
+	f := newFixture(t)
+	srv, h := failingServer(t, "", 0)
+	f.apply(httpWorkflow("w1", srv.URL, "a") + "---\n" + httpWorkflow("w2", srv.URL, "c") + "---\n" + fmt.Sprintf(twoStagePlan, "p"))
+	stale := f.userExecution("cancel-early", v1alpha1.DRPlanExecutionSpec{PlanRef: "p", OperationType: v1alpha1.OperationExecute})
+	latest := f.execution("cancel-early")
+	latest.Annotations = map[string]string{AnnotationCancel: "true"}
+	require.NoError(t, f.client.Update(f.ctx, latest))
+
+	res, err := f.engine.Run(f.ctx, stale, RunOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, v1alpha1.PhaseCanceled, res.Phase, res.Message)
+	assert.Empty(t, h.list(), "nothing ran")
+	got := f.execution("cancel-early")
+	assert.Equal(t, "true", got.Annotations[AnnotationCancel])
+	assert.Equal(t, "tester", got.Annotations[AnnotationRunnerUser])
+}
+
+// An execution a runner created for itself and left without a record (it stopped before its first
+// action) is never run by anyone else: Run records why.
+func TestRunRefusesAnExecutionARunnerCreatedAndAbandoned(t *testing.T) {
+	f := newFixture(t)
+	srv, h := failingServer(t, "", 0)
+	f.apply(httpWorkflow("w1", srv.URL, "a") + "---\n" + httpWorkflow("w2", srv.URL, "c") + "---\n" + fmt.Sprintf(twoStagePlan, "p"))
+	exec := &v1alpha1.DRPlanExecution{
+		ObjectMeta: metav1.ObjectMeta{Name: "left", Namespace: f.namespace, Annotations: map[string]string{
+			AnnotationCreatedBy: "drctl execute", AnnotationRunnerUser: "sre", AnnotationRunnerHost: "laptop", AnnotationRunnerPID: "7"}},
+		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: "p", OperationType: v1alpha1.OperationExecute},
+	}
+	require.NoError(t, f.client.Create(f.ctx, exec))
+	res, err := f.engine.Run(f.ctx, exec, RunOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, v1alpha1.PhaseFailed, res.Phase)
+	assert.Contains(t, f.execution("left").Status.Message, "drctl execute created it for itself (sre@laptop pid 7) and stopped before its first action; nothing ran")
+	assert.Empty(t, h.list())
+}
+
+func TestTransientAPIFailuresAreToldFromAnswersAboutTheInput(t *testing.T) {
+	gr := v1alpha1.GroupVersion.WithResource("drplans").GroupResource()
+	assert.True(t, transient(apierrors.NewServiceUnavailable("down")))
+	assert.True(t, transient(apierrors.NewTooManyRequests("slow down", 1)))
+	assert.True(t, transient(apierrors.NewInternalError(fmt.Errorf("etcd"))))
+	assert.True(t, transient(apierrors.NewTimeoutError("slow", 1)))
+	assert.True(t, transient(fmt.Errorf("get secret: %w", context.DeadlineExceeded)))
+	assert.False(t, transient(apierrors.NewNotFound(gr, "x")))
+	assert.False(t, transient(apierrors.NewForbidden(gr, "x", fmt.Errorf("no"))))
+	assert.False(t, transient(fmt.Errorf("jsonPath %q: bad", "{.x")))
 }

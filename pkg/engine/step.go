@@ -56,7 +56,8 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		KeepBody:   s.keepBody,
 	}
 	env := actions.Env{Client: r.e.cfg.ActionClient, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name),
-		Holding: func() bool { return r.lease.Remaining() > 0 && !r.interrupted() }}
+		// A draining runner still holds the plan: it may clean up after its own attempts.
+		Holding: func() bool { return r.lease.Remaining() > 0 && (!r.interrupted() || r.stopping() == stopDraining) }}
 	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
 	var lastOutputs *v1alpha1.ActionOutputs
 	for n := first; ; n++ {
