@@ -34,7 +34,9 @@ type WebhookConfigOptions struct {
 // Workflows and plans are refused when the webhook cannot be reached (failurePolicy Fail): an
 // edit can wait for the controller. Executions are not (Ignore): during a disaster, a controller
 // that is down must never stop `drctl execute` from running a failover — the runners check what
-// the webhook checks anyway, under the plan's Lease.
+// the webhook checks anyway, under the plan's Lease. Nor are deletions (Ignore): a namespace being
+// deleted while the controller is down must not hang in Terminating; its delete protections are
+// the controller's to give while it runs.
 func WebhookConfigurations(o WebhookConfigOptions) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
 	if o.Name == "" {
 		o.Name = DefaultWebhookConfigurationName
@@ -56,8 +58,10 @@ func WebhookConfigurations(o WebhookConfigOptions) (*admissionregistrationv1.Val
 		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "ValidatingWebhookConfiguration"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name},
 		Webhooks: []admissionregistrationv1.ValidatingWebhook{
-			validating("drworkflows.validate.drctl.dr.bkbcs.tencent.com", pathValidateWorkflow, "drworkflows", &fail, create, update, del),
-			validating("drplans.validate.drctl.dr.bkbcs.tencent.com", pathValidatePlan, "drplans", &fail, create, update, del),
+			validating("drworkflows.validate.drctl.dr.bkbcs.tencent.com", pathValidateWorkflow, "drworkflows", &fail, create, update),
+			validating("drworkflows.protect.drctl.dr.bkbcs.tencent.com", pathValidateWorkflow, "drworkflows", &ignore, del),
+			validating("drplans.validate.drctl.dr.bkbcs.tencent.com", pathValidatePlan, "drplans", &fail, create, update),
+			validating("drplans.protect.drctl.dr.bkbcs.tencent.com", pathValidatePlan, "drplans", &ignore, del),
 			validating("drplanexecutions.validate.drctl.dr.bkbcs.tencent.com", pathValidateExecution, "drplanexecutions", &ignore, create, update),
 		},
 	}
