@@ -19,7 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/internal/testenv"
@@ -42,17 +41,7 @@ func cluster(t *testing.T) (kubeconfig, namespace string, c client.Client) {
 
 func create(t *testing.T, c client.Client, namespace, docs string) {
 	t.Helper()
-	for _, doc := range strings.Split(docs, "\n---\n") {
-		var meta struct{ Kind string }
-		require.NoError(t, yaml.Unmarshal([]byte(doc), &meta))
-		var obj client.Object = &v1alpha1.DRWorkflow{}
-		if meta.Kind == "DRPlan" {
-			obj = &v1alpha1.DRPlan{}
-		}
-		require.NoError(t, yaml.UnmarshalStrict([]byte(doc), obj))
-		obj.SetNamespace(namespace)
-		require.NoError(t, c.Create(context.Background(), obj))
-	}
+	testenv.Apply(t, c, namespace, docs)
 }
 
 func planYAMLs(url string) string {

@@ -53,6 +53,32 @@ func tokenKubeconfig(t *testing.T, namespace, name string) string {
 	return path
 }
 
+// pointWebhooksAt makes the webhook configurations name call addr instead of their Service, for
+// namespace only.
+func pointWebhooksAt(t *testing.T, c client.Client, name, addr, namespace string) {
+	t.Helper()
+	ctx := context.Background()
+	v := &admissionregistrationv1.ValidatingWebhookConfiguration{}
+	m := &admissionregistrationv1.MutatingWebhookConfiguration{}
+	require.NoError(t, c.Get(ctx, client.ObjectKey{Name: name}, v))
+	require.NoError(t, c.Get(ctx, client.ObjectKey{Name: name}, m))
+	var configs []*admissionregistrationv1.WebhookClientConfig
+	var selectors []**metav1.LabelSelector
+	for i := range v.Webhooks {
+		configs, selectors = append(configs, &v.Webhooks[i].ClientConfig), append(selectors, &v.Webhooks[i].NamespaceSelector)
+	}
+	for i := range m.Webhooks {
+		configs, selectors = append(configs, &m.Webhooks[i].ClientConfig), append(selectors, &m.Webhooks[i].NamespaceSelector)
+	}
+	for i, cfg := range configs {
+		url := "https://" + addr + *cfg.Service.Path
+		*cfg = admissionregistrationv1.WebhookClientConfig{URL: &url}
+		*selectors[i] = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": namespace}}
+	}
+	require.NoError(t, c.Update(ctx, v))
+	require.NoError(t, c.Update(ctx, m))
+}
+
 // permission is one verb on one resource of one API group.
 type permission struct{ group, resource, verb string }
 
@@ -160,22 +186,7 @@ func TestServeRBACGrantsWhatServeCallsAndNoMore(t *testing.T) {
 	addr := freeAddr(t)
 	host, port, _ := net.SplitHostPort(addr)
 	ctx := context.Background()
-	v := &admissionregistrationv1.ValidatingWebhookConfiguration{}
-	require.NoError(t, c.Get(ctx, client.ObjectKey{Name: controller.DefaultWebhookConfigurationName}, v))
-	for i := range v.Webhooks {
-		url := "https://" + addr + *v.Webhooks[i].ClientConfig.Service.Path
-		v.Webhooks[i].ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url}
-		v.Webhooks[i].NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
-	}
-	require.NoError(t, c.Update(ctx, v))
-	m := &admissionregistrationv1.MutatingWebhookConfiguration{}
-	require.NoError(t, c.Get(ctx, client.ObjectKey{Name: controller.DefaultWebhookConfigurationName}, m))
-	for i := range m.Webhooks {
-		url := "https://" + addr + *m.Webhooks[i].ClientConfig.Service.Path
-		m.Webhooks[i].ClientConfig = admissionregistrationv1.WebhookClientConfig{URL: &url}
-		m.Webhooks[i].NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
-	}
-	require.NoError(t, c.Update(ctx, m))
+	pointWebhooksAt(t, c, controller.DefaultWebhookConfigurationName, addr, ns)
 
 	// The plan's own account may write ConfigMaps in its namespace: its actions act as it.
 	require.NoError(t, c.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "runner"}}))

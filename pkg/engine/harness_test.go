@@ -18,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/internal/testenv"
@@ -99,25 +98,7 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // apply creates the objects of a YAML stream in the fixture's namespace.
 func (f *fixture) apply(docs string) {
 	f.t.Helper()
-	for _, doc := range strings.Split(docs, "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		var meta struct{ Kind string }
-		require.NoError(f.t, yaml.Unmarshal([]byte(doc), &meta))
-		var obj client.Object
-		switch meta.Kind {
-		case "DRWorkflow":
-			obj = &v1alpha1.DRWorkflow{}
-		case "DRPlan":
-			obj = &v1alpha1.DRPlan{}
-		default:
-			f.t.Fatalf("apply: kind %q", meta.Kind)
-		}
-		require.NoError(f.t, yaml.UnmarshalStrict([]byte(doc), obj), doc)
-		obj.SetNamespace(f.namespace)
-		require.NoError(f.t, f.client.Create(f.ctx, obj), doc)
-	}
+	testenv.Apply(f.t, f.client, f.namespace, docs)
 }
 
 func (f *fixture) execution(name string) *v1alpha1.DRPlanExecution {
