@@ -97,7 +97,7 @@ demo: cluster-up $(BIN)/kubectl ## Local control plane, CRDs installed, examples
 
 .PHONY: release-snapshot
 release-snapshot: $(BIN)/goreleaser ## Build every release archive, checksums and the krew manifest into dist/ (offline)
-	$(BIN)/goreleaser release --snapshot --clean
+	$(BIN)/goreleaser release --snapshot --clean --skip=ko
 
 $(BIN)/goreleaser: hack/tools/goreleaser/go.mod hack/tools/goreleaser/go.sum
 	cd hack/tools/goreleaser && go build -o $@ github.com/goreleaser/goreleaser/v2
