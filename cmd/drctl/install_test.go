@@ -134,7 +134,7 @@ func TestInstallServeManifests(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "Namespace", "ServiceAccount",
-		"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}, kinds)
+		"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}, kinds)
 	pod := deployment.Spec.Template.Spec
 	require.Len(t, pod.Containers, 1)
 	c := pod.Containers[0]
@@ -145,6 +145,14 @@ func TestInstallServeManifests(t *testing.T) {
 	assert.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
 	assert.NotEmpty(t, c.Resources.Limits.Memory().String())
 	assert.NotNil(t, c.ReadinessProbe)
+
+	// A server dry run on a cluster without the namespace checks what it can and says what it cannot.
+	kubeconfig := testenv.Require(t, env).Kubeconfig(t)
+	code, out, errOut = drctl(t, "", "install", "--serve", "--dry-run=server", "-n", "not-there-yet", "--kubeconfig", kubeconfig)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "namespace/not-there-yet applied (server dry run)")
+	assert.Contains(t, out, "deployment.apps/drctl-serve skipped (server dry run: namespace not-there-yet does not exist yet)")
+	assert.Contains(t, out, "clusterrole.rbac.authorization.k8s.io/drctl-serve applied (server dry run)")
 
 	code, _, errOut = drctl(t, "", "install", "--serve", "--dry-run=client", "-o", "table")
 	assert.Equal(t, 2, code)

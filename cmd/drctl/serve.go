@@ -82,7 +82,6 @@ stopped hard and resumed once its plan Lease expires.`,
 				case <-ctx.Done():
 				}
 			}()
-			opts.Logger.Info("serving", "metrics", opts.MetricsAddr, "probes", opts.ProbeAddr, "leaderElect", opts.LeaderElect)
 			return mgr.Start(ctx)
 		},
 	}

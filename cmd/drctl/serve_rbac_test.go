@@ -179,7 +179,7 @@ func TestServeRBACGrantsWhatServeCallsAndNoMore(t *testing.T) {
 		_ = c.Delete(ctx, &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: controller.DefaultWebhookConfigurationName}})
 		_ = c.Delete(ctx, &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: controller.DefaultWebhookConfigurationName}})
 	})
-	assert.Contains(t, out, "deployments.apps/drctl-serve applied")
+	assert.Contains(t, out, "deployment.apps/drctl-serve applied")
 
 	// The installed webhooks call the Service of pods that cannot run here (no kubelet): point
 	// them at the serve process of this test instead, for this namespace only.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,6 +36,7 @@ type executionReconciler struct {
 	newEngine func(engine.Observer, client.WithWatch) *engine.Engine
 	clients   *actionClients
 	runs      *runs
+	warned    sync.Map // execution UID -> the reason last given for not resuming it
 	opts      Options
 	log       *slog.Logger
 }
@@ -62,7 +65,11 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	if holder != nil && !holder.Expired {
 		wait := min(holder.Expires.Sub(r.clock.Now())+leaseMargin, r.opts.ReconcileInterval)
 		r.log.Debug("plan held by a live runner; looking again later", "execution", req, "holder", holder.Holder, "after", wait)
-		return reconcile.Result{RequeueAfter: wait}, nil
+		if engine.HolderExecution(holder.Holder) != exec.Name {
+			// Say why it waits (an execution its own runner holds is about to record its start).
+			err = r.newEngine(nil, nil).MarkWaiting(ctx, exec, fmt.Sprintf("waiting: the plan is held by %s; this execution starts when it is free", holder.Holder))
+		}
+		return reconcile.Result{RequeueAfter: wait}, client.IgnoreNotFound(ignoreConflict(err))
 	}
 	// The plan as stored, not as cached: whose rights the run gets is decided on it.
 	plan := &v1alpha1.DRPlan{}
@@ -70,35 +77,35 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	if apierrors.IsNotFound(err) {
 		if !engine.Started(exec) {
 			_, err := r.newEngine(nil, nil).Refuse(ctx, exec, fmt.Sprintf("DRPlan %s/%s not found", exec.Namespace, exec.Spec.PlanRef))
-			return reconcile.Result{}, err
+			return reconcile.Result{}, ignoreConflict(err)
 		}
-		r.log.Info("not resuming an execution whose plan is gone", "execution", req)
+		r.notResuming(exec, fmt.Sprintf("its plan %s is gone", exec.Spec.PlanRef))
 		return reconcile.Result{}, nil
 	}
 	if err != nil {
 		return reconcile.Result{}, err
 	}
-	acting, refusal, err := r.identity(plan)
+	acting, refusal, err := r.identity(ctx, plan)
 	if err != nil {
 		return reconcile.Result{}, err
 	}
 	if !engine.Started(exec) {
 		if refusal != "" {
 			_, err := r.newEngine(nil, nil).Refuse(ctx, exec, refusal)
-			return reconcile.Result{}, err
+			return reconcile.Result{}, ignoreConflict(err)
 		}
 		if other := r.unfinishedOther(ctx, plan, exec); other != "" {
 			// Queued behind a run that needs a person (resume, revert or cancel it): look again
 			// later, without taking the plan's Lease in the way of whoever handles it.
-			r.log.Debug("plan has an unfinished execution; waiting", "execution", req, "unfinished", other)
-			return reconcile.Result{RequeueAfter: r.opts.ReconcileInterval}, nil
+			err := r.newEngine(nil, nil).MarkWaiting(ctx, exec, fmt.Sprintf("waiting: the plan's execution %s is unfinished; resume, revert or cancel it (drctl cancel %s), then this one starts", other, other))
+			return reconcile.Result{RequeueAfter: r.opts.ReconcileInterval}, client.IgnoreNotFound(ignoreConflict(err))
 		}
 		return r.launch(req.NamespacedName, exec, "run", acting, func(ctx context.Context, eng *engine.Engine) (*engine.Result, error) {
 			return eng.Run(ctx, exec, engine.RunOptions{})
 		})
 	}
 	if refusal != "" {
-		r.log.Info("not resuming an execution whose runner died: serve may not act for its plan", "execution", req, "reason", refusal)
+		r.notResuming(exec, refusal)
 		return reconcile.Result{}, nil
 	}
 	// Running, and no live runner holds the plan: its runner died. Resume it from its record.
@@ -122,14 +129,46 @@ func (r *executionReconciler) unfinishedOther(ctx context.Context, plan *v1alpha
 	return cur.Name
 }
 
-// identity is the client a run of plan acts with (identity.go), or why serve may not run it.
-func (r *executionReconciler) identity(plan *v1alpha1.DRPlan) (acting client.WithWatch, refusal string, err error) {
+// identity is the client a run of plan acts with (identity.go), or why serve may not run it: a
+// ServiceAccount that does not exist is said before anything runs, not at the first action it
+// may not perform.
+func (r *executionReconciler) identity(ctx context.Context, plan *v1alpha1.DRPlan) (acting client.WithWatch, refusal string, err error) {
 	user, denied := runAs(plan, r.opts)
 	if denied != nil {
 		return nil, denied.Error(), nil
 	}
+	if ns, name, ok := serviceAccountOf(user); ok {
+		err := r.apiReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &corev1.ServiceAccount{})
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil, fmt.Sprintf("ServiceAccount %s/%s, which runs of plan %s act as, does not exist; nothing was changed", ns, name, plan.Name), nil
+		case err != nil:
+			return nil, "", err
+		}
+	}
 	acting, err = r.clients.forUser(user)
 	return acting, "", err
+}
+
+// notResuming says, on the execution (once for each reason) and in the log, why serve leaves a
+// run whose runner died.
+func (r *executionReconciler) notResuming(exec *v1alpha1.DRPlanExecution, why string) {
+	if last, ok := r.warned.Load(exec.UID); ok && last == why {
+		return
+	}
+	r.warned.Store(exec.UID, why)
+	msg := fmt.Sprintf("drctl serve does not resume this run (its runner stopped): %s. Resume it with drctl resume %s, or cancel it", why, exec.Name)
+	r.log.Info("not resuming", "execution", exec.Namespace+"/"+exec.Name, "reason", why)
+	r.newEngine(nil, nil).Warn(exec, "NotResumed", msg)
+}
+
+// ignoreConflict: a write that lost a race with another writer is retried by the event that
+// writer's change brings, not reported.
+func ignoreConflict(err error) error {
+	if apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
 }
 
 // launch starts a run of exec in its own goroutine.

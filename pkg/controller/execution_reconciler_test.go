@@ -116,3 +116,20 @@ func count(list []string, s string) int {
 	}
 	return n
 }
+
+// An execution applied while its plan is held by another run says so (Pending, and for what),
+// then runs when the plan is free.
+func TestAnExecutionWaitsVisiblyWhileItsPlanIsBusy(t *testing.T) {
+	f := newFixture(t)
+	tg := newTarget(t, 0)
+	f.apply(httpWorkflow("w1", tg.URL, "a") + "---\n" + sprintf(onePlan, "busy"))
+	other := lease.New(f.client, lease.NewServerClock(), f.namespace, lease.Name("busy"), "execution elsewhere by sre@laptop pid 1 (x)")
+	require.NoError(t, other.TryAcquire(f.ctx))
+	f.apply(executionOf("queued", "busy"))
+	got := f.awaitPhase("queued", v1alpha1.PhasePending, 20*time.Second)
+	assert.Contains(t, got.Status.Message, "waiting: the plan is held by execution elsewhere by sre@laptop")
+	assert.Empty(t, tg.requests())
+	require.NoError(t, other.Release(f.ctx))
+	f.awaitPhase("queued", v1alpha1.PhaseSucceeded, 30*time.Second)
+	assert.Equal(t, []string{"/w1/a"}, tg.requests())
+}

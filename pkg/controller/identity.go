@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -36,6 +37,15 @@ func runAs(plan *v1alpha1.DRPlan, opts Options) (string, error) {
 	return "", fmt.Errorf("drctl serve acts for a plan outside its own namespace (%s) only as a ServiceAccount of the plan's namespace: "+
 		"set spec.serviceAccountName on DRPlan %s/%s, or start serve with --default-service-account (or, to let plans act with the controller's own rights, --allow-controller-identity)",
 		opts.SystemNamespace, plan.Namespace, plan.Name)
+}
+
+// serviceAccountOf splits a ServiceAccount's user name.
+func serviceAccountOf(user string) (namespace, name string, ok bool) {
+	rest, ok := strings.CutPrefix(user, "system:serviceaccount:")
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, ":")
 }
 
 // actionClients makes, and keeps, one client per identity runs act as.

@@ -94,3 +94,23 @@ spec:
 	require.NoError(t, f.client.Get(ctx, key(f.namespace, "failover-marker"), &corev1.ConfigMap{}))
 	assert.Error(t, f.client.Get(ctx, key(f.namespace, "stolen"), &corev1.Secret{}), "the Secret was not created with the controller's rights")
 }
+
+// A plan naming a ServiceAccount that does not exist is refused before anything runs, not at the
+// first action the missing account may not perform.
+func TestAPlanWhoseServiceAccountDoesNotExistIsRefusedUpFront(t *testing.T) {
+	f := newFixture(t)
+	tg := newTarget(t, 0)
+	f.apply(httpWorkflow("w1", tg.URL, "a") + `---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: ghostly}
+spec:
+  serviceAccountName: ghost
+  stages:
+  - {name: s1, workflows: [{workflowRef: {name: w1}}]}
+---
+` + executionOf("ghostly-1", "ghostly"))
+	got := f.awaitPhase("ghostly-1", v1alpha1.PhaseFailed, 20*time.Second)
+	assert.Contains(t, got.Status.Message, "ServiceAccount "+f.namespace+"/ghost, which runs of plan ghostly act as, does not exist; nothing was changed")
+	assert.Empty(t, tg.requests())
+}

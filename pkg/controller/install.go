@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -46,8 +48,26 @@ func Install(ctx context.Context, cfg *rest.Config, opts InstallOptions) error {
 	if opts.DryRun {
 		patchOpts.DryRun, suffix = []string{metav1.DryRunAll}, "applied (server dry run)"
 	}
+	// A server dry run does not create the namespace: what goes in it cannot be checked yet.
+	namespaceMissing := false
+	if opts.DryRun {
+		_, err := dyn.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).Get(ctx, opts.namespace(), metav1.GetOptions{})
+		namespaceMissing = apierrors.IsNotFound(err)
+	}
 	for _, obj := range Manifests(opts.ManifestOptions) {
 		gvk := obj.GetObjectKind().GroupVersionKind()
+		// kind.group/name, as kubectl prints what it applies
+		what := strings.ToLower(gvk.Kind)
+		if gvk.Group != "" {
+			what += "." + gvk.Group
+		}
+		what += "/" + obj.GetName()
+		if namespaceMissing && obj.GetNamespace() != "" {
+			if opts.Progress != nil {
+				fmt.Fprintf(opts.Progress, "%s skipped (server dry run: namespace %s does not exist yet)\n", what, obj.GetNamespace())
+			}
+			continue
+		}
 		mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		if err != nil {
 			return fmt.Errorf("%s: %w", gvk.Kind, err)
@@ -64,7 +84,7 @@ func Install(ctx context.Context, cfg *rest.Config, opts InstallOptions) error {
 			return fmt.Errorf("apply %s %s: %w", gvk.Kind, obj.GetName(), err)
 		}
 		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "%s/%s %s\n", strings.ToLower(mapping.Resource.GroupResource().String()), obj.GetName(), suffix)
+			fmt.Fprintf(opts.Progress, "%s %s\n", what, suffix)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -32,6 +33,21 @@ const LeaderElectionID = "drctl-serve"
 // Start it with Start(ctx).
 func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, error) {
 	opts.defaults()
+	identity := "a ServiceAccount of the plan's namespace: spec.serviceAccountName"
+	switch {
+	case opts.DefaultServiceAccount != "":
+		identity += ", else " + opts.DefaultServiceAccount
+	case opts.AllowControllerIdentity:
+		identity += ", else serve's own"
+	default:
+		identity += ", else serve's own in " + opts.SystemNamespace + " only"
+	}
+	watched := "all"
+	if len(opts.Namespaces) > 0 {
+		watched = strings.Join(opts.Namespaces, ",")
+	}
+	opts.Logger.Info("drctl serve", "namespaces", watched, "systemNamespace", opts.SystemNamespace, "leaderElect", opts.LeaderElect,
+		"webhookPort", opts.WebhookPort, "metrics", opts.MetricsAddr, "probes", opts.ProbeAddr, "plansActAs", identity)
 	clock := lease.NewServerClock()
 	cfg = rest.CopyConfig(cfg)
 	cfg.Wrap(clock.Wrap) // the engine judges Leases by the API server's clock

@@ -6,6 +6,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,13 +30,18 @@ const (
 	metricsPort, probePort = 8080, 8081
 )
 
+func (o ManifestOptions) namespace() string {
+	if o.Namespace == "" {
+		return DefaultSystemNamespace
+	}
+	return o.Namespace
+}
+
 // Manifests are the objects that run drctl serve in a cluster, in the order to apply them (the
 // CRDs, which come first, are pkg/crd's): Namespace, ServiceAccount, least-privilege RBAC,
 // Service, Deployment, webhook configurations.
 func Manifests(o ManifestOptions) []client.Object {
-	if o.Namespace == "" {
-		o.Namespace = DefaultSystemNamespace
-	}
+	o.Namespace = o.namespace()
 	if o.Replicas == 0 {
 		o.Replicas = 2
 	}
@@ -49,7 +55,9 @@ func Manifests(o ManifestOptions) []client.Object {
 	subject := []rbacv1.Subject{{Kind: "ServiceAccount", Name: ServeName, Namespace: o.Namespace}}
 
 	objs := []client.Object{
-		&corev1.Namespace{TypeMeta: typed("v1", "Namespace"), ObjectMeta: meta(o.Namespace, "")},
+		// Its pods meet the restricted Pod Security Standard, which the namespace enforces.
+		&corev1.Namespace{TypeMeta: typed("v1", "Namespace"), ObjectMeta: metav1.ObjectMeta{Name: o.Namespace,
+			Labels: mergeLabels(labels, map[string]string{"pod-security.kubernetes.io/enforce": "restricted"})}},
 		&corev1.ServiceAccount{TypeMeta: typed("v1", "ServiceAccount"), ObjectMeta: meta(ServeName, o.Namespace)},
 		&rbacv1.ClusterRole{TypeMeta: typed("rbac.authorization.k8s.io/v1", "ClusterRole"), ObjectMeta: meta(ServeName, ""), Rules: ClusterRules()},
 		&rbacv1.ClusterRoleBinding{TypeMeta: typed("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"), ObjectMeta: meta(ServeName, ""),
@@ -65,6 +73,9 @@ func Manifests(o ManifestOptions) []client.Object {
 			},
 		}},
 		deployment(o, meta(ServeName, o.Namespace), labels),
+		// One replica stays through a node drain: workflow and plan writes wait on the webhook.
+		&policyv1.PodDisruptionBudget{TypeMeta: typed("policy/v1", "PodDisruptionBudget"), ObjectMeta: meta(ServeName, o.Namespace),
+			Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptr.To(intstr.FromInt32(1)), Selector: &metav1.LabelSelector{MatchLabels: labels}}},
 	}
 	v, m := WebhookConfigurations(WebhookConfigOptions{ClientConfig: func(path string) admissionregistrationv1.WebhookClientConfig {
 		return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{
@@ -94,7 +105,7 @@ func ClusterRules() []rbacv1.PolicyRule {
 		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "create", "update", "delete"}},
 		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 		{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"selfsubjectreviews"}, Verbs: []string{"create"}},
-		{APIGroups: []string{""}, Resources: []string{"serviceaccounts"}, Verbs: []string{"impersonate"}},
+		{APIGroups: []string{""}, Resources: []string{"serviceaccounts"}, Verbs: []string{"get", "impersonate"}},
 		{APIGroups: []string{"admissionregistration.k8s.io"}, Resources: []string{"validatingwebhookconfigurations", "mutatingwebhookconfigurations"},
 			ResourceNames: []string{DefaultWebhookConfigurationName}, Verbs: []string{"get", "update"}},
 	}
@@ -107,6 +118,17 @@ func NamespaceRules() []rbacv1.PolicyRule {
 		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"create"}},
 		{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{WebhookCertSecret}, Verbs: []string{"get", "update"}},
 	}
+}
+
+func mergeLabels(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
 
 // deployment runs the replicas: non-root, read-only root filesystem (a writable /tmp for the
@@ -153,7 +175,12 @@ func deployment(o ManifestOptions, meta metav1.ObjectMeta, labels map[string]str
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
 					Containers: []corev1.Container{container},
-					Volumes:    []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+					// Replicas on different nodes, where there are several.
+					Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+						PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100,
+							PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: corev1.LabelHostname, LabelSelector: &metav1.LabelSelector{MatchLabels: labels}}}},
+					}},
+					Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
 				},
 			},
 		},

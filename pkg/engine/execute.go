@@ -310,6 +310,12 @@ func (e *Engine) holder(execution string) string {
 	return fmt.Sprintf("execution %s by %s@%s pid %d (%s)", execution, r.User, r.Host, r.PID, e.instance)
 }
 
+// runnerName is this runner as a person reads it: user@host pid N (mode).
+func (e *Engine) runnerName() string {
+	r := e.runnerInfo()
+	return fmt.Sprintf("%s@%s pid %d (%s)", r.User, r.Host, r.PID, r.Mode)
+}
+
 // HolderExecution is the execution a plan Lease's holder runs ("" when the holder runs none, as
 // a cancel that records an end does).
 func HolderExecution(holder string) string {

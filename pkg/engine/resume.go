@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/drctl/drctl/internal/lease"
@@ -63,6 +64,10 @@ func (e *Engine) resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		return nil, err
 	}
 	// Take the record over: from now on a runner that held it before writes nothing more.
+	previous := "an unknown runner"
+	if r := exec.Status.Runner; r != nil {
+		previous = fmt.Sprintf("%s@%s pid %d (%s)", r.User, r.Host, r.PID, orDefault(r.Mode, ModeCLI))
+	}
 	journal, err := e.claim(ctx, l, exec, func(latest *v1alpha1.DRPlanExecution) error {
 		if err := resumable(latest); err != nil {
 			return err
@@ -80,7 +85,9 @@ func (e *Engine) resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if opts.OnStart != nil {
 		opts.OnStart(exec.DeepCopy())
 	}
-	return e.newRunner(exec, prog, l, journal, exec.Namespace, exec.Spec.OperationType == v1alpha1.OperationRevert).run(ctx)
+	r := e.newRunner(exec, prog, l, journal, exec.Namespace, exec.Spec.OperationType == v1alpha1.OperationRevert)
+	r.resumedFrom = previous
+	return r.run(ctx)
 }
 
 // resumable says why exec cannot be resumed, or nil: Running and Unknown executions can.

@@ -43,6 +43,8 @@ type runner struct {
 	events    *kubeEvents
 	namespace string // the plan's namespace
 	revert    bool
+	// resumedFrom names the runner whose run this one resumes ("" for a new run).
+	resumedFrom string
 
 	stop        atomic.Int32
 	watching    atomic.Bool  // the cancel watch is open: a cancel request is seen at once
@@ -161,13 +163,19 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	}()
 
 	name := r.st.exec.Name
-	if r.revert {
+	switch {
+	case r.resumedFrom != "":
+		r.events.normal("ExecutionResumed", "Resumed by %s; its runner before, %s, had stopped", r.e.runnerName(), r.resumedFrom)
+	case r.revert:
 		r.events.normal("RevertStarted", "Revert started for plan %s", r.st.exec.Spec.PlanRef)
-	} else {
+	default:
 		r.events.normal("ExecutionStarted", "Execution started for plan %s", r.st.exec.Spec.PlanRef)
 	}
 	r.st.emit(Event{Type: EventExecution, Phase: v1alpha1.PhaseRunning, Message: "started"})
 	started := time.Now()
+	if st := r.st.exec.Status.StartTime; st != nil && st.Time.Before(started) {
+		started = st.Time // a resumed run's duration counts from its first start
+	}
 
 	r.runStages(ctx)
 	if ctx.Err() != nil {

@@ -140,6 +140,27 @@ func (e *Engine) Refuse(ctx context.Context, exec *v1alpha1.DRPlanExecution, why
 	return res, classify(err)
 }
 
+// Warn posts a Warning event about exec, as runs post theirs (a controller saying why it leaves
+// an execution alone, say).
+func (e *Engine) Warn(exec *v1alpha1.DRPlanExecution, reason, message string) {
+	events := newKubeEvents(e.cfg.Client, exec, e.cfg.Logger)
+	events.warning(reason, "%s", message)
+	events.close()
+}
+
+// MarkWaiting records why an execution a user created has not started yet (its plan is busy, say):
+// phase Pending and the reason, so that its author sees it waits and for what. It writes only a
+// change, guarded by the resourceVersion it was read at; an execution already started is left
+// alone.
+func (e *Engine) MarkWaiting(ctx context.Context, exec *v1alpha1.DRPlanExecution, why string) error {
+	if Started(exec) || (exec.Status.Phase == v1alpha1.PhasePending && exec.Status.Message == why) {
+		return nil
+	}
+	latest := exec.DeepCopy()
+	latest.Status.Phase, latest.Status.Message = v1alpha1.PhasePending, why
+	return classify(e.cfg.Client.Status().Update(ctx, latest))
+}
+
 // refuse records an execution that cannot run: Failed, with the reason, and nothing ran. The write
 // is guarded by the resourceVersion the execution was read at, so a runner that claimed it
 // meanwhile is never overwritten.
