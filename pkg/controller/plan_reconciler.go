@@ -43,7 +43,7 @@ func (r *planReconciler) Reconcile(ctx context.Context, req reconcile.Request) (
 	if !changed && plan.Status.Phase == st.Phase && plan.Status.ObservedGeneration == st.ObservedGeneration {
 		return reconcile.Result{}, nil
 	}
-	return reconcile.Result{}, r.client.Status().Update(ctx, next)
+	return reconcile.Result{}, ignoreConflict(r.client.Status().Update(ctx, next))
 }
 
 // planVerdict is what drctl validate says of plan and of the workflows it references.

@@ -39,7 +39,7 @@ func (r *workflowReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	if !changed && wf.Status.Phase == st.Phase && wf.Status.ObservedGeneration == st.ObservedGeneration && wf.Status.ActionCount == st.ActionCount {
 		return reconcile.Result{}, nil
 	}
-	return reconcile.Result{}, r.client.Status().Update(ctx, next)
+	return reconcile.Result{}, ignoreConflict(r.client.Status().Update(ctx, next))
 }
 
 // workflowVerdict is what drctl validate says of wf, given the cluster's plans.
