@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"sigs.k8s.io/yaml"
 
@@ -150,7 +151,13 @@ func DescribePlan(out io.Writer, plan *v1alpha1.DRPlan, now time.Time) {
 		d.line(0, "Description:\t%s", plan.Spec.Description)
 	}
 	d.line(0, "Failure policy:\t%s", or(string(plan.Spec.FailurePolicy), "Stop"))
+	if sa := plan.Spec.ServiceAccountName; sa != "" {
+		d.line(0, "Acts as:\tServiceAccount %s (under drctl serve)", sa)
+	}
 	d.line(0, "Phase:\t%s", or(string(plan.Status.Phase), "<none>"))
+	if c := readyCondition(plan.Status.Conditions); c != nil && c.Status != metav1.ConditionTrue {
+		d.line(0, "Why:\t%s", c.Message)
+	}
 	if cur := plan.Status.CurrentExecution; cur != nil {
 		d.line(0, "Running:\t%s", cur.Name)
 	}
@@ -197,12 +204,28 @@ func DescribePlan(out io.Writer, plan *v1alpha1.DRPlan, now time.Time) {
 	d.flush()
 }
 
+// readyCondition is the Ready condition drctl serve keeps on workflows and plans, if any.
+func readyCondition(conds []metav1.Condition) *metav1.Condition {
+	for i := range conds {
+		if conds[i].Type == "Ready" {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
 // DescribeWorkflow writes a workflow: its parameters and actions with their rollbacks.
 func DescribeWorkflow(out io.Writer, wf *v1alpha1.DRWorkflow, now time.Time) {
 	d := newDescriber(out, now)
 	d.line(0, "Name:\t%s", wf.Name)
 	d.line(0, "Namespace:\t%s", wf.Namespace)
 	d.line(0, "Failure policy:\t%s", or(string(wf.Spec.FailurePolicy), "FailFast"))
+	if wf.Status.Phase != "" {
+		d.line(0, "Phase:\t%s", wf.Status.Phase)
+	}
+	if c := readyCondition(wf.Status.Conditions); c != nil && c.Status != metav1.ConditionTrue {
+		d.line(0, "Why:\t%s", c.Message)
+	}
 	if len(wf.Spec.Parameters) > 0 {
 		d.line(0, "Parameters:")
 		for _, p := range wf.Spec.Parameters {

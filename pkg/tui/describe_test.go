@@ -1,0 +1,33 @@
+package tui
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// An invalid plan says why (drctl serve's Ready condition), and a plan that names a
+// ServiceAccount says whom its runs act as.
+func TestDescribePlanSaysWhyItIsInvalidAndWhomItActsAs(t *testing.T) {
+	plan := &v1alpha1.DRPlan{
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "team-a"},
+		Spec:       v1alpha1.DRPlanSpec{ServiceAccountName: "dr-runner", Stages: []v1alpha1.Stage{{Name: "s"}}},
+		Status: v1alpha1.DRPlanStatus{Phase: v1alpha1.PlanInvalid, Conditions: []metav1.Condition{{Type: "Ready", Status: metav1.ConditionFalse,
+			Reason: "Invalid", Message: "spec.stages[0].workflows[0].workflowRef: Not found: DRWorkflow team-a/w"}}},
+	}
+	var out bytes.Buffer
+	DescribePlan(&out, plan, time.Now())
+	assert.Contains(t, out.String(), "Acts as:")
+	assert.Contains(t, out.String(), "ServiceAccount dr-runner (under drctl serve)")
+	assert.Contains(t, out.String(), "Not found: DRWorkflow team-a/w")
+
+	plan.Status = v1alpha1.DRPlanStatus{Phase: v1alpha1.PlanReady, Conditions: []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Valid", Message: "ok"}}}
+	out.Reset()
+	DescribePlan(&out, plan, time.Now())
+	assert.NotContains(t, out.String(), "Why:")
+}
