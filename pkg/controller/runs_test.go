@@ -17,7 +17,9 @@ func TestRunsAreBoundedUniqueAndDrained(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { _ = r.Start(ctx); close(stopped) }()
-	require.Eventually(t, func() bool { return r.launch(types.NamespacedName{Name: "probe"}, func(context.Context) time.Duration { return 0 }) == launched },
+	require.Eventually(t, func() bool {
+		return r.launch(types.NamespacedName{Name: "probe"}, func(context.Context) time.Duration { return 0 }) == launched
+	},
 		5*time.Second, 10*time.Millisecond)
 	require.Eventually(t, func() bool { return !r.running(types.NamespacedName{Name: "probe"}) }, 5*time.Second, 10*time.Millisecond)
 
