@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -65,7 +66,7 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 	if holder != nil && !holder.Expired {
 		wait := min(holder.Expires.Sub(r.clock.Now())+leaseMargin, r.opts.ReconcileInterval)
 		r.log.Debug("plan held by a live runner; looking again later", "execution", req, "holder", holder.Holder, "after", wait)
-		if engine.HolderExecution(holder.Holder) != exec.Name {
+		if engine.HolderExecution(holder.Holder) != exec.Name && exec.Annotations[engine.AnnotationCreatedBy] == "" {
 			// Say why it waits (an execution its own runner holds is about to record its start).
 			err = r.newEngine(nil, nil).MarkWaiting(ctx, exec, fmt.Sprintf("waiting: the plan is held by %s; this execution starts when it is free", holder.Holder))
 		}
@@ -86,7 +87,16 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 		return reconcile.Result{}, err
 	}
 	acting, refusal, err := r.identity(ctx, plan)
-	if err != nil {
+	var missing *missingServiceAccount
+	switch {
+	case errors.As(err, &missing) && !engine.Started(exec):
+		// Perhaps applied together with the plan and not there yet: wait for it, saying so.
+		err := r.newEngine(nil, nil).MarkWaiting(ctx, exec, "waiting: "+missing.Error())
+		return reconcile.Result{RequeueAfter: r.opts.RetryDelay}, client.IgnoreNotFound(ignoreConflict(err))
+	case errors.As(err, &missing):
+		r.notResuming(exec, missing.Error())
+		return reconcile.Result{}, nil
+	case err != nil:
 		return reconcile.Result{}, err
 	}
 	if !engine.Started(exec) {
@@ -94,7 +104,7 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 			_, err := r.newEngine(nil, nil).Refuse(ctx, exec, refusal)
 			return reconcile.Result{}, ignoreConflict(err)
 		}
-		if other := r.unfinishedOther(ctx, plan, exec); other != "" {
+		if other := r.unfinishedOther(ctx, plan, exec); other != "" && exec.Annotations[engine.AnnotationCreatedBy] == "" {
 			// Queued behind a run that needs a person (resume, revert or cancel it): look again
 			// later, without taking the plan's Lease in the way of whoever handles it.
 			err := r.newEngine(nil, nil).MarkWaiting(ctx, exec, fmt.Sprintf("waiting: the plan's execution %s is unfinished; resume, revert or cancel it (drctl cancel %s), then this one starts", other, other))
@@ -141,13 +151,20 @@ func (r *executionReconciler) identity(ctx context.Context, plan *v1alpha1.DRPla
 		err := r.apiReader.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &corev1.ServiceAccount{})
 		switch {
 		case apierrors.IsNotFound(err):
-			return nil, fmt.Sprintf("ServiceAccount %s/%s, which runs of plan %s act as, does not exist; nothing was changed", ns, name, plan.Name), nil
+			return nil, "", &missingServiceAccount{namespace: ns, name: name, plan: plan.Name}
 		case err != nil:
 			return nil, "", err
 		}
 	}
 	acting, err = r.clients.forUser(user)
 	return acting, "", err
+}
+
+// missingServiceAccount: the account a plan's runs act as does not exist (yet).
+type missingServiceAccount struct{ namespace, name, plan string }
+
+func (m *missingServiceAccount) Error() string {
+	return fmt.Sprintf("ServiceAccount %s/%s, which runs of plan %s act as, does not exist", m.namespace, m.name, m.plan)
 }
 
 // notResuming says, on the execution (once for each reason) and in the log, why serve leaves a
@@ -195,6 +212,9 @@ func (r *executionReconciler) launch(key types.NamespacedName, exec *v1alpha1.DR
 			log.Info("stopped with the controller; the execution stays Running, to be resumed", "err", err)
 		default: // locked, or the API server failed: nothing was changed; try again later
 			log.Info("not started; trying again later", "reason", err, "after", r.opts.RetryDelay)
+			if how == "run" {
+				_ = r.newEngine(nil, nil).MarkWaiting(ctx, exec, fmt.Sprintf("waiting: not started (%v); trying again", err))
+			}
 			return r.opts.RetryDelay
 		}
 		return 0

@@ -95,22 +95,26 @@ spec:
 	assert.Error(t, f.client.Get(ctx, key(f.namespace, "stolen"), &corev1.Secret{}), "the Secret was not created with the controller's rights")
 }
 
-// A plan naming a ServiceAccount that does not exist is refused before anything runs, not at the
-// first action the missing account may not perform.
-func TestAPlanWhoseServiceAccountDoesNotExistIsRefusedUpFront(t *testing.T) {
+// A plan naming a ServiceAccount that does not exist (yet: it may be applied with the plan) waits,
+// saying so, instead of failing at the first action the missing account may not perform; it runs
+// once the account exists.
+func TestAPlanWaitsForItsServiceAccount(t *testing.T) {
 	f := newFixture(t)
 	tg := newTarget(t, 0)
 	f.apply(httpWorkflow("w1", tg.URL, "a") + `---
 apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRPlan
-metadata: {name: ghostly}
+metadata: {name: later}
 spec:
-  serviceAccountName: ghost
+  serviceAccountName: late
   stages:
   - {name: s1, workflows: [{workflowRef: {name: w1}}]}
 ---
-` + executionOf("ghostly-1", "ghostly"))
-	got := f.awaitPhase("ghostly-1", v1alpha1.PhaseFailed, 20*time.Second)
-	assert.Contains(t, got.Status.Message, "ServiceAccount "+f.namespace+"/ghost, which runs of plan ghostly act as, does not exist; nothing was changed")
+` + executionOf("later-1", "later"))
+	got := f.awaitPhase("later-1", v1alpha1.PhasePending, 20*time.Second)
+	assert.Contains(t, got.Status.Message, "waiting: ServiceAccount "+f.namespace+"/late, which runs of plan later act as, does not exist")
 	assert.Empty(t, tg.requests())
+	require.NoError(t, f.client.Create(f.ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: f.namespace, Name: "late"}}))
+	f.awaitPhase("later-1", v1alpha1.PhaseSucceeded, 30*time.Second) // an HTTP call needs no rights in the cluster
+	assert.Equal(t, []string{"/w1/a"}, tg.requests())
 }

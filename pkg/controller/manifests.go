@@ -73,9 +73,10 @@ func Manifests(o ManifestOptions) []client.Object {
 			},
 		}},
 		deployment(o, meta(ServeName, o.Namespace), labels),
-		// One replica stays through a node drain: workflow and plan writes wait on the webhook.
+		// A drain evicts one replica at a time: with two, one stays, and workflow and plan
+		// writes, which wait on the webhook, go on.
 		&policyv1.PodDisruptionBudget{TypeMeta: typed("policy/v1", "PodDisruptionBudget"), ObjectMeta: meta(ServeName, o.Namespace),
-			Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptr.To(intstr.FromInt32(1)), Selector: &metav1.LabelSelector{MatchLabels: labels}}},
+			Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromInt32(1)), Selector: &metav1.LabelSelector{MatchLabels: labels}}},
 	}
 	v, m := WebhookConfigurations(WebhookConfigOptions{ClientConfig: func(path string) admissionregistrationv1.WebhookClientConfig {
 		return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{

@@ -33,8 +33,11 @@ import (
 // Secret at start and every hour: with less than a month left, the first to look renews the
 // serving certificate under the same CA (nothing else changes), and each rewrites its files, which
 // the webhook server reloads. A CA with less than a year left is replaced, the old one staying in
-// the caBundle next to the new until it expires. To rotate at once, delete the Secret: the
-// replicas make and serve a new pair within the hour (or at once, when restarted).
+// the caBundle next to the new until it expires. A new CA is always added to what the webhook
+// configurations trust before a replica serves under it, and CAs already there stay until they
+// expire (another replica may still serve under one). To rotate at once, delete the Secret and
+// restart the replicas; to stop trusting an old CA, apply the configurations again (drctl install
+// --serve) and restart.
 const (
 	caRenewal      = 365 * 24 * time.Hour
 	certValidity   = 365 * 24 * time.Hour
@@ -47,15 +50,15 @@ const (
 	certCheckEvery = time.Hour
 )
 
-// servingCertificate makes sure the Secret holds a pair valid for another month for hosts, writes
-// it into dir and returns the caBundle to trust it with.
-func servingCertificate(ctx context.Context, c client.Client, namespace, secret string, hosts []string, dir string) (caBundle []byte, err error) {
+// servingCertificate makes sure the Secret holds a pair valid for another month for hosts, and
+// returns it.
+func servingCertificate(ctx context.Context, c client.Client, namespace, secret string, hosts []string) (map[string][]byte, error) {
 	for attempt := 0; ; attempt++ {
 		s := &corev1.Secret{}
 		err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: secret}, s)
 		switch {
 		case err == nil && certUsable(s.Data, hosts):
-			return writeCertDir(dir, s.Data)
+			return s.Data, nil
 		case err != nil && !apierrors.IsNotFound(err):
 			return nil, fmt.Errorf("read the webhook certificate Secret %s/%s: %w", namespace, secret, err)
 		}
@@ -72,7 +75,7 @@ func servingCertificate(ctx context.Context, c client.Client, namespace, secret 
 		}
 		switch {
 		case err == nil:
-			return writeCertDir(dir, data)
+			return data, nil
 		case (apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err)) && attempt < 3:
 			continue // another replica renewed it meanwhile: use theirs
 		default:
@@ -191,20 +194,55 @@ func serial() *big.Int {
 	return n
 }
 
+// caBundleOf is what trusts data's certificate: its CA, and the previous one while it lasts.
+func caBundleOf(data map[string][]byte) []byte {
+	return append(append([]byte{}, data[secretCA]...), data[secretOldCA]...)
+}
+
 // writeCertDir writes the pair into dir, where the webhook server reads it (and rereads it when
-// it changes), each file replaced whole; it returns the caBundle: the CA, and the previous one
-// while it is still trusted.
-func writeCertDir(dir string, data map[string][]byte) ([]byte, error) {
+// it changes), each file replaced whole.
+func writeCertDir(dir string, data map[string][]byte) error {
 	for _, name := range []string{secretTLSKey, secretTLSCert} {
 		tmp := filepath.Join(dir, "."+name)
 		if err := os.WriteFile(tmp, data[name], 0o600); err != nil {
-			return nil, err
+			return err
 		}
 		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return append(append([]byte{}, data[secretCA]...), data[secretOldCA]...), nil
+	return nil
+}
+
+// useCertificate makes the certificate the one this replica serves: its CA is trusted first (added
+// to what the webhook configurations trust: other replicas may still serve the one before), then
+// the files are replaced. It reports which configurations are missing.
+func useCertificate(ctx context.Context, c client.Client, webhookCfg, dir string, data map[string][]byte) ([]string, error) {
+	missing, err := injectCABundle(ctx, c, webhookCfg, caBundleOf(data))
+	if err != nil {
+		return nil, err
+	}
+	return missing, writeCertDir(dir, data)
+}
+
+// mergeCABundles is bundle with the certificates of existing that are not in it and have not
+// expired: a CA another replica's certificate may still need.
+func mergeCABundles(existing, bundle []byte) []byte {
+	out := append([]byte{}, bundle...)
+	for rest := existing; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return out
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil || time.Now().After(cert.NotAfter) {
+			continue
+		}
+		if enc := pem.EncodeToMemory(block); !bytes.Contains(out, enc) {
+			out = append(out, enc...)
+		}
+	}
 }
 
 // certRefresher is serve's own certificate kept current (see above) in every replica: a manager
@@ -236,16 +274,17 @@ func (r *certRefresher) Start(ctx context.Context) error {
 
 // refresh renews the certificate if due, rewrites the files and keeps the caBundle.
 func (r *certRefresher) refresh(ctx context.Context) error {
-	bundle, err := servingCertificate(ctx, r.client, r.namespace, r.secret, r.hosts, r.dir)
+	data, err := servingCertificate(ctx, r.client, r.namespace, r.secret, r.hosts)
 	if err != nil {
 		return err
 	}
-	_, err = injectCABundle(ctx, r.client, r.webhookCfg, bundle)
+	_, err = useCertificate(ctx, r.client, r.webhookCfg, r.dir, data)
 	return err
 }
 
-// injectCABundle puts ca into every webhook of drctl's webhook configurations named name, so that
-// the API server trusts the serving certificate. It reports which configurations were missing
+// injectCABundle adds ca to what every webhook of drctl's webhook configurations named name
+// trusts (keeping CAs there that have not expired), so that the API server trusts the serving
+// certificate. It reports which configurations were missing
 // (serve was not installed with its webhooks).
 func injectCABundle(ctx context.Context, c client.Client, name string, ca []byte) (missing []string, err error) {
 	v := &admissionregistrationv1.ValidatingWebhookConfiguration{}
@@ -278,8 +317,8 @@ func injectCABundle(ctx context.Context, c client.Client, name string, ca []byte
 		}
 		changed := false
 		for _, b := range cfg.bundles() {
-			if !bytes.Equal(*b, ca) {
-				*b, changed = ca, true
+			if merged := mergeCABundles(*b, ca); !bytes.Equal(*b, merged) {
+				*b, changed = merged, true
 			}
 		}
 		if !changed {

@@ -56,9 +56,14 @@ func TestCertificateRenewalKeepsTheCA(t *testing.T) {
 	assert.Equal(t, aging[secretCA], replaced[secretOldCA])
 
 	dir := t.TempDir()
-	bundle, err := writeCertDir(dir, replaced)
-	require.NoError(t, err)
-	assert.Equal(t, append(append([]byte{}, replaced[secretCA]...), aging[secretCA]...), bundle)
+	require.NoError(t, writeCertDir(dir, replaced))
+	assert.Equal(t, append(append([]byte{}, replaced[secretCA]...), aging[secretCA]...), caBundleOf(replaced))
+
+	// What the webhooks trust keeps a CA another replica may still serve under, until it expires.
+	merged := mergeCABundles(first[secretCA], caBundleOf(replaced))
+	assert.Contains(t, string(merged), string(first[secretCA]))
+	assert.Contains(t, string(merged), string(replaced[secretCA]))
+	assert.Equal(t, merged, mergeCABundles(merged, caBundleOf(replaced)), "merging again changes nothing")
 	onDisk, err := os.ReadFile(filepath.Join(dir, corev1.TLSCertKey))
 	require.NoError(t, err)
 	assert.Equal(t, replaced[secretTLSCert], onDisk)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -35,8 +36,8 @@ var _ admission.Validator[*v1alpha1.DRPlanExecution] = &executionWebhook{}
 
 func (w *executionWebhook) ValidateCreate(ctx context.Context, exec *v1alpha1.DRPlanExecution) (admission.Warnings, error) {
 	name := objectName(v1alpha1.KindDRPlanExecution, exec.Namespace, exec.Name)
-	refs := validate.RefCheck{Resolver: clusterResolver{ctx: ctx, reader: w.client}, MissingSeverity: validate.SeverityError}
-	warnings, err := judge(name, validate.CheckExecution(exec, refs))
+	// References are looked up below, where a failed read is told from a missing object.
+	warnings, err := judge(name, validate.CheckExecution(exec, validate.RefCheck{}))
 	if err != nil || engine.ManagedElsewhere(exec) {
 		return warnings, err // another implementation judges the rest
 	}
@@ -50,11 +51,18 @@ func (w *executionWebhook) ValidateCreate(ctx context.Context, exec *v1alpha1.DR
 		warnings = unchecked("the plan", err)
 	}
 	if exec.Spec.OperationType == v1alpha1.OperationRevert {
+		ref := exec.Spec.RevertExecutionRef
 		target := &v1alpha1.DRPlanExecution{}
-		err := w.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.RevertExecutionRef}, target)
+		err := w.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: ref}, target)
 		switch {
+		case apierrors.IsNotFound(err):
+			return warnings, deny(name, "spec.revertExecutionRef: Not found: DRPlanExecution %s/%s", exec.Namespace, ref)
 		case err != nil:
 			warnings = unchecked("the reverted execution", err)
+		case ref == exec.Name:
+			return warnings, deny(name, "spec.revertExecutionRef: Invalid value %q: an execution cannot revert itself", ref)
+		case target.Spec.PlanRef != exec.Spec.PlanRef:
+			return warnings, deny(name, "spec.revertExecutionRef: Invalid value %q: it ran plan %q, not %q", ref, target.Spec.PlanRef, exec.Spec.PlanRef)
 		case engine.Revertable(target) != nil:
 			return warnings, deny(name, "spec.revertExecutionRef: %v", engine.Revertable(target))
 		}
@@ -111,12 +119,23 @@ func (w *executionWebhook) ValidateDelete(context.Context, *v1alpha1.DRPlanExecu
 }
 
 // executionDefaulter labels a new execution with its plan and operation, as drctl's runners do,
-// so that `kubectl get drpe -l drplan=<plan>` finds it before it runs.
-type executionDefaulter struct{}
+// so that `kubectl get drpe -l drplan=<plan>` finds it before it runs. It also drops a
+// created-by annotation (engine.AnnotationCreatedBy) from an execution whose plan is not held
+// for it: copied from a CLI run's execution, it would get the copy refused as one a runner left.
+type executionDefaulter struct {
+	apiReader client.Reader
+	clock     *lease.ServerClock
+}
 
 var _ admission.Defaulter[*v1alpha1.DRPlanExecution] = executionDefaulter{}
 
-func (executionDefaulter) Default(_ context.Context, exec *v1alpha1.DRPlanExecution) error {
+func (d executionDefaulter) Default(ctx context.Context, exec *v1alpha1.DRPlanExecution) error {
+	if _, ok := exec.Annotations[engine.AnnotationCreatedBy]; ok {
+		holder, err := lease.Describe(ctx, d.apiReader, d.clock, exec.Namespace, lease.Name(exec.Spec.PlanRef))
+		if err == nil && (holder == nil || holder.Expired || engine.HolderExecution(holder.Holder) != exec.Name) {
+			delete(exec.Annotations, engine.AnnotationCreatedBy)
+		}
+	}
 	if exec.Labels == nil {
 		exec.Labels = map[string]string{}
 	}

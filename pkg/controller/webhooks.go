@@ -36,11 +36,11 @@ func webhookServer(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme
 		}
 		refresher = &certRefresher{client: c, namespace: opts.SystemNamespace, secret: WebhookCertSecret, webhookCfg: opts.WebhookConfigurationName,
 			hosts: certHosts(opts.WebhookService, opts.SystemNamespace, opts.WebhookHost), dir: dir, log: opts.Logger}
-		bundle, err := servingCertificate(ctx, c, refresher.namespace, refresher.secret, refresher.hosts, dir)
+		data, err := servingCertificate(ctx, c, refresher.namespace, refresher.secret, refresher.hosts)
 		if err != nil {
 			return nil, nil, err
 		}
-		missing, err := injectCABundle(ctx, c, opts.WebhookConfigurationName, bundle)
+		missing, err := useCertificate(ctx, c, opts.WebhookConfigurationName, dir, data)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -64,7 +64,7 @@ func addWebhooks(mgr manager.Manager, clock *lease.ServerClock) error {
 	}
 	err := builder.WebhookManagedBy(mgr, &v1alpha1.DRPlanExecution{}).
 		WithValidator(&executionWebhook{client: api, apiReader: api, clock: clock}).
-		WithDefaulter(executionDefaulter{}).
+		WithDefaulter(executionDefaulter{apiReader: api, clock: clock}).
 		Complete()
 	if err != nil {
 		return fmt.Errorf("DRPlanExecution webhook: %w", err)

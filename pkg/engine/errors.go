@@ -100,7 +100,7 @@ func transient(err error) bool {
 	switch {
 	case apierrors.IsServerTimeout(err), apierrors.IsTimeout(err), apierrors.IsTooManyRequests(err),
 		apierrors.IsInternalError(err), apierrors.IsServiceUnavailable(err), apierrors.IsUnexpectedServerError(err),
-		errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr):
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.As(err, &netErr):
 		return true
 	}
 	var status apierrors.APIStatus

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -155,7 +156,13 @@ func (e *Engine) start(ctx context.Context, p *preparedRun, how launch) (*Result
 		journal, err = nil, fmt.Errorf("create the journal of %s: %w", exec.Name, err)
 	default:
 		exec.Status.Runner.Journal = journalName(exec.Name)
-		err = e.cfg.Client.Status().Update(ctx, exec)
+		err = e.recordStart(ctx, exec, fenceOf(l))
+	}
+	if errors.Is(err, errStartUncertain) {
+		// The record may say Running: it must not be cleaned up as if nothing was written, nor
+		// the plan released to a resume nobody asked for. The Lease is left to expire.
+		return nil, fmt.Errorf("the start of %s may or may not have been recorded (the API server did not answer): check it (drctl describe execution %s) "+
+			"and cancel it (drctl cancel %s) before running the plan again: %w", exec.Name, exec.Name, exec.Name, err)
 	}
 	if err != nil {
 		return nil, e.abandonStart(ctx, exec, l, journal, how.adopt, err)
@@ -167,6 +174,38 @@ func (e *Engine) start(ctx context.Context, p *preparedRun, how launch) (*Result
 		how.onStart(exec.DeepCopy())
 	}
 	return e.newRunner(exec, prog, l, journal, ns, p.revert).run(ctx)
+}
+
+// errStartUncertain says that the write of a run's start got no answer and its outcome could not
+// be read back.
+var errStartUncertain = errors.New("the start's write got no answer")
+
+// recordStart writes exec's initial status. A write the API server refused wrote nothing; one that
+// got no answer (a timeout, a broken connection) may have been committed: then the record is read
+// back, and a start stamped with this runner's fence counts as written — the run goes on, as the
+// record says it does.
+func (e *Engine) recordStart(ctx context.Context, exec *v1alpha1.DRPlanExecution, f fence) error {
+	err := e.cfg.Client.Status().Update(ctx, exec)
+	if err == nil || !transient(err) || ctx.Err() != nil {
+		return err
+	}
+	deadline := time.Now().Add(min(e.cfg.PartitionTimeout, 30*time.Second))
+	for delay := 200 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 2*time.Second) {
+		stored := &v1alpha1.DRPlanExecution{}
+		switch rerr := e.cfg.Client.Get(ctx, objectKey(exec.Namespace, exec.Name), stored); {
+		case rerr == nil && f.owns(stored) && stored.Status.Phase == v1alpha1.PhaseRunning:
+			exec.ResourceVersion = stored.ResourceVersion
+			return nil
+		case rerr == nil:
+			return err // not written: nothing ran
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %v", errStartUncertain, err)
+		case <-time.After(delay):
+		}
+	}
+	return fmt.Errorf("%w: %v", errStartUncertain, err)
 }
 
 // abandonStart undoes a start that failed after the execution existed, before anything ran, and

@@ -44,6 +44,9 @@ type fixture struct {
 	cut *atomic.Bool
 	// noWatch simulates a runner without permission to watch: watch requests are forbidden.
 	noWatch *atomic.Bool
+	// loseStatusReply, once set, lets the next status write of an execution through and loses its
+	// answer (a timeout after the server committed it).
+	loseStatusReply *atomic.Bool
 }
 
 var nsCounter atomic.Int32
@@ -52,7 +55,7 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	t.Helper()
 	e := testenv.Require(t, env)
 	clock := lease.NewServerClock()
-	cut, noWatch := &atomic.Bool{}, &atomic.Bool{}
+	cut, noWatch, loseStatusReply := &atomic.Bool{}, &atomic.Bool{}, &atomic.Bool{}
 	cfg := rest.CopyConfig(e.Config)
 	cfg.Wrap(clock.Wrap)
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
@@ -63,6 +66,14 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 			if noWatch.Load() && r.URL.Query().Get("watch") == "true" {
 				return forbidden(r), nil
 			}
+			if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/drplanexecutions/") && strings.HasSuffix(r.URL.Path, "/status") &&
+				loseStatusReply.CompareAndSwap(true, false) {
+				resp, err := rt.RoundTrip(r)
+				if err == nil {
+					_ = resp.Body.Close()
+				}
+				return nil, fmt.Errorf("simulated lost reply: %s %s: %w", r.Method, r.URL.Path, context.DeadlineExceeded)
+			}
 			return rt.RoundTrip(r)
 		})
 	})
@@ -71,7 +82,7 @@ func newFixture(t testing.TB, tweak ...func(*Config)) *fixture {
 	ns := fmt.Sprintf("e%d-%d", time.Now().UnixNano()%100000, nsCounter.Add(1))
 	ctx := context.Background()
 	require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	f := &fixture{t: t, ctx: ctx, client: c, namespace: ns, events: &Recording{}, cut: cut, noWatch: noWatch}
+	f := &fixture{t: t, ctx: ctx, client: c, namespace: ns, events: &Recording{}, cut: cut, noWatch: noWatch, loseStatusReply: loseStatusReply}
 	f.cfg = Config{
 		Client: c, Clock: clock, Observer: f.events,
 		Runner:        v1alpha1.RunnerInfo{User: "tester", Host: "testhost", PID: 42, Version: "test"},

@@ -173,7 +173,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	}
 	r.st.emit(Event{Type: EventExecution, Phase: v1alpha1.PhaseRunning, Message: "started"})
 	started := time.Now()
-	if st := r.st.exec.Status.StartTime; st != nil && st.Time.Before(started) {
+	if st := r.st.exec.Status.StartTime; r.resumedFrom != "" && st != nil && st.Time.Before(started) {
 		started = st.Time // a resumed run's duration counts from its first start
 	}
 

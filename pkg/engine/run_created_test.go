@@ -202,3 +202,18 @@ func TestTransientAPIFailuresAreToldFromAnswersAboutTheInput(t *testing.T) {
 	assert.False(t, transient(apierrors.NewForbidden(gr, "x", fmt.Errorf("no"))))
 	assert.False(t, transient(fmt.Errorf("jsonPath %q: bad", "{.x")))
 }
+
+// A start whose write was committed but whose answer was lost is read back: the record says the
+// run started, so it goes on — it is neither cleaned up as if nothing was written nor left for a
+// resume nobody asked for.
+func TestAStartWhoseAnswerWasLostGoesOn(t *testing.T) {
+	f := newFixture(t)
+	srv, h := failingServer(t, "", 0)
+	f.apply(httpWorkflow("w1", srv.URL, "a") + "---\n" + httpWorkflow("w2", srv.URL, "c") + "---\n" + fmt.Sprintf(twoStagePlan, "p"))
+	f.loseStatusReply.Store(true)
+	res := f.execute("p")
+	assert.False(t, f.loseStatusReply.Load(), "the start's answer was lost")
+	assert.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, []string{"/w1/a", "/w2/c"}, h.list())
+	assert.Equal(t, v1alpha1.PhaseSucceeded, f.execution(res.Execution.Name).Status.Phase)
+}
