@@ -28,6 +28,7 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 PY
 python3 "$work/target.py" "$port" >"$work/target.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 k create ns "$ns" >/dev/null
 k -n "$ns" apply -f - >/dev/null <<YAML
 apiVersion: dr.bkbcs.tencent.com/v1alpha1
@@ -53,7 +54,10 @@ serve() { # serve LOG [ARGS]: a serve replica of the namespace
   pids+=($!)
   echo $!
 }
-await_slow() { for _ in $(seq 1 600); do grep -q "/$1/slow" "$work/target.log" && return; sleep 0.05; done; echo "no /$1/slow" >&2; exit 1; }
+await_slow() {
+  for _ in $(seq 1 600); do grep -q "/$1/slow" "$work/target.log" && return; sleep 0.05; done
+  echo "no /$1/slow; the run said:" >&2; cat "$work"/*.log >&2; exit 1
+}
 runner_pid() { k -n "$ns" get drpe "$1" -o jsonpath='{.status.runner.pid}' 2>/dev/null || true; }
 phase() { k -n "$ns" get drpe "$1" -o jsonpath='{.status.phase}' 2>/dev/null || true; }
 await_claim() { # await_claim EXEC OLD_PID: seconds from now until another runner claims EXEC
