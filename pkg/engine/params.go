@@ -20,8 +20,10 @@ type paramSource struct {
 }
 
 // ResolveWorkflowParams computes the parameter values one workflow of a plan runs with, each layer
-// overriding the one before: the workflow's declared defaults < the plan's globalParams < the
-// stage's params < the execution's params (and spec.mode as "mode"). A supplied parameter with
+// overriding the one before: the workflow's declarations < the plan's globalParams < the stage's
+// params < the execution's params (and spec.mode as "mode"). A declaration's value is its value,
+// else what its valueFrom reads — only when no other layer supplies the parameter, so an object a
+// supplied value makes irrelevant is never read — else its default. A supplied parameter with
 // default but no value counts as supplied with that value, as validation warns. Every declared
 // parameter without a value after all layers is an error, as is a value of the wrong type.
 func ResolveWorkflowParams(ctx context.Context, wf *v1alpha1.DRWorkflowSpec, plan *v1alpha1.DRPlan, ref v1alpha1.WorkflowReference,
@@ -32,8 +34,25 @@ func ResolveWorkflowParams(ctx context.Context, wf *v1alpha1.DRWorkflowSpec, pla
 		switch {
 		case p.Value != nil:
 			out[p.Name] = *p.Value
-		case p.Default != nil:
+		case p.Default != nil && !hasValueFrom(p):
 			out[p.Name] = *p.Default
+		}
+	}
+	supplied := map[string]bool{}
+	for _, layer := range [][]v1alpha1.Parameter{plan.Spec.GlobalParams, ref.Params, exec.Spec.Params} {
+		for _, p := range layer {
+			supplied[p.Name] = true
+		}
+	}
+	for _, p := range wf.Parameters {
+		if p.Value != nil || !hasValueFrom(p) || supplied[p.Name] {
+			continue
+		}
+		layer := paramSource{"spec.parameters of workflow " + ref.WorkflowRef.Name, []v1alpha1.Parameter{p}}
+		if err := applyLayer(ctx, out, layer, planNamespace(plan), valueFrom); transient(err) {
+			return nil, fmt.Errorf("workflow %s: %w", ref.WorkflowRef.Name, err) // a read that failed on the way
+		} else if err != nil {
+			errs = append(errs, err.Error())
 		}
 	}
 	layers := []paramSource{
@@ -42,7 +61,9 @@ func ResolveWorkflowParams(ctx context.Context, wf *v1alpha1.DRWorkflowSpec, pla
 		{"spec.params of execution " + exec.Name, exec.Spec.Params},
 	}
 	for _, layer := range layers {
-		if err := applyLayer(ctx, out, layer, planNamespace(plan), valueFrom); err != nil {
+		if err := applyLayer(ctx, out, layer, planNamespace(plan), valueFrom); transient(err) {
+			return nil, fmt.Errorf("workflow %s: %w", ref.WorkflowRef.Name, err)
+		} else if err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
@@ -103,6 +124,8 @@ func applyLayer(ctx context.Context, out map[string]string, layer paramSource, n
 	}
 	return nil
 }
+
+func hasValueFrom(p v1alpha1.Parameter) bool { return p.ValueFrom != nil && p.ValueFrom.ManifestRef != nil }
 
 // planNamespace is where a plan's objects live by default.
 func planNamespace(plan *v1alpha1.DRPlan) string {
