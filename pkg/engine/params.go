@@ -125,7 +125,9 @@ func applyLayer(ctx context.Context, out map[string]string, layer paramSource, n
 	return nil
 }
 
-func hasValueFrom(p v1alpha1.Parameter) bool { return p.ValueFrom != nil && p.ValueFrom.ManifestRef != nil }
+func hasValueFrom(p v1alpha1.Parameter) bool {
+	return p.ValueFrom != nil && p.ValueFrom.ManifestRef != nil
+}
 
 // planNamespace is where a plan's objects live by default.
 func planNamespace(plan *v1alpha1.DRPlan) string {
