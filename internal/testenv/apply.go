@@ -8,8 +8,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drctl/drctl/pkg/crd"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
+
+var scheme = crd.NewScheme()
 
 // Apply creates in namespace the drctl objects of a YAML stream ("---" between documents), each
 // decoded strictly (an unknown field fails the test, as a typo in a test's YAML should).
@@ -23,17 +26,11 @@ func Apply(t testing.TB, c client.Client, namespace, docs string) {
 		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
 			t.Fatalf("apply: %v\n%s", err, doc)
 		}
-		var obj client.Object
-		switch meta.Kind {
-		case v1alpha1.KindDRWorkflow:
-			obj = &v1alpha1.DRWorkflow{}
-		case v1alpha1.KindDRPlan:
-			obj = &v1alpha1.DRPlan{}
-		case v1alpha1.KindDRPlanExecution:
-			obj = &v1alpha1.DRPlanExecution{}
-		default:
-			t.Fatalf("apply: kind %q", meta.Kind)
+		typed, err := scheme.New(v1alpha1.GroupVersion.WithKind(meta.Kind))
+		if err != nil {
+			t.Fatalf("apply: kind %q: %v", meta.Kind, err)
 		}
+		obj := typed.(client.Object)
 		if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
 			t.Fatalf("apply: %v\n%s", err, doc)
 		}

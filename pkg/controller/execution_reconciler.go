@@ -128,15 +128,10 @@ func (r *executionReconciler) Reconcile(ctx context.Context, req reconcile.Reque
 // unfinishedOther names the plan's current execution when it is another, unfinished one that a
 // new run must wait for (the engine would refuse to start: see refuseIfRunning).
 func (r *executionReconciler) unfinishedOther(ctx context.Context, plan *v1alpha1.DRPlan, exec *v1alpha1.DRPlanExecution) string {
-	cur := plan.Status.CurrentExecution
-	if cur == nil || cur.Name == exec.Name || cur.Name == exec.Spec.RevertExecutionRef {
-		return ""
+	if other, err := engine.UnfinishedExecution(ctx, r.client, plan, exec); err == nil && other != nil {
+		return other.Name
 	}
-	other := &v1alpha1.DRPlanExecution{}
-	if err := r.client.Get(ctx, client.ObjectKey{Namespace: plan.Namespace, Name: cur.Name}, other); err != nil || v1alpha1.IsFinished(other.Status.Phase) {
-		return ""
-	}
-	return cur.Name
+	return ""
 }
 
 // identity is the client a run of plan acts with (identity.go), or why serve may not run it: a

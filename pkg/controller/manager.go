@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -10,13 +11,16 @@ import (
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/drctl/drctl/internal/lease"
@@ -98,7 +102,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	rec := &executionReconciler{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), clock: clock,
 		newEngine: newEngine, clients: clients, runs: r, opts: opts, log: opts.Logger}
 	err = ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.DRPlanExecution{}).
+		For(&v1alpha1.DRPlanExecution{}, builder.WithPredicates(notProgressOnly)).
 		WatchesRawSource(source.Channel(r.again, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).
 		Complete(rec)
@@ -129,6 +133,20 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	}
 	return mgr, nil
 }
+
+// notProgressOnly lets through every event of an execution but the writes of a run's progress:
+// a running record changes several times a second, and nothing in it asks serve to act (a cancel
+// is an annotation, an end a phase; a dead runner is noticed by the requeue at its Lease's
+// expiry). Resyncs (the same resourceVersion) pass.
+var notProgressOnly = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	prev, okOld := e.ObjectOld.(*v1alpha1.DRPlanExecution)
+	next, okNew := e.ObjectNew.(*v1alpha1.DRPlanExecution)
+	if !okOld || !okNew || prev.ResourceVersion == next.ResourceVersion {
+		return true
+	}
+	return prev.Generation != next.Generation || prev.Status.Phase != next.Status.Phase ||
+		!maps.Equal(prev.Annotations, next.Annotations) || !maps.Equal(prev.Labels, next.Labels)
+}}
 
 // addStatusControllers adds the reconcilers of workflow and plan status, each watching across the
 // references that decide it.

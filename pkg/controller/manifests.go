@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"maps"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -57,7 +58,7 @@ func Manifests(o ManifestOptions) []client.Object {
 	objs := []client.Object{
 		// Its pods meet the restricted Pod Security Standard, which the namespace enforces.
 		&corev1.Namespace{TypeMeta: typed("v1", "Namespace"), ObjectMeta: metav1.ObjectMeta{Name: o.Namespace,
-			Labels: mergeLabels(labels, map[string]string{"pod-security.kubernetes.io/enforce": "restricted"})}},
+			Labels: withLabel(labels, "pod-security.kubernetes.io/enforce", "restricted")}},
 		&corev1.ServiceAccount{TypeMeta: typed("v1", "ServiceAccount"), ObjectMeta: meta(ServeName, o.Namespace)},
 		&rbacv1.ClusterRole{TypeMeta: typed("rbac.authorization.k8s.io/v1", "ClusterRole"), ObjectMeta: meta(ServeName, ""), Rules: ClusterRules()},
 		&rbacv1.ClusterRoleBinding{TypeMeta: typed("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"), ObjectMeta: meta(ServeName, ""),
@@ -121,14 +122,10 @@ func NamespaceRules() []rbacv1.PolicyRule {
 	}
 }
 
-func mergeLabels(a, b map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
+// withLabel is labels and key=value.
+func withLabel(labels map[string]string, key, value string) map[string]string {
+	out := maps.Clone(labels)
+	out[key] = value
 	return out
 }
 

@@ -92,18 +92,11 @@ func (w *executionWebhook) planBusy(ctx context.Context, exec *v1alpha1.DRPlanEx
 	if err := w.client.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan); err != nil {
 		return "", err
 	}
-	cur := plan.Status.CurrentExecution
-	if cur == nil || cur.Name == exec.Name || cur.Name == exec.Spec.RevertExecutionRef {
-		return "", nil // reverting an unfinished run is one way out of it
+	other, err := engine.UnfinishedExecution(ctx, w.client, plan, exec)
+	if err != nil || other == nil {
+		return "", err
 	}
-	other := &v1alpha1.DRPlanExecution{}
-	if err := w.client.Get(ctx, client.ObjectKey{Namespace: plan.Namespace, Name: cur.Name}, other); err != nil {
-		return "", client.IgnoreNotFound(err)
-	}
-	if v1alpha1.IsFinished(other.Status.Phase) {
-		return "", nil
-	}
-	return fmt.Sprintf("DRPlan %s has an unfinished execution, %s (%s); resume, revert or cancel it first", plan.Name, cur.Name, other.Status.Phase), nil
+	return fmt.Sprintf("DRPlan %s has an unfinished execution, %s (%s); resume, revert or cancel it first", plan.Name, other.Name, other.Status.Phase), nil
 }
 
 func (w *executionWebhook) ValidateUpdate(_ context.Context, old, exec *v1alpha1.DRPlanExecution) (admission.Warnings, error) {

@@ -126,7 +126,7 @@ func (e *Engine) start(ctx context.Context, p *preparedRun, how launch) (*Result
 		return nil, err
 	}
 	fenceOf(l).stamp(exec.Status.Runner) // the record is this runner's from its first write
-	if err := e.refuseIfRunning(ctx, plan, exec.Name, exec.Spec.RevertExecutionRef); err != nil {
+	if err := e.refuseIfRunning(ctx, plan, exec); err != nil {
 		_ = l.Release(ctx)
 		return nil, err
 	}
@@ -240,27 +240,40 @@ func (e *Engine) create(ctx context.Context, exec *v1alpha1.DRPlanExecution) err
 
 // refuseIfRunning refuses a new run while the plan's current execution is still Running: its
 // runner died (the Lease was free), and it must be resumed or canceled first.
-func (e *Engine) refuseIfRunning(ctx context.Context, plan *v1alpha1.DRPlan, self, reverting string) error {
+func (e *Engine) refuseIfRunning(ctx context.Context, plan *v1alpha1.DRPlan, exec *v1alpha1.DRPlanExecution) error {
 	fresh := &v1alpha1.DRPlan{}
 	if err := e.cfg.Client.Get(ctx, objectKey(plan.Namespace, plan.Name), fresh); err != nil {
 		return err
 	}
-	cur := fresh.Status.CurrentExecution
-	if cur == nil || cur.Name == self || cur.Name == reverting {
-		return nil // reverting an Unknown run undoes it: that is one way out of it
+	other, err := UnfinishedExecution(ctx, e.cfg.Client, fresh, exec)
+	if err != nil || other == nil {
+		return nil // unreadable or gone: nothing known in the way
+	}
+	name := other.Name
+	ways := fmt.Sprintf("resume it (drctl resume %s) or cancel it (drctl cancel %s)", name, name)
+	if other.Status.Phase == v1alpha1.PhaseUnknown {
+		ways = fmt.Sprintf("resume it (drctl resume %s), revert it (drctl revert %s) or cancel it (drctl cancel %s)", name, name, name)
+	}
+	return &LockedError{Holder: fmt.Sprintf("execution %s, which is %s but has no live runner: %s", name, orPending(other.Status.Phase), ways)}
+}
+
+// UnfinishedExecution is the plan's current execution when it is another one, unfinished, that a
+// new run exec must wait for: it is resumed, reverted or canceled first. A Revert of it is not
+// kept waiting (undoing it is one way out of it). Nil when nothing is in the way; an error only
+// when the current execution could not be read.
+func UnfinishedExecution(ctx context.Context, c client.Reader, plan *v1alpha1.DRPlan, exec *v1alpha1.DRPlanExecution) (*v1alpha1.DRPlanExecution, error) {
+	cur := plan.Status.CurrentExecution
+	if cur == nil || cur.Name == exec.Name || cur.Name == exec.Spec.RevertExecutionRef {
+		return nil, nil
 	}
 	other := &v1alpha1.DRPlanExecution{}
-	if err := e.cfg.Client.Get(ctx, objectKey(plan.Namespace, cur.Name), other); err != nil {
-		return nil // gone: nothing in the way
+	if err := c.Get(ctx, objectKey(plan.Namespace, cur.Name), other); err != nil {
+		return nil, client.IgnoreNotFound(err)
 	}
 	if v1alpha1.IsFinished(other.Status.Phase) {
-		return nil
+		return nil, nil
 	}
-	ways := fmt.Sprintf("resume it (drctl resume %s) or cancel it (drctl cancel %s)", cur.Name, cur.Name)
-	if other.Status.Phase == v1alpha1.PhaseUnknown {
-		ways = fmt.Sprintf("resume it (drctl resume %s), revert it (drctl revert %s) or cancel it (drctl cancel %s)", cur.Name, cur.Name, cur.Name)
-	}
-	return &LockedError{Holder: fmt.Sprintf("execution %s, which is %s but has no live runner: %s", cur.Name, orPending(other.Status.Phase), ways)}
+	return other, nil
 }
 
 func orPending(p v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase {
