@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -147,6 +149,10 @@ spec:
 
 	release <- struct{}{}
 	awaitExecution(t, c, ns, "run-1", v1alpha1.PhaseSucceeded, 30*time.Second)
+	// A runner records the end before it releases the plan's Lease: an execution created in
+	// between is admitted (the run the Lease names has ended) and starts once the Lease is free.
+	// The moment is held open here by a Lease naming run-1 that lapses in 3 s.
+	holdLease(t, c, ns, "drplan-web-failover", "execution run-1 by someone@elsewhere pid 1 (cli)", 3)
 	// After it: a Revert of it is admitted and runs.
 	require.NoError(t, c.Create(context.Background(), execution("undo-1", v1alpha1.DRPlanExecutionSpec{PlanRef: "web-failover", OperationType: v1alpha1.OperationRevert, RevertExecutionRef: "run-1"})))
 	awaitExecution(t, c, ns, "undo-1", v1alpha1.PhaseSucceeded, 30*time.Second)
@@ -175,4 +181,18 @@ spec:
 	require.NoError(t, c.Create(context.Background(), execution("regional-eu", v1alpha1.DRPlanExecutionSpec{PlanRef: "regional", OperationType: v1alpha1.OperationExecute,
 		Params: []v1alpha1.Parameter{{Name: "region", Value: &eu}}})))
 	awaitExecution(t, c, ns, "regional-eu", v1alpha1.PhaseSucceeded, 30*time.Second)
+}
+
+// holdLease makes name held by holder for seconds from now, once its runner has released it.
+func holdLease(t *testing.T, c client.Client, namespace, name, holder string, seconds int32) {
+	t.Helper()
+	ctx := context.Background()
+	l := &coordinationv1.Lease{}
+	require.Eventually(t, func() bool {
+		return c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, l) == nil && ptr.Deref(l.Spec.HolderIdentity, "") == ""
+	}, 30*time.Second, 50*time.Millisecond, "the runner releases the plan's Lease")
+	now := metav1.NewMicroTime(time.Now())
+	l.Spec.HolderIdentity, l.Spec.LeaseDurationSeconds = ptr.To(holder), ptr.To(seconds)
+	l.Spec.AcquireTime, l.Spec.RenewTime = &now, &now
+	require.NoError(t, c.Update(ctx, l))
 }

@@ -85,7 +85,7 @@ func (w *executionWebhook) planBusy(ctx context.Context, exec *v1alpha1.DRPlanEx
 	if err != nil {
 		return "", err
 	}
-	if holder != nil && !holder.Expired && engine.HolderExecution(holder.Holder) != exec.Name {
+	if holder != nil && !holder.Expired && engine.HolderExecution(holder.Holder) != exec.Name && !w.holderFinished(ctx, exec.Namespace, holder.Holder) {
 		return fmt.Sprintf("DRPlan %s is running: %s holds it; wait for the run to end or cancel it", exec.Spec.PlanRef, holder.Holder), nil
 	}
 	plan := &v1alpha1.DRPlan{}
@@ -97,6 +97,22 @@ func (w *executionWebhook) planBusy(ctx context.Context, exec *v1alpha1.DRPlanEx
 		return "", err
 	}
 	return fmt.Sprintf("DRPlan %s has an unfinished execution, %s (%s); resume, revert or cancel it first", plan.Name, other.Name, other.Status.Phase), nil
+}
+
+// holderFinished says whether the execution a live Lease's holder runs has already recorded its
+// end: the runner writes the end before it releases the Lease, so for a moment a finished run
+// still holds its plan. An execution admitted then waits for the Lease (the reconciler marks it
+// so) instead of being refused with a run the user sees has ended.
+func (w *executionWebhook) holderFinished(ctx context.Context, namespace, holder string) bool {
+	name := engine.HolderExecution(holder)
+	if name == "" {
+		return false
+	}
+	held := &v1alpha1.DRPlanExecution{}
+	if err := w.apiReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, held); err != nil {
+		return false
+	}
+	return v1alpha1.IsFinished(held.Status.Phase)
 }
 
 func (w *executionWebhook) ValidateUpdate(_ context.Context, old, exec *v1alpha1.DRPlanExecution) (admission.Warnings, error) {
