@@ -77,13 +77,6 @@ type Executor interface {
 	Execute(ctx context.Context, env Env, req Request) (Result, error)
 }
 
-// AutoRollbacker is implemented by action types that have an automatic rollback.
-type AutoRollbacker interface {
-	// AutoRollback returns the action that undoes forward, which ran and recorded outputs; or nil
-	// and why nothing is to be done (the rollback is then Skipped with that message).
-	AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string)
-}
-
 // Registry maps action types to their executors.
 type Registry struct {
 	executors map[v1alpha1.ActionType]Executor
@@ -94,17 +87,13 @@ func NewRegistry(executors map[v1alpha1.ActionType]Executor) *Registry {
 	return &Registry{executors: executors}
 }
 
-// Default returns the registry of every action type drctl implements.
+// Default returns the registry of every registered action type's executor.
 func Default() *Registry {
-	return NewRegistry(map[v1alpha1.ActionType]Executor{
-		v1alpha1.ActionHTTP:               NewHTTP(),
-		v1alpha1.ActionKubernetesResource: &Resource{},
-		v1alpha1.ActionJob:                &Job{},
-		v1alpha1.ActionLocalization:       clusternetKind("Localization"),
-		v1alpha1.ActionGlobalization:      clusternetKind("Globalization"),
-		v1alpha1.ActionSubscription:       clusternetKind("Subscription"),
-		v1alpha1.ActionHelmChart:          clusternetKind("HelmChart"),
-	})
+	executors := map[v1alpha1.ActionType]Executor{}
+	for _, t := range Types() {
+		executors[t.Name] = t.NewExecutor()
+	}
+	return NewRegistry(executors)
 }
 
 // Get returns the executor of an action type.
@@ -115,16 +104,14 @@ func (r *Registry) Get(t v1alpha1.ActionType) (Executor, error) {
 	return nil, fmt.Errorf("action type %s is not supported by this drctl", t)
 }
 
-// AutoRollback returns the automatic rollback of forward, or nil and the reason there is none.
+// AutoRollback returns the automatic rollback of forward, or nil and the reason there is none
+// (Type.AutoRollback).
 func (r *Registry) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
-	e, err := r.Get(forward.Type)
-	if err != nil {
-		return nil, err.Error()
+	t := Lookup(forward.Type)
+	if t == nil {
+		return nil, fmt.Sprintf("action type %s is not supported by this drctl", forward.Type)
 	}
-	if ar, ok := e.(AutoRollbacker); ok {
-		return ar.AutoRollback(forward, outputs)
-	}
-	return nil, fmt.Sprintf("%s actions have no automatic rollback; define a rollback to undo them", forward.Type)
+	return t.AutoRollback(forward, outputs)
 }
 
 // permanentError marks an error that retrying cannot fix.

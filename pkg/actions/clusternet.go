@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,6 +20,115 @@ import (
 	clusternetv1alpha1 "github.com/drctl/drctl/pkg/crd/clusternet/v1alpha1"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
+
+func init() {
+	for _, t := range []*Type{
+		clusternetType("Localization", "localization", func(a *v1alpha1.Action) bool { return a.Localization != nil },
+			func(ref *corev1.ObjectReference, op v1alpha1.ResourceOperation) *v1alpha1.Action {
+				return &v1alpha1.Action{Localization: &v1alpha1.LocalizationAction{Operation: v1alpha1.ClusternetOperation(op), Name: ref.Name, Namespace: ref.Namespace, UID: string(ref.UID)}}
+			}),
+		clusternetType("Globalization", "globalization", func(a *v1alpha1.Action) bool { return a.Globalization != nil },
+			func(ref *corev1.ObjectReference, op v1alpha1.ResourceOperation) *v1alpha1.Action {
+				return &v1alpha1.Action{Globalization: &v1alpha1.GlobalizationAction{Operation: v1alpha1.ClusternetOperation(op), Name: ref.Name, UID: string(ref.UID)}}
+			}),
+		clusternetType("HelmChart", "helmChart", func(a *v1alpha1.Action) bool { return a.HelmChart != nil },
+			func(ref *corev1.ObjectReference, op v1alpha1.ResourceOperation) *v1alpha1.Action {
+				return &v1alpha1.Action{HelmChart: &v1alpha1.HelmChartAction{Operation: v1alpha1.ClusternetOperation(op), Name: ref.Name, Namespace: ref.Namespace, UID: string(ref.UID)}}
+			}),
+		clusternetType("Subscription", "subscription", func(a *v1alpha1.Action) bool { return a.Subscription != nil },
+			func(ref *corev1.ObjectReference, op v1alpha1.ResourceOperation) *v1alpha1.Action {
+				return &v1alpha1.Action{Subscription: &v1alpha1.SubscriptionAction{Operation: v1alpha1.SubscriptionOperation(op), Name: ref.Name, Namespace: ref.Namespace, UID: string(ref.UID)}}
+			}),
+	} {
+		register(t)
+	}
+}
+
+// clusternetType describes one Clusternet kind; build makes an action of the kind, with operation
+// op, on the object ref.
+func clusternetType(kind, blockField string, set func(*v1alpha1.Action) bool, build func(ref *corev1.ObjectReference, op v1alpha1.ResourceOperation) *v1alpha1.Action) *Type {
+	c := clusternetKind(kind)
+	ops := []v1alpha1.ResourceOperation{v1alpha1.OperationCreate, v1alpha1.OperationApply, v1alpha1.OperationPatch, v1alpha1.OperationDelete}
+	if kind == "Subscription" {
+		ops = append(ops, v1alpha1.OperationReplace)
+	}
+	t := &Type{
+		Name:       v1alpha1.ActionType(kind),
+		Field:      blockField,
+		Set:        set,
+		Operations: ops,
+		operation: func(a *v1alpha1.Action) string {
+			t, _ := c.target(a, "")
+			return t.written
+		},
+		Rollback: func(op v1alpha1.ResourceOperation) Rollback {
+			switch op {
+			case v1alpha1.OperationCreate:
+				return Rollback{Kind: RollbackDelete, What: "the " + kind}
+			case v1alpha1.OperationApply:
+				return Rollback{Kind: RollbackDeleteIfCreated, What: "the " + kind}
+			case v1alpha1.OperationPatch:
+				return patchRollback
+			case v1alpha1.OperationReplace:
+				return Rollback{What: "a Replace of a " + kind + " has no automatic rollback"}
+			}
+			return Rollback{What: "a Delete of a " + kind + " has no automatic rollback"}
+		},
+		recorded: c.recorded,
+		deleteAction: func(ref *corev1.ObjectReference) *v1alpha1.Action {
+			del := build(ref, v1alpha1.OperationDelete) // with the UID: only the object the action made
+			del.Type = v1alpha1.ActionType(kind)
+			return del
+		},
+		NewExecutor: func() Executor { return c },
+		Check: func(path *field.Path, a *v1alpha1.Action, r Reporter) {
+			t, _ := c.target(a, "")
+			c.check(path.Child(blockField), t, r)
+		},
+		Target: func(a *v1alpha1.Action) string {
+			t, _ := c.target(a, "")
+			if t.namespace == "" {
+				return t.op + " " + t.name
+			}
+			return t.op + " " + t.namespace + "/" + t.name
+		},
+	}
+	t.Details = func(a *v1alpha1.Action) []string { return []string{"target: " + t.Target(a)} }
+	specs := map[string]string{
+		"Localization":  `{overridePolicy: ApplyNow, priority: 600, feed: {apiVersion: apps/v1, kind: Deployment, name: web}, overrides: [{type: MergePatch, value: '{"spec":{"replicas":2}}'}]}`,
+		"Globalization": `{overridePolicy: ApplyNow, priority: 100, feed: {apiVersion: apps/v1, kind: Deployment, name: web, namespace: default}, overrides: [{type: MergePatch, value: '{"spec":{"replicas":2}}'}]}`,
+		"HelmChart":     `{repo: "https://charts.example.com/stable", chart: web, targetNamespace: web}`,
+		"Subscription":  `{feeds: [{apiVersion: apps/v1, kind: Deployment, name: web, namespace: default}], subscribers: [{clusterAffinity: {matchLabels: {dr: standby}}}]}`,
+	}
+	t.Example = func(op v1alpha1.ResourceOperation, at ExampleTarget) *v1alpha1.Action {
+		namespace := ", namespace: " + at.Namespace
+		if kind == "Globalization" {
+			namespace = "" // cluster-scoped
+		}
+		return example("type: %s\n%s: {operation: %s, name: %s%s, spec: %s}", kind, blockField, op, at.Name, namespace, specs[kind])
+	}
+	if kind == "Localization" || kind == "Globalization" {
+		t.Documents = []Document{{Path: blockField + ".spec.overrides[*].value", Format: DocumentAsWritten}}
+	}
+	return t
+}
+
+// check requires what each operation needs: Create and Apply a spec (with a feed for a
+// Localization or Globalization, feeds and subscribers for a Subscription), Patch and Replace a
+// spec.
+func (c *Clusternet) check(path *field.Path, t target, r Reporter) {
+	sp := path.Child("spec")
+	op := v1alpha1.ResourceOperation(t.op)
+	switch {
+	case op == v1alpha1.OperationDelete:
+	case t.spec == nil && c.kind == "Subscription" && (op == v1alpha1.OperationCreate || op == v1alpha1.OperationApply || op == v1alpha1.OperationReplace):
+		r.Errorf(sp.String(), "Required value: operation %s needs spec (Create, Apply and Replace need feeds and subscribers)", op)
+	case t.spec == nil:
+		r.Errorf(sp.String(), "Required value: %s operation %s needs spec", c.kind, op)
+	case !t.hasFeed && (op == v1alpha1.OperationCreate || op == v1alpha1.OperationApply) && (c.kind == "Localization" || c.kind == "Globalization"):
+		r.Errorf(sp.Child("feed").String(), "Required value: %s operation %s needs spec.feed (the object it overrides)", c.kind, op)
+	}
+}
 
 // Clusternet creates, applies, patches, deletes (and for Subscriptions replaces) one Clusternet
 // object: a Localization, Globalization, Subscription or HelmChart. Success means the hub's API
@@ -32,7 +142,9 @@ func clusternetKind(kind string) *Clusternet { return &Clusternet{kind: kind} }
 
 // target is what an action says about its Clusternet object.
 type target struct {
-	op              string
+	op              string // the operation, Create when unset
+	written         string // the operation as written
+	hasFeed         bool   // a Localization's or Globalization's spec names its feed
 	name, namespace string
 	spec            any    // the typed spec, nil when absent
 	uid             string // a Delete's precondition, when set
@@ -46,30 +158,30 @@ func (c *Clusternet) target(a *v1alpha1.Action, defaultNamespace string) (target
 			return t, errors.New("localization is not set")
 		}
 		l := a.Localization
-		t = target{string(l.Operation), l.Name, l.Namespace, nilIfNil(l.Spec), l.UID}
+		t = target{op: string(l.Operation), name: l.Name, namespace: l.Namespace, spec: nilIfNil(l.Spec), uid: l.UID, hasFeed: l.Spec != nil && l.Spec.Feed != nil}
 	case "Globalization":
 		if a.Globalization == nil {
 			return t, errors.New("globalization is not set")
 		}
 		g := a.Globalization
-		t = target{string(g.Operation), g.Name, "", nilIfNil(g.Spec), g.UID}
+		t = target{op: string(g.Operation), name: g.Name, spec: nilIfNil(g.Spec), uid: g.UID, hasFeed: g.Spec != nil && g.Spec.Feed != nil}
 	case "HelmChart":
 		if a.HelmChart == nil {
 			return t, errors.New("helmChart is not set")
 		}
 		h := a.HelmChart
-		t = target{string(h.Operation), h.Name, h.Namespace, nilIfNil(h.Spec), h.UID}
+		t = target{op: string(h.Operation), name: h.Name, namespace: h.Namespace, spec: nilIfNil(h.Spec), uid: h.UID}
 	case "Subscription":
 		if a.Subscription == nil {
 			return t, errors.New("subscription is not set")
 		}
 		s := a.Subscription
-		t = target{string(s.Operation), s.Name, s.Namespace, nilIfNil(s.Spec), s.UID}
+		t = target{op: string(s.Operation), name: s.Name, namespace: s.Namespace, spec: nilIfNil(s.Spec), uid: s.UID}
 		if t.namespace == "" {
 			t.namespace = defaultNamespace
 		}
 	}
-	if t.op == "" {
+	if t.written = t.op; t.op == "" {
 		t.op = string(v1alpha1.OperationCreate)
 	}
 	return t, nil
@@ -230,40 +342,6 @@ func (c *Clusternet) result(obj *unstructured.Unstructured, existed bool, msg st
 		out.HelmChartRef = ref
 	}
 	return Result{Outputs: out, Message: msg}
-}
-
-// AutoRollback deletes what a Create made (and what an Apply made, if it did not exist before);
-// a Patch needs a custom rollback, a Delete and a Replace have none.
-func (c *Clusternet) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
-	t, err := c.target(forward, "")
-	if err != nil {
-		return nil, err.Error()
-	}
-	switch v1alpha1.ResourceOperation(t.op) {
-	case v1alpha1.OperationCreate, v1alpha1.OperationApply:
-	default:
-		return nil, fmt.Sprintf("a %s of a %s has no automatic rollback; define a rollback", t.op, c.kind)
-	}
-	ref := c.recorded(outputs)
-	if ref == nil {
-		return nil, "no object was recorded, nothing to delete"
-	}
-	if v1alpha1.ResourceOperation(t.op) == v1alpha1.OperationApply && (outputs.ResourceExisted == nil || *outputs.ResourceExisted) {
-		return nil, "applied to an existing object; define a rollback"
-	}
-	del := &v1alpha1.Action{Type: v1alpha1.ActionType(c.kind)}
-	uid := string(ref.UID) // delete only the object the forward action made
-	switch c.kind {
-	case "Localization":
-		del.Localization = &v1alpha1.LocalizationAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace, UID: uid}
-	case "Globalization":
-		del.Globalization = &v1alpha1.GlobalizationAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, UID: uid}
-	case "Subscription":
-		del.Subscription = &v1alpha1.SubscriptionAction{Operation: v1alpha1.SubscriptionOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace, UID: uid}
-	case "HelmChart":
-		del.HelmChart = &v1alpha1.HelmChartAction{Operation: v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), Name: ref.Name, Namespace: ref.Namespace, UID: uid}
-	}
-	return del, ""
 }
 
 func (c *Clusternet) recorded(o *v1alpha1.ActionOutputs) *corev1.ObjectReference {

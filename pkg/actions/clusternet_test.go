@@ -53,7 +53,7 @@ func TestLocalizationCreatePatchDeleteOnClusternetsCRD(t *testing.T) {
 	assert.Equal(t, []string{"apps.clusternet.io/finalizer"}, got.Finalizers)
 
 	// The automatic rollback of the Create is a Delete, accepted at once (the finalizer is Clusternet's).
-	rb, reason := loc.AutoRollback(create, res.Outputs)
+	rb, reason := autoRollback(create, res.Outputs)
 	require.NotNil(t, rb, reason)
 	res, err = loc.Execute(ctx, e, Request{Action: rb, Namespace: ns})
 	require.NoError(t, err)
@@ -61,8 +61,8 @@ func TestLocalizationCreatePatchDeleteOnClusternetsCRD(t *testing.T) {
 	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web-replicas"}, got))
 	assert.NotNil(t, got.DeletionTimestamp)
 
-	_, reason = loc.AutoRollback(patch, res.Outputs)
-	assert.Contains(t, reason, "a Patch of a Localization has no automatic rollback; define a rollback")
+	_, reason = autoRollback(patch, res.Outputs)
+	assert.Equal(t, "the inverse of a patch cannot be inferred; define a rollback to undo it", reason)
 }
 
 func TestSubscriptionCreateAndReplace(t *testing.T) {
@@ -117,7 +117,7 @@ func TestLocalizationApplyRetriedAfterCrashStillOwnsIt(t *testing.T) {
 	res, err = loc.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels, Recorded: nil})
 	require.NoError(t, err)
 	assert.False(t, *res.Outputs.ResourceExisted, "created by the earlier attempt of this execution")
-	rb, reason := loc.AutoRollback(apply, res.Outputs)
+	rb, reason := autoRollback(apply, res.Outputs)
 	require.NotNil(t, rb, reason)
 	_, err = loc.Execute(ctx, e, Request{Action: rb, Namespace: ns})
 	require.NoError(t, err)
@@ -142,7 +142,7 @@ func TestClusternetAutoRollbackSparesAnObjectRecreatedUnderTheSameName(t *testin
 	theirs := &clusternetv1alpha1.Localization{ObjectMeta: metav1.ObjectMeta{Name: "web-replicas", Namespace: ns}, Spec: *create.Localization.Spec}
 	require.NoError(t, e.Client.Create(ctx, theirs))
 
-	rb, reason := loc.AutoRollback(create, ours)
+	rb, reason := autoRollback(create, ours)
 	require.NotNil(t, rb, reason)
 	assert.Equal(t, string(ours.LocalizationRef.UID), rb.Localization.UID, "the rollback carries the recorded UID")
 	res, err = loc.Execute(ctx, e, Request{Action: rb, Namespace: ns})

@@ -1,6 +1,7 @@
-// Package actions performs the actions of a workflow, one file per type: http.go, resource.go,
-// and so on. Each type implements Executor (one attempt of a rendered action, reporting its
-// outputs) and, where the specification gives it one, AutoRollbacker (the action that undoes it).
-// The engine finds them in a Registry by type name; it never knows a concrete type, and actions
-// never write execution status.
+// Package actions knows every action type, one file per type: http.go, job.go, resource.go and
+// clusternet.go. Each file registers a Type (types.go) that owns everything about its type: the
+// Executor that performs one attempt of a rendered action and reports its outputs, the checks
+// validate runs on it, its automatic rollback and how that is described, which of its fields
+// are documents, and how the views show it. The engine, validate and the views ask the table;
+// they never switch on a type name, and actions never write execution status.
 package actions

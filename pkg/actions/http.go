@@ -7,13 +7,107 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/template"
 )
+
+func init() {
+	register(&Type{
+		Name:  v1alpha1.ActionHTTP,
+		Field: "http",
+		Set:   func(a *v1alpha1.Action) bool { return a.HTTP != nil },
+		Rollback: func(v1alpha1.ResourceOperation) Rollback {
+			return Rollback{What: "HTTP actions have no automatic rollback"}
+		},
+		NewExecutor: func() Executor { return NewHTTP() },
+		Check:       checkHTTP,
+		Documents:   []Document{{Path: "http.body", Format: DocumentAsWritten}},
+		Target:      func(a *v1alpha1.Action) string { return or(string(a.HTTP.Method), "GET") + " " + a.HTTP.URL },
+		Details:     httpDetails,
+		Example: func(_ v1alpha1.ResourceOperation, at ExampleTarget) *v1alpha1.Action {
+			return example("type: HTTP\nhttp: {url: %q, method: POST}", at.URL)
+		},
+	})
+}
+
+func checkHTTP(path *field.Path, a *v1alpha1.Action, r Reporter) {
+	h, path := a.HTTP, path.Child("http")
+	if h.URL == "" {
+		r.Errorf(path.Child("url").String(), "Required value: an HTTP action needs a url")
+	} else if msg := urlProblem(h.URL); msg != "" {
+		r.Errorf(path.Child("url").String(), "Invalid value %q: %s", h.URL, msg)
+	}
+	for i, c := range h.SuccessCodes {
+		if c < 100 || c > 599 {
+			r.Errorf(path.Child("successCodes").Index(i).String(), "Invalid value %d: not an HTTP status code (100-599)", c)
+		}
+	}
+}
+
+// urlProblem says why s is not an absolute http(s) URL once its placeholders are replaced by
+// stand-ins, or "" when it is. A leading placeholder may carry the scheme and host.
+func urlProblem(s string) string {
+	refs, errs := template.Parse(s)
+	if len(errs) > 0 {
+		return "" // reported as a template error
+	}
+	rendered := s
+	if len(refs) > 0 {
+		var b strings.Builder
+		last := 0
+		for _, r := range refs {
+			b.WriteString(s[last:r.Start])
+			if r.Start == 0 {
+				b.WriteString("http://" + StandIn + ".invalid")
+			} else {
+				b.WriteString(StandIn)
+			}
+			last = r.End
+		}
+		b.WriteString(s[last:])
+		rendered = b.String()
+	}
+	u, err := url.Parse(rendered)
+	switch {
+	case err != nil:
+		return "not a URL: " + strings.TrimPrefix(err.Error(), "parse "+strconv.Quote(rendered)+": ")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "not an http or https URL"
+	case u.Host == "":
+		return "the URL has no host"
+	}
+	return ""
+}
+
+// httpDetails shows the request, credentials redacted.
+func httpDetails(a *v1alpha1.Action) []string {
+	out := []string{fmt.Sprintf("request: %s %s", or(string(a.HTTP.Method), "GET"), a.HTTP.URL)}
+	keys := make([]string, 0, len(a.HTTP.Headers))
+	for k := range a.HTTP.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := a.HTTP.Headers[k]
+		if SensitiveHeader(k) {
+			v = "REDACTED"
+		}
+		out = append(out, fmt.Sprintf("header %s: %s", k, v))
+	}
+	if a.HTTP.Body != "" {
+		out = append(out, "body: "+strings.ReplaceAll(a.HTTP.Body, "\n", " "))
+	}
+	return out
+}
 
 // maxRecordedBody is how much of a response body is kept in the execution status when a
 // template reads it ($(outputs.<action>.body)); bodyExcerpt is how much is kept otherwise: enough

@@ -4,16 +4,60 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
+
+func init() {
+	register(&Type{
+		Name:  v1alpha1.ActionJob,
+		Field: "job",
+		Set:   func(a *v1alpha1.Action) bool { return a.Job != nil },
+		Rollback: func(v1alpha1.ResourceOperation) Rollback {
+			return Rollback{Kind: RollbackDelete, What: "the Job (and its Pods)"}
+		},
+		recorded:     func(o *v1alpha1.ActionOutputs) *corev1.ObjectReference { return o.JobRef },
+		deleteAction: DeleteAction,
+		NewExecutor:  func() Executor { return &Job{} },
+		Check:        checkJob,
+		Example: func(_ v1alpha1.ResourceOperation, at ExampleTarget) *v1alpha1.Action {
+			return example("type: Job\njob: {namespace: %s, template: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}}", at.Namespace)
+		},
+		Target: func(a *v1alpha1.Action) string { return "Job in " + or(a.Job.Namespace, "the plan's namespace") },
+		Details: func(a *v1alpha1.Action) []string {
+			var out []string
+			for _, c := range a.Job.Template.Spec.Template.Spec.Containers {
+				out = append(out, fmt.Sprintf("container %s: %s %s", c.Name, c.Image, strings.Join(append(c.Command, c.Args...), " ")))
+			}
+			return out
+		},
+	})
+}
+
+func checkJob(path *field.Path, a *v1alpha1.Action, r Reporter) {
+	j, path := a.Job, path.Child("job")
+	containers := path.Child("template", "spec", "template", "spec", "containers")
+	if len(j.Template.Spec.Template.Spec.Containers) == 0 {
+		r.Errorf(containers.String(), "Required value: a Job needs at least one container")
+	}
+	for i, c := range j.Template.Spec.Template.Spec.Containers {
+		if c.Image == "" {
+			r.Errorf(containers.Index(i).Child("image").String(), "Required value: container %q needs an image", c.Name)
+		}
+	}
+	if t := j.TTLSecondsAfterFinished; t != nil && *t < 0 {
+		r.Errorf(path.Child("ttlSecondsAfterFinished").String(), "Invalid value %d: must be 0 or more", *t)
+	}
+}
 
 // Job creates a Job with a deterministic name (so that a resume adopts it) and waits, by watching,
 // for its Complete or Failed condition. When the attempt times out (its context's cause is
@@ -157,12 +201,4 @@ func jobFinished(job *batchv1.Job) (done, complete bool, msg string) {
 func jobOutputs(job *batchv1.Job) *v1alpha1.ActionOutputs {
 	ref := &corev1.ObjectReference{APIVersion: "batch/v1", Kind: "Job", Namespace: job.Namespace, Name: job.Name, UID: job.UID}
 	return &v1alpha1.ActionOutputs{JobRef: ref}
-}
-
-// AutoRollback deletes the Job and its Pods.
-func (j *Job) AutoRollback(_ *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
-	if outputs == nil || outputs.JobRef == nil {
-		return nil, "no Job was recorded, nothing to delete"
-	}
-	return DeleteAction(outputs.JobRef), ""
 }

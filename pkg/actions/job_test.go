@@ -65,7 +65,7 @@ func TestJobSucceedsWhenComplete(t *testing.T) {
 	assert.Contains(t, res.Message, "adopted")
 
 	// The automatic rollback deletes it.
-	rb, _ := (&Job{}).AutoRollback(req.Action, res.Outputs)
+	rb, _ := autoRollback(req.Action, res.Outputs)
 	_, err = (&Resource{}).Execute(ctx, e, Request{Action: rb, Namespace: ns})
 	require.NoError(t, err)
 	assert.True(t, apierrors.IsNotFound(e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "exec-1-sync"}, job)))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/drctl/drctl/internal/testenv"
 	"github.com/drctl/drctl/pkg/crd"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
 var env *testenv.Env
@@ -39,4 +40,9 @@ func testEnv(t *testing.T) (Env, string) {
 func requireClusternet(t *testing.T) {
 	t.Helper()
 	testenv.SharedDir(t, "clusternet", "crds")
+}
+
+// autoRollback is what revert does for an action without a custom rollback.
+func autoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
+	return Default().AutoRollback(forward, outputs)
 }

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"time"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,7 +22,119 @@ import (
 
 	"github.com/drctl/drctl/pkg/crd"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/template"
 )
+
+func init() {
+	register(&Type{
+		Name:       v1alpha1.ActionKubernetesResource,
+		Field:      "resource",
+		Set:        func(a *v1alpha1.Action) bool { return a.Resource != nil },
+		Operations: []v1alpha1.ResourceOperation{v1alpha1.OperationCreate, v1alpha1.OperationApply, v1alpha1.OperationPatch, v1alpha1.OperationDelete},
+		operation:  func(a *v1alpha1.Action) string { return string(a.Resource.Operation) },
+		Rollback: func(op v1alpha1.ResourceOperation) Rollback {
+			switch op {
+			case v1alpha1.OperationCreate:
+				return Rollback{Kind: RollbackDelete, What: "the created object"}
+			case v1alpha1.OperationApply:
+				return Rollback{Kind: RollbackDeleteIfCreated, What: "the object"}
+			case v1alpha1.OperationPatch:
+				return patchRollback
+			}
+			return Rollback{What: "a Delete has no automatic rollback"}
+		},
+		recorded:     func(o *v1alpha1.ActionOutputs) *corev1.ObjectReference { return o.ResourceRef },
+		deleteAction: DeleteAction,
+		NewExecutor:  func() Executor { return &Resource{} },
+		Check:        checkResource,
+		Example: func(op v1alpha1.ResourceOperation, at ExampleTarget) *v1alpha1.Action {
+			return example("type: KubernetesResource\nresource:\n  operation: %s\n  manifest: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: %s, namespace: %s}\n    data: {role: primary}\n", op, at.Name, at.Namespace)
+		},
+		Documents: []Document{{Path: "resource.manifest", Format: DocumentYAML}},
+		Target: func(a *v1alpha1.Action) string {
+			return string(operation(a.Resource.Operation)) + " " + manifestTarget(a.Resource.Manifest)
+		},
+		Details: func(a *v1alpha1.Action) []string {
+			out := []string{"manifest (" + string(operation(a.Resource.Operation)) + "):"}
+			lines := strings.Split(strings.TrimRight(a.Resource.Manifest, "\n"), "\n")
+			if len(lines) > 8 {
+				lines = append(lines[:8], "...")
+			}
+			for _, l := range lines {
+				out = append(out, "  "+l)
+			}
+			return out
+		},
+	})
+}
+
+func checkResource(path *field.Path, a *v1alpha1.Action, r Reporter) {
+	res, path := a.Resource, path.Child("resource")
+	mp := path.Child("manifest").String()
+	op := operation(res.Operation)
+	if res.PatchType == v1alpha1.PatchJSON && op == v1alpha1.OperationPatch {
+		r.Errorf(path.Child("patchType").String(), "Unsupported value %q: a manifest names one object and cannot carry a JSON patch's list of operations; use Merge or Strategic", res.PatchType)
+	}
+	if res.PatchType != "" && op != v1alpha1.OperationPatch {
+		r.Warnf(path.Child("patchType").String(), "patchType applies to operation Patch only; it is ignored for %s", op)
+	}
+	if res.Force && op != v1alpha1.OperationApply {
+		r.Warnf(path.Child("force").String(), "force applies to operation Apply only; it is ignored for %s", op)
+	}
+	if res.Manifest == "" {
+		r.Errorf(mp, "Required value: a KubernetesResource action needs a manifest")
+		return
+	}
+	rendered, err := template.Render(res.Manifest, func(template.Ref) (string, bool) { return StandIn, true })
+	if err != nil {
+		return // template errors are reported by the template check
+	}
+	dec := yamlv3.NewDecoder(strings.NewReader(rendered))
+	var objs []map[string]any
+	for {
+		var obj map[string]any
+		err := dec.Decode(&obj)
+		if err != nil {
+			if err.Error() != "EOF" {
+				r.Errorf(mp, "malformed manifest: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+				return
+			}
+			break
+		}
+		if obj != nil {
+			objs = append(objs, obj)
+		}
+	}
+	if len(objs) != 1 {
+		r.Errorf(mp, "Invalid value: the manifest must hold exactly one object, found %d", len(objs))
+		return
+	}
+	obj := objs[0]
+	for _, key := range []string{"apiVersion", "kind"} {
+		if s, _ := obj[key].(string); s == "" {
+			r.Errorf(mp, "Required value: the manifest has no %s", key)
+		}
+	}
+	meta, _ := obj["metadata"].(map[string]any)
+	if name, _ := meta["name"].(string); name == "" {
+		r.Errorf(mp, "Required value: the manifest has no metadata.name (drctl acts on one named object; generateName is not supported)")
+	}
+}
+
+// manifestTarget names the object of a manifest ("Service mysql"), or "a manifest" when the text
+// (unrendered, with placeholders) does not read as YAML.
+func manifestTarget(manifest string) string {
+	var m struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal([]byte(manifest), &m); err != nil || m.Kind == "" {
+		return "a manifest"
+	}
+	return m.Kind + " " + m.Metadata.Name
+}
 
 // Resource creates, applies (server-side), patches or deletes one object of any kind, CRDs
 // included, mapped through the client's RESTMapper.
@@ -136,28 +250,6 @@ func deleteObject(ctx context.Context, c client.Client, obj *unstructured.Unstru
 		return Result{}, fmt.Errorf("delete %s: still present (finalizers %v): %w", describe(obj), live.GetFinalizers(), err)
 	}
 	return Result{Message: "deleted " + describe(obj)}, nil
-}
-
-// AutoRollback undoes a Create by deleting the object, and an Apply only when the object did not
-// exist before; a Patch needs a custom rollback and a Delete has none.
-func (r *Resource) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) (*v1alpha1.Action, string) {
-	if forward.Resource == nil {
-		return nil, "resource is not set"
-	}
-	switch operation(forward.Resource.Operation) {
-	case v1alpha1.OperationCreate, v1alpha1.OperationApply:
-	case v1alpha1.OperationDelete:
-		return nil, "a Delete has no automatic rollback; define a rollback to recreate the object"
-	default:
-		return nil, "a Patch has no automatic rollback; define a rollback"
-	}
-	if outputs == nil || outputs.ResourceRef == nil {
-		return nil, "no object was recorded, nothing to delete"
-	}
-	if operation(forward.Resource.Operation) == v1alpha1.OperationApply && (outputs.ResourceExisted == nil || *outputs.ResourceExisted) {
-		return nil, "applied to an existing object; define a rollback"
-	}
-	return DeleteAction(outputs.ResourceRef), ""
 }
 
 // DeleteAction is a KubernetesResource action that deletes the referenced object. A UID in ref goes

@@ -58,7 +58,7 @@ func TestResourceOperations(t *testing.T) {
 	res, err = r.Execute(ctx, e, Request{Action: applyOwned, Namespace: ns})
 	require.NoError(t, err)
 	assert.True(t, *res.Outputs.ResourceExisted)
-	_, reason := r.AutoRollback(applyOwned, res.Outputs)
+	_, reason := autoRollback(applyOwned, res.Outputs)
 	assert.Equal(t, "applied to an existing object; define a rollback", reason)
 
 	res, err = r.Execute(ctx, e, Request{Action: resourceAction("Delete", cmManifest), Namespace: ns})
@@ -82,7 +82,7 @@ func TestResourceWorksOnAnyCRD(t *testing.T) {
 	manifest := "apiVersion: dr.bkbcs.tencent.com/v1alpha1\nkind: DRWorkflow\nmetadata: {name: made-by-an-action}\nspec:\n  actions: [{name: a, type: HTTP, http: {url: 'https://x.example.com'}}]\n"
 	res, err := r.Execute(ctx, e, Request{Action: resourceAction("Create", manifest), Namespace: ns})
 	require.NoError(t, err)
-	rb, _ := r.AutoRollback(resourceAction("Create", manifest), res.Outputs)
+	rb, _ := autoRollback(resourceAction("Create", manifest), res.Outputs)
 	_, err = r.Execute(ctx, e, Request{Action: rb, Namespace: ns})
 	require.NoError(t, err)
 	wf := &v1alpha1.DRWorkflow{}
@@ -111,7 +111,7 @@ func TestApplyRetriedAfterCrashStillOwnsItsObject(t *testing.T) {
 	require.NoError(t, e.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "settings"}, cm))
 	assert.Equal(t, "w.apply", cm.Labels["dr.bkbcs.tencent.com/action"], "the retry keeps the labels on it")
 
-	rb, reason := r.AutoRollback(apply, res.Outputs)
+	rb, reason := autoRollback(apply, res.Outputs)
 	require.NotNil(t, rb, reason)
 	_, err = r.Execute(ctx, e, Request{Action: rb, Namespace: ns})
 	require.NoError(t, err)
@@ -123,7 +123,7 @@ func TestApplyRetriedAfterCrashStillOwnsItsObject(t *testing.T) {
 	res, err = r.Execute(ctx, e, Request{Action: apply, Namespace: ns, Labels: labels})
 	require.NoError(t, err)
 	assert.True(t, *res.Outputs.ResourceExisted)
-	rb, reason = r.AutoRollback(apply, res.Outputs)
+	rb, reason = autoRollback(apply, res.Outputs)
 	assert.Nil(t, rb)
 	assert.Equal(t, "applied to an existing object; define a rollback", reason)
 }
@@ -146,7 +146,7 @@ func TestAutoRollbackSparesAnObjectRecreatedUnderTheSameName(t *testing.T) {
 	theirs := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: ns}, Data: map[string]string{"primary": "theirs"}}
 	require.NoError(t, e.Client.Create(ctx, theirs))
 
-	rb, reason := r.AutoRollback(create, ours)
+	rb, reason := autoRollback(create, ours)
 	require.NotNil(t, rb, reason)
 	res, err = r.Execute(ctx, e, Request{Action: rb, Namespace: ns})
 	require.NoError(t, err, "not an error: there is nothing of ours to delete")
@@ -161,7 +161,7 @@ func TestAutoRollbackSparesAnObjectRecreatedUnderTheSameName(t *testing.T) {
 	require.NoError(t, e.Client.Delete(ctx, theirs))
 	res, err = r.Execute(ctx, e, Request{Action: create, Namespace: ns, Labels: labels})
 	require.NoError(t, err)
-	rb, _ = r.AutoRollback(create, res.Outputs)
+	rb, _ = autoRollback(create, res.Outputs)
 	res, err = r.Execute(ctx, e, Request{Action: rb, Namespace: ns})
 	require.NoError(t, err)
 	assert.Empty(t, res.Skipped)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -62,44 +63,12 @@ func outputPlaceholders(wp *workflowProgram) map[string]map[string]string {
 	return m
 }
 
-// DescribeAutoRollback says what reverting an action without a custom rollback does.
+// DescribeAutoRollback says what reverting an action without a custom rollback does; it is what
+// revert does (actions.Type.AutoRollback follows the same rule).
 func DescribeAutoRollback(a *v1alpha1.Action) string {
-	op := func(o string) string {
-		if o == "" {
-			return string(v1alpha1.OperationCreate)
-		}
-		return o
+	t := actions.Lookup(a.Type)
+	if t == nil || !t.Set(a) {
+		return "none"
 	}
-	switch a.Type {
-	case v1alpha1.ActionHTTP:
-		return "none: HTTP actions have no automatic rollback (revert skips it)"
-	case v1alpha1.ActionJob:
-		return "automatic: delete the Job (and its Pods)"
-	case v1alpha1.ActionKubernetesResource:
-		switch op(string(a.Resource.Operation)) {
-		case "Create":
-			return "automatic: delete the created object"
-		case "Apply":
-			return "automatic: delete the object if the apply created it; skipped if it existed before"
-		default:
-			return "none: revert skips it"
-		}
-	case v1alpha1.ActionLocalization, v1alpha1.ActionSubscription, v1alpha1.ActionGlobalization, v1alpha1.ActionHelmChart:
-		var o string
-		switch {
-		case a.Localization != nil:
-			o = string(a.Localization.Operation)
-		case a.Subscription != nil:
-			o = string(a.Subscription.Operation)
-		case a.Globalization != nil:
-			o = string(a.Globalization.Operation)
-		case a.HelmChart != nil:
-			o = string(a.HelmChart.Operation)
-		}
-		if op(o) == "Create" {
-			return fmt.Sprintf("automatic: delete the %s", a.Type)
-		}
-		return "none: revert skips it"
-	}
-	return "none"
+	return t.RollbackOf(a).Describe()
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/template"
 )
@@ -80,22 +81,37 @@ func RenderAction(a *v1alpha1.Action, vars Vars) (*v1alpha1.Action, error) {
 	return out, nil
 }
 
-var (
-	manifestField = regexp.MustCompile(`(^|\.)resource\.manifest$`)
-	documentField = regexp.MustCompile(`(^|\.)http\.body$|\.overrides\[\d+\]\.value$`)
-)
+// documentFields are the document fields of every action type (actions.Type.Documents), as
+// patterns over the paths renderValue walks; a rollback's fields are the same, under "rollback.".
+var documentFields = func() map[*regexp.Regexp]actions.DocumentFormat {
+	m := map[*regexp.Regexp]actions.DocumentFormat{}
+	for _, t := range actions.Types() {
+		for _, d := range t.Documents {
+			p := strings.ReplaceAll(regexp.QuoteMeta(d.Path), `\[\*\]`, `\[\d+\]`)
+			m[regexp.MustCompile(`^(rollback\.)?`+p+`$`)] = d.Format
+		}
+	}
+	return m
+}()
+
+// documentFormatOf is how the field at path is rendered, if it holds a document.
+func documentFormatOf(path string) (actions.DocumentFormat, bool) {
+	for re, f := range documentFields {
+		if re.MatchString(path) {
+			return f, true
+		}
+	}
+	return 0, false
+}
 
 func renderValue(path string, v any, vars Vars, errs *[]string) any {
 	switch t := v.(type) {
 	case string:
 		var out string
 		var err error
-		switch {
-		case manifestField.MatchString(path):
-			out, err = RenderDocument(t, vars, formatYAML)
-		case documentField.MatchString(path):
-			out, err = RenderDocument(t, vars, formatAsWritten)
-		default:
+		if format, ok := documentFormatOf(path); ok {
+			out, err = RenderDocument(t, vars, format)
+		} else {
 			out, err = template.Render(t, vars.lookup)
 		}
 		if err != nil {
@@ -119,17 +135,6 @@ func renderValue(path string, v any, vars Vars, errs *[]string) any {
 	return v
 }
 
-// documentFormat says how RenderDocument writes its result.
-type documentFormat int
-
-const (
-	// formatYAML writes YAML; text that is not YAML is an error.
-	formatYAML documentFormat = iota
-	// formatAsWritten writes JSON if the text is a JSON object or array, YAML if it is a YAML
-	// mapping or sequence, and substitutes plain text otherwise.
-	formatAsWritten
-)
-
 // sentinel stands for placeholder i while a document is parsed; it is a plain YAML scalar.
 func sentinel(i int) string { return fmt.Sprintf("__drctl_placeholder_%d__", i) }
 
@@ -139,7 +144,7 @@ var sentinelPattern = regexp.MustCompile(`__drctl_placeholder_(\d+)__`)
 // holding quotes, colons, braces or newlines stays exactly that string; an unquoted scalar that is
 // exactly one placeholder is re-read as a YAML scalar, so `replicas: $(params.replicas)` becomes
 // a number (a value that would read as a mapping or list stays a string).
-func RenderDocument(text string, vars Vars, format documentFormat) (string, error) {
+func RenderDocument(text string, vars Vars, format actions.DocumentFormat) (string, error) {
 	refs, errs := template.Parse(text)
 	if len(errs) > 0 {
 		return "", joinErrors(errs)
@@ -173,7 +178,7 @@ func RenderDocument(text string, vars Vars, format documentFormat) (string, erro
 	trimmed := strings.TrimSpace(marked)
 	root := &yaml.Node{}
 	if err := yaml.Unmarshal([]byte(marked), root); err != nil || len(root.Content) == 0 || !isCollection(root.Content[0]) {
-		if format == formatYAML {
+		if format == actions.DocumentYAML {
 			if err == nil {
 				err = fmt.Errorf("not a YAML object")
 			}
@@ -184,7 +189,7 @@ func RenderDocument(text string, vars Vars, format documentFormat) (string, erro
 	if err := substitute(root.Content[0], values); err != nil {
 		return "", err
 	}
-	if format == formatAsWritten && (strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")) {
+	if format == actions.DocumentAsWritten && (strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")) {
 		var out bytes.Buffer
 		if err := writeJSON(&out, root.Content[0]); err != nil {
 			return "", err

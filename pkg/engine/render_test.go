@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -46,7 +47,7 @@ spec:
   enabled: $(params.enabled)
   quotedNumber: "$(params.replicas)"
 `
-	out, err := RenderDocument(manifest, testVars(), formatYAML)
+	out, err := RenderDocument(manifest, testVars(), actions.DocumentYAML)
 	require.NoError(t, err)
 	var obj map[string]any
 	require.NoError(t, yaml.Unmarshal([]byte(out), &obj), out)
@@ -70,7 +71,7 @@ spec:
 
 func TestRenderJSONBodyStaysJSON(t *testing.T) {
 	body := `{"text": "$(params.tricky)", "replicas": $(params.replicas), "plan": "{{ .planName }}"}`
-	out, err := RenderDocument(body, testVars(), formatAsWritten)
+	out, err := RenderDocument(body, testVars(), actions.DocumentAsWritten)
 	require.NoError(t, err)
 	var obj map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &obj), out)
@@ -79,17 +80,17 @@ func TestRenderJSONBodyStaysJSON(t *testing.T) {
 	assert.Equal(t, "prod-failover", obj["plan"])
 	assert.Regexp(t, `^\{"text":.*,"replicas":3,"plan":"prod-failover"\}$`, out, "key order is kept")
 
-	plain, err := RenderDocument("failing over $(planName) to $(params.name)", testVars(), formatAsWritten)
+	plain, err := RenderDocument("failing over $(planName) to $(params.name)", testVars(), actions.DocumentAsWritten)
 	require.NoError(t, err)
 	assert.Equal(t, "failing over prod-failover to web", plain)
 }
 
 func TestRenderReportsUndefinedNamesBeforeAnything(t *testing.T) {
-	_, err := RenderDocument("a: $(params.nope)\nb: $(outputs.later.x)\n", testVars(), formatYAML)
+	_, err := RenderDocument("a: $(params.nope)\nb: $(outputs.later.x)\n", testVars(), actions.DocumentYAML)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `undefined parameter "nope"`)
 	assert.Contains(t, err.Error(), `undefined output "x" of action "later"`)
-	_, err = RenderDocument("a: {{ .params.name\n", testVars(), formatYAML)
+	_, err = RenderDocument("a: {{ .params.name\n", testVars(), actions.DocumentYAML)
 	assert.ErrorContains(t, err, "missing closing '}}'")
 }
 

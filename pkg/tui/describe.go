@@ -11,8 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
-	"sigs.k8s.io/yaml"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/validate"
@@ -248,23 +248,10 @@ func DescribeWorkflow(out io.Writer, wf *v1alpha1.DRWorkflow, now time.Time) {
 	d.flush()
 }
 
-// target summarises what an action acts on.
+// target summarises what an action acts on, as its type shows it.
 func target(a *v1alpha1.Action) string {
-	switch {
-	case a.HTTP != nil:
-		return or(string(a.HTTP.Method), "GET") + " " + a.HTTP.URL
-	case a.Job != nil:
-		return "Job in " + or(a.Job.Namespace, "the plan's namespace")
-	case a.Resource != nil:
-		return or(string(a.Resource.Operation), "Create") + " " + manifestTarget(a.Resource.Manifest)
-	case a.Localization != nil:
-		return or(string(a.Localization.Operation), "Create") + " " + qualified(a.Localization.Namespace, a.Localization.Name)
-	case a.Subscription != nil:
-		return or(string(a.Subscription.Operation), "Create") + " " + qualified(a.Subscription.Namespace, a.Subscription.Name)
-	case a.Globalization != nil:
-		return or(string(a.Globalization.Operation), "Create") + " " + a.Globalization.Name
-	case a.HelmChart != nil:
-		return or(string(a.HelmChart.Operation), "Create") + " " + qualified(a.HelmChart.Namespace, a.HelmChart.Name)
+	if t := actions.Lookup(a.Type); t != nil && t.Set(a) {
+		return t.Target(a)
 	}
 	return ""
 }
@@ -306,19 +293,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// manifestTarget names the object of a manifest ("Service mysql"), or "a manifest" when the text
-// (unrendered, with placeholders) does not read as YAML.
-func manifestTarget(manifest string) string {
-	var m struct {
-		Kind     string `json:"kind"`
-		Metadata struct {
-			Name string `json:"name"`
-		} `json:"metadata"`
-	}
-	if err := yaml.Unmarshal([]byte(manifest), &m); err != nil || m.Kind == "" {
-		return "a manifest"
-	}
-	return m.Kind + " " + m.Metadata.Name
 }

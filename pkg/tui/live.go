@@ -332,46 +332,15 @@ func orPending(p v1alpha1.ExecutionPhase) string {
 	return string(p)
 }
 
-// renderedLines shows what an action does, as it ran: the request of an HTTP action (credentials
-// redacted), the manifest of a resource, the containers of a Job, the target of a Clusternet one.
+// renderedLines shows what an action does, as it ran, as its type shows it: the request of an
+// HTTP action (credentials redacted), the manifest of a resource, the containers of a Job, the
+// target of a Clusternet one.
 func renderedLines(a *v1alpha1.Action) []string {
 	if a == nil {
 		return nil
 	}
-	var out []string
-	switch {
-	case a.HTTP != nil:
-		out = append(out, fmt.Sprintf("request: %s %s", or(string(a.HTTP.Method), "GET"), a.HTTP.URL))
-		keys := make([]string, 0, len(a.HTTP.Headers))
-		for k := range a.HTTP.Headers {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v := a.HTTP.Headers[k]
-			if actions.SensitiveHeader(k) {
-				v = "REDACTED"
-			}
-			out = append(out, fmt.Sprintf("header %s: %s", k, v))
-		}
-		if a.HTTP.Body != "" {
-			out = append(out, "body: "+strings.ReplaceAll(a.HTTP.Body, "\n", " "))
-		}
-	case a.Resource != nil:
-		out = append(out, "manifest ("+or(string(a.Resource.Operation), "Create")+"):")
-		lines := strings.Split(strings.TrimRight(a.Resource.Manifest, "\n"), "\n")
-		if len(lines) > 8 {
-			lines = append(lines[:8], "...")
-		}
-		for _, l := range lines {
-			out = append(out, "  "+l)
-		}
-	case a.Job != nil:
-		for _, c := range a.Job.Template.Spec.Template.Spec.Containers {
-			out = append(out, fmt.Sprintf("container %s: %s %s", c.Name, c.Image, strings.Join(append(c.Command, c.Args...), " ")))
-		}
-	default:
-		out = append(out, "target: "+target(a))
+	if t := actions.Lookup(a.Type); t != nil && t.Set(a) {
+		return t.Details(a)
 	}
-	return out
+	return nil
 }
