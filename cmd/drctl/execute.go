@@ -99,6 +99,9 @@ func printDryRun(ctx context.Context, g *globals, eng *engine.Engine, opts engin
 	fmt.Fprintf(out, "# dry run of plan %s/%s: %d actions, nothing is created\n", opts.Namespace, opts.Plan, len(planned))
 	for i, p := range planned {
 		fmt.Fprintf(out, "---\n# %d. stage %s, workflow %s, action %s\n", i+1, p.Stage, p.Workflow, p.Action.Name)
+		if p.Condition != "" {
+			fmt.Fprintf(out, "# %s\n", p.Condition)
+		}
 		data, err := yaml.Marshal(p.Action)
 		if err != nil {
 			return err

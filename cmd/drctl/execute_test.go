@@ -216,3 +216,34 @@ func TestVerboseJSONLogsGoToStderrWithSecretsRedacted(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown --log-format "xml"`)
 }
+
+// A plan that chooses its actions by mode: --dry-run shows each condition's answer for the
+// mode, and an execute without --mode is refused (exit 2) before anything is created.
+func TestExecuteModeDecidesConditions(t *testing.T) {
+	kubeconfig, ns, c := cluster(t)
+	create(t, c, ns, `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: app}
+spec:
+  actions:
+  - {name: install, type: HTTP, http: {url: "https://hooks.example.com/install"}, when: 'mode == "install"'}
+  - {name: upgrade, type: HTTP, http: {url: "https://hooks.example.com/upgrade"}, when: 'mode == "upgrade"'}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: app}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
+`)
+	code, out, errOut := drctl(t, "", "execute", "app", "--dry-run", "--mode", "Upgrade", "--kubeconfig", kubeconfig, "-n", ns)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "# 1. stage s, workflow app, action install\n# skipped: when \"mode == \\\"install\\\"\" is false\n")
+	assert.Contains(t, out, "# 2. stage s, workflow app, action upgrade\n# runs: when \"mode == \\\"upgrade\\\"\" is true\n")
+
+	code, _, errOut = drctl(t, "", "execute", "app", "--kubeconfig", kubeconfig, "-n", ns)
+	assert.Equal(t, 2, code, errOut)
+	assert.Contains(t, errOut, "chooses by mode, and the execution has none: set its mode (drctl execute --mode Install|Upgrade|Delete|Rollback, or spec.mode)")
+	list := &v1alpha1.DRPlanExecutionList{}
+	require.NoError(t, c.List(context.Background(), list, client.InNamespace(ns)))
+	assert.Empty(t, list.Items)
+}

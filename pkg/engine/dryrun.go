@@ -6,6 +6,7 @@ import (
 
 	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/when"
 )
 
 // PlannedAction is one action of a dry run, rendered, with the rollback it would get.
@@ -18,6 +19,9 @@ type PlannedAction struct {
 	Rollback *v1alpha1.Action
 	// AutoRollback describes the automatic rollback when there is no custom one.
 	AutoRollback string
+	// Condition says what the action's `when` decides in this run ("runs: ...", "skipped: ...")
+	// or that it is decided when the action's turn comes (it reads outputs); "" without one.
+	Condition string
 }
 
 // DryRun resolves the parameters and renders every action of a plan in execution order, with the
@@ -38,7 +42,8 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 				if err != nil {
 					return nil, &InvalidError{What: err.Error()}
 				}
-				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback}
+				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback,
+					Condition: plannedCondition(s.action.When, exec, wp.vars.Params)}
 				rendered.Rollback = nil
 				if pa.Rollback == nil {
 					pa.AutoRollback = DescribeAutoRollback(rendered)
@@ -48,6 +53,27 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 		}
 	}
 	return out, nil
+}
+
+// plannedCondition is what a dry run knows of a condition (preflight has checked it evaluates).
+func plannedCondition(expr string, exec *v1alpha1.DRPlanExecution, params map[string]string) string {
+	if expr == "" {
+		return ""
+	}
+	c, err := when.Compile(expr)
+	if err != nil {
+		return err.Error()
+	}
+	ok, decided, err := c.Eval(whenVars(exec, params, nil))
+	switch {
+	case err != nil:
+		return err.Error()
+	case !decided:
+		return fmt.Sprintf("when %q: decided when the action's turn comes (it reads outputs)", expr)
+	case !ok:
+		return fmt.Sprintf("skipped: when %q is false", expr)
+	}
+	return fmt.Sprintf("runs: when %q is true", expr)
 }
 
 // outputPlaceholders makes outputs of a workflow's actions render as themselves in a dry run.

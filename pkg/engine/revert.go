@@ -85,7 +85,7 @@ func (e *Engine) prepareRevert(exec, target *v1alpha1.DRPlanExecution, plan *v1a
 	if err != nil {
 		return nil, err
 	}
-	if err := e.preflight(prog); err != nil {
+	if err := e.preflight(prog, exec); err != nil {
 		return nil, err
 	}
 	if err := checkRecordFits(exec); err != nil {

@@ -26,6 +26,14 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		r.st.finishAction(a, v1alpha1.PhaseSkipped, s.skip, nil)
 		return v1alpha1.PhaseSkipped, nil
 	}
+	if skip, err := r.conditionSkips(s.action.When, vars); err != nil {
+		r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), nil)
+		r.events.warning("ActionFailed", "Action %s failed: %v", s.name, err)
+		return v1alpha1.PhaseFailed, nil
+	} else if skip != "" {
+		r.st.finishAction(a, v1alpha1.PhaseSkipped, skip, nil)
+		return v1alpha1.PhaseSkipped, nil
+	}
 	// The rollback is not this run's business (and may read this action's own outputs, which do
 	// not exist yet): render the action alone.
 	action := *s.action

@@ -239,6 +239,9 @@ func DescribeWorkflow(out io.Writer, wf *v1alpha1.DRWorkflow, now time.Time) {
 	d.line(0, "Actions:")
 	for i, a := range wf.Spec.Actions {
 		d.line(1, "%d. %s\t%s\t%s", i+1, a.Name, a.Type, target(&a))
+		if a.When != "" {
+			d.line(2, "when:\t%s", a.When)
+		}
 		if a.Rollback != nil {
 			d.line(2, "rollback:\t%s\t%s", a.Rollback.Type, target(a.Rollback))
 		} else {

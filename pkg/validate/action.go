@@ -2,7 +2,9 @@ package validate
 
 import (
 	"encoding/json"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -10,6 +12,7 @@ import (
 	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/template"
+	"github.com/drctl/drctl/pkg/when"
 )
 
 // checkAction checks one action (or, with rollback set, the rollback of one): its type matches its
@@ -36,6 +39,7 @@ func checkAction(path *field.Path, a *v1alpha1.Action, rollback bool) Findings {
 	if t := actions.Lookup(a.Type); t != nil && t.Set(a) {
 		t.Check(path, a, &fs)
 	}
+	fs = append(fs, checkWhen(path.Child("when"), a.When)...)
 	if rollback {
 		if a.Rollback != nil {
 			fs.Errorf(path.Child("rollback").String(), "Forbidden: a rollback cannot have a rollback of its own")
@@ -105,6 +109,27 @@ func checkRollbackSchema(path *field.Path, rollback *v1alpha1.Action) Findings {
 	}
 	for _, e := range validateAgainst(v, obj, path) {
 		fs.Errorf(e.Field, "%s", schemaMessage(e))
+	}
+	return fs
+}
+
+// modeLiteral finds a mode written as the enum spells it, which a condition never equals: the
+// condition sees the mode lower-cased.
+var modeLiteral = regexp.MustCompile(`"(Install|Upgrade|Delete|Rollback)"`)
+
+// checkWhen compiles an action's condition as the run will.
+func checkWhen(path *field.Path, expr string) Findings {
+	var fs Findings
+	if expr == "" {
+		return fs
+	}
+	c, err := when.Compile(expr)
+	if err != nil {
+		fs.Errorf(path.String(), "Invalid value %q: %v", expr, err)
+		return fs
+	}
+	if m := modeLiteral.FindStringSubmatch(expr); m != nil && c.ReadsMode() {
+		fs.Warnf(path.String(), "a condition sees the mode lower-cased: write %q, not %q", strings.ToLower(m[1]), m[1])
 	}
 	return fs
 }

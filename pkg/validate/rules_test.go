@@ -180,3 +180,20 @@ func TestWorkflowWarnings(t *testing.T) {
 	requireOne(t, diags, SeverityWarning, "spec.actions[1].resource.patchType", "Patch only")
 	assert.Empty(t, only(diags, SeverityError))
 }
+
+func TestWhenIsCEL(t *testing.T) {
+	wf := withAction("  - name: on-install\n    type: HTTP\n    http: {url: 'https://x.example.com'}\n    when: mode == \"install\" || mode == \"upgrade\"\n" +
+		"  - name: after-check\n    type: HTTP\n    http: {url: 'https://y.example.com'}\n    when: outputs[\"on-install\"].statusCode == \"200\" && operation == \"execute\"\n")
+	requireClean(t, run(t, wf))
+
+	d := requireOne(t, run(t, withAction("  - name: broken\n    type: HTTP\n    http: {url: 'https://x.example.com'}\n    when: mode ==\n")),
+		SeverityError, "spec.actions[2].when", `Invalid value "mode =="`, "Syntax error")
+	assert.Equal(t, strings.Count(validWorkflow, "\n")+4, d.Line, "the diagnostic points at the when line")
+
+	requireOne(t, run(t, withAction("  - name: text\n    type: HTTP\n    http: {url: 'https://x.example.com'}\n    when: params.region\n")),
+		SeverityError, "spec.actions[2].when", "yields string; a condition must yield a bool")
+	requireOne(t, run(t, withAction("  - name: typo\n    type: HTTP\n    http: {url: 'https://x.example.com'}\n    when: stage == \"a\"\n")),
+		SeverityError, "spec.actions[2].when", "undeclared reference to 'stage'")
+	requireOne(t, run(t, withAction("  - name: capital\n    type: HTTP\n    http: {url: 'https://x.example.com'}\n    when: mode == \"Install\"\n")),
+		SeverityWarning, "spec.actions[2].when", `write "install", not "Install"`)
+}

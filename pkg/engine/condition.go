@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/when"
+)
+
+// conditionSkips evaluates an action's `when` as the step is about to start, with the outputs of
+// the actions before it: why the action is skipped ("" when it runs, or has no condition), or an
+// error (it does not compile, or reads a parameter or output that does not exist), which fails
+// the action: a condition that cannot be decided must not be taken as either answer.
+func (r *runner) conditionSkips(expr string, vars Vars) (string, error) {
+	if expr == "" {
+		return "", nil
+	}
+	c, err := when.Compile(expr)
+	if err != nil {
+		return "", fmt.Errorf("when %q: %w", expr, err)
+	}
+	outputs := vars.Outputs
+	if outputs == nil {
+		outputs = map[string]map[string]string{}
+	}
+	ok, _, err := c.Eval(whenVars(r.st.exec, vars.Params, outputs))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("when %q: %w", expr, err)
+	case !ok:
+		return fmt.Sprintf("skipped: when %q is false", expr), nil
+	}
+	return "", nil
+}
+
+// whenVars are what a condition of exec's actions reads.
+func whenVars(exec *v1alpha1.DRPlanExecution, params map[string]string, outputs map[string]map[string]string) when.Vars {
+	return when.Vars{Mode: string(exec.Spec.Mode), Operation: string(exec.Spec.OperationType), Params: params, Outputs: outputs}
+}
+
+// conditionProblem says why an action's condition cannot be decided when its turn comes ("" when
+// it can): it does not compile, reads a parameter the workflow does not have, or chooses by mode
+// in an Execute that has none. Without a mode the upstream controller runs every branch (install
+// and upgrade alike); drctl refuses instead, before anything runs.
+func conditionProblem(expr string, exec *v1alpha1.DRPlanExecution, params map[string]string) string {
+	if expr == "" {
+		return ""
+	}
+	c, err := when.Compile(expr)
+	if err != nil {
+		return fmt.Sprintf("when %q: %v", expr, err)
+	}
+	if c.ReadsMode() && exec.Spec.Mode == "" && exec.Spec.OperationType != v1alpha1.OperationRevert {
+		return fmt.Sprintf("when %q chooses by mode, and the execution has none: set its mode (drctl execute --mode Install|Upgrade|Delete|Rollback, or spec.mode)", expr)
+	}
+	if _, _, err := c.Eval(whenVars(exec, params, nil)); err != nil {
+		return fmt.Sprintf("when %q: %v", expr, err)
+	}
+	return ""
+}
