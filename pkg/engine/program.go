@@ -49,6 +49,10 @@ type workflowProgram struct {
 	failFast bool
 	vars     Vars
 	steps    []*step
+	// dag: some action names dependsOn, so the workflow is a graph: an action starts as soon as
+	// the actions it depends on have ended, and actions with nothing between them run at once.
+	// Otherwise its actions run one after another, in order.
+	dag bool
 }
 
 // step is one action to run: a workflow's action, or a rollback in a revert.
@@ -63,6 +67,8 @@ type step struct {
 	// keepBody: a template of the workflow reads this step's response body, so the record keeps it
 	// in full rather than as an excerpt.
 	keepBody bool
+	// dependsOn are the steps of the workflow this one waits for (a dag workflow's).
+	dependsOn []int
 }
 
 // nameObjects gives every step its deterministic object name: <execution>-<action>, or, where the
@@ -195,12 +201,32 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 				}
 				wp.steps = append(wp.steps, &step{name: as.Name, action: a, keepBody: read[as.Name]["body"]})
 			}
+			wp.linkDependencies()
 			sp.workflows = append(sp.workflows, wp)
 		}
 		p.stages = append(p.stages, sp)
 	}
 	p.nameObjects(exec.Name)
 	return p, nil
+}
+
+// linkDependencies makes the workflow a graph when an action names dependsOn (validation has
+// rejected unknown names and cycles).
+func (wp *workflowProgram) linkDependencies() {
+	index := map[string]int{}
+	for k, s := range wp.steps {
+		index[s.name] = k
+		if len(s.action.DependsOn) > 0 {
+			wp.dag = true
+		}
+	}
+	for _, s := range wp.steps {
+		for _, dep := range s.action.DependsOn {
+			if k, ok := index[dep]; ok {
+				s.dependsOn = append(s.dependsOn, k)
+			}
+		}
+	}
 }
 
 // actionOrder returns the indices of actions in run order: declaration order, except that an

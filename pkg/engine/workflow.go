@@ -6,8 +6,9 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// runWorkflow runs a workflow's steps in order and returns its phase. FailFast stops at the first
-// failed action; Continue runs the rest and fails at the end.
+// runWorkflow runs a workflow's steps, in order or as a graph, and returns its phase. FailFast
+// starts no action after the first failure (running ones finish); Continue runs the rest and fails
+// at the end.
 func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPhase {
 	wp := r.prog.stages[i].workflows[j]
 	snap := r.st.snapshot()
@@ -16,12 +17,37 @@ func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPh
 		return we.Phase
 	}
 	r.st.setWorkflow(at{i, j, -1}, v1alpha1.PhaseRunning, "")
+	var failed, canceled, interrupted bool
+	if wp.dag {
+		failed, canceled, interrupted = r.runGraph(ctx, i, j, snap)
+	} else {
+		failed, canceled, interrupted = r.runInOrder(ctx, i, j, snap)
+	}
+	if interrupted {
+		return v1alpha1.PhaseRunning // the rest stays as recorded, for resume
+	}
+	phase, msg := v1alpha1.PhaseSucceeded, ""
+	switch {
+	case failed:
+		phase, msg = v1alpha1.PhaseFailed, "an action failed"
+	case canceled:
+		phase, msg = v1alpha1.PhaseCanceled, "canceled"
+	}
+	r.st.setWorkflow(at{i, j, -1}, phase, msg)
+	return phase
+}
+
+// failFastSkip is why an action does not start after another failed under FailFast.
+const failFastSkip = "skipped: an earlier action failed and the workflow's failure policy is FailFast"
+
+// runInOrder runs a workflow's actions one after another.
+func (r *runner) runInOrder(ctx context.Context, i, j int, snap *v1alpha1.DRPlanExecution) (failed, canceled, interrupted bool) {
+	wp := r.prog.stages[i].workflows[j]
 	vars := wp.vars
 	vars.Outputs = cloneOutputs(wp.vars.Outputs)
-	failed, canceled := false, false
 	for k, s := range wp.steps {
 		if ctx.Err() != nil || r.interrupted() {
-			return v1alpha1.PhaseRunning // the rest stays as recorded, for resume
+			return failed, canceled, true
 		}
 		as := snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses[k]
 		if v1alpha1.IsFinished(as.Phase) { // a resume: never repeat what finished
@@ -38,12 +64,12 @@ func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPh
 			r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), nil)
 			continue
 		case failed && wp.failFast:
-			r.st.finishAction(a, v1alpha1.PhaseSkipped, "skipped: an earlier action failed and the workflow's failure policy is FailFast", nil)
+			r.st.finishAction(a, v1alpha1.PhaseSkipped, failFastSkip, nil)
 			continue
 		}
 		phase, outputs := r.runStep(ctx, a, s, vars, as)
 		if phase == v1alpha1.PhaseRunning { // interrupted: a hard stop, a partition, a lost lease
-			return v1alpha1.PhaseRunning
+			return failed, canceled, true
 		}
 		addOutputs(vars.Outputs, s.name, outputs)
 		switch phase {
@@ -53,15 +79,7 @@ func (r *runner) runWorkflow(ctx context.Context, i, j int) v1alpha1.ExecutionPh
 			canceled = true
 		}
 	}
-	phase, msg := v1alpha1.PhaseSucceeded, ""
-	switch {
-	case failed:
-		phase, msg = v1alpha1.PhaseFailed, "an action failed"
-	case canceled:
-		phase, msg = v1alpha1.PhaseCanceled, "canceled"
-	}
-	r.st.setWorkflow(at{i, j, -1}, phase, msg)
-	return phase
+	return failed, canceled, false
 }
 
 func cloneOutputs(in map[string]map[string]string) map[string]map[string]string {

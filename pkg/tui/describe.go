@@ -83,14 +83,19 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 	}
 	d.flush()
 	fmt.Fprintln(out, "Stages:")
+	after := actionDependencies(exec)
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "  STAGE\tWORKFLOW\tACTION\tPHASE\tATTEMPTS\tDURATION\tMESSAGE")
-	for _, ss := range st.StageStatuses {
+	for i, ss := range st.StageStatuses {
 		fmt.Fprintf(tw, "  %s\t\t\t%s\t\t%s\t%s\n", ss.Name, or(string(ss.Phase), "Pending"), or(ss.Duration, "-"), ss.Message)
-		for _, w := range ss.WorkflowExecutions {
+		for j, w := range ss.WorkflowExecutions {
 			fmt.Fprintf(tw, "  \t%s\t\t%s\t\t%s\t%s\n", w.WorkflowRef.Name, or(string(w.Phase), "Pending"), or(w.Duration, "-"), w.Message)
 			for _, a := range w.ActionStatuses {
-				fmt.Fprintf(tw, "  \t\t%s\t%s\t%d\t%s\t%s\n", a.Name, or(string(a.Phase), "Pending"), a.Attempts, or(a.Duration, "-"), oneLine(engine.ActionSummary(&a), 100))
+				name := a.Name
+				if deps := after.of(i, j, a.Name); len(deps) > 0 {
+					name += " (after " + strings.Join(deps, ", ") + ")"
+				}
+				fmt.Fprintf(tw, "  \t\t%s\t%s\t%d\t%s\t%s\n", name, or(string(a.Phase), "Pending"), a.Attempts, or(a.Duration, "-"), oneLine(engine.ActionSummary(&a), 100))
 			}
 		}
 	}
@@ -239,6 +244,9 @@ func DescribeWorkflow(out io.Writer, wf *v1alpha1.DRWorkflow, now time.Time) {
 	d.line(0, "Actions:")
 	for i, a := range wf.Spec.Actions {
 		d.line(1, "%d. %s\t%s\t%s", i+1, a.Name, a.Type, target(&a))
+		if len(a.DependsOn) > 0 {
+			d.line(2, "after:\t%s", strings.Join(a.DependsOn, ", "))
+		}
 		if a.When != "" {
 			d.line(2, "when:\t%s", a.When)
 		}

@@ -186,3 +186,18 @@ func TestFourHundredActionsStayResponsive(t *testing.T) {
 	assert.Equal(t, 0, done)
 	assert.Equal(t, 400, total)
 }
+
+// A workflow whose actions run as a graph shows what each action waits for, in the live tree
+// and in describe.
+func TestTheViewsShowAnActionGraph(t *testing.T) {
+	exec := layout()
+	we := &exec.Status.StageStatuses[1].WorkflowExecutions[0]
+	we.WorkflowSpec = &v1alpha1.DRWorkflowSpec{Actions: []v1alpha1.Action{{Name: "freeze"}, {Name: "promote", DependsOn: []string{"freeze"}}}}
+	tree := RenderTree(NewTree(exec), Style{ASCII: true}, t0, 0)
+	assert.Contains(t, tree, "promote (after freeze)")
+	assert.NotContains(t, tree, "freeze (after")
+
+	var out strings.Builder
+	DescribeExecution(&out, exec, nil, t0)
+	assert.Contains(t, out.String(), "promote (after freeze)")
+}

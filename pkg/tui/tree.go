@@ -23,6 +23,8 @@ type Node struct {
 	Outputs  *v1alpha1.ActionOutputs
 	// Rendered is the action as it ran, placeholders expanded (known for runs in this process).
 	Rendered *v1alpha1.Action
+	// After are the actions an action waits for, in a workflow whose actions run as a graph.
+	After []string
 	Children []*Node
 	depth    int
 	// stage and workflow place the node (for the events a diff produces).
@@ -52,6 +54,7 @@ func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
 	if ct := exec.Status.CompletionTime; ct != nil {
 		t.Finished = ct.Time
 	}
+	after := actionDependencies(exec)
 	for i := range exec.Status.StageStatuses {
 		ss := &exec.Status.StageStatuses[i]
 		stage := &Node{Kind: engine.EventStage, Name: ss.Name, Phase: ss.Phase, Message: ss.Message, stage: ss.Name}
@@ -64,7 +67,8 @@ func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
 			setTimes(wf, we.StartTime, we.CompletionTime)
 			t.index[ss.Name+"/"+label] = wf
 			for _, as := range we.ActionStatuses {
-				a := &Node{Kind: engine.EventAction, Name: as.Name, Phase: as.Phase, Attempts: int(as.Attempts), Message: engine.ActionSummary(&as), Outputs: as.Outputs, depth: 2, stage: ss.Name, workflow: label}
+				a := &Node{Kind: engine.EventAction, Name: as.Name, Phase: as.Phase, Attempts: int(as.Attempts), Message: engine.ActionSummary(&as), Outputs: as.Outputs, depth: 2, stage: ss.Name, workflow: label,
+					After: after.of(i, j, as.Name)}
 				setTimes(a, as.StartTime, as.CompletionTime)
 				t.index[ss.Name+"/"+label+"/"+as.Name] = a
 				wf.Children = append(wf.Children, a)
@@ -74,6 +78,43 @@ func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
 		t.Stages = append(t.Stages, stage)
 	}
 	return t
+}
+
+// dependencies are the dependsOn of each action of an Execute, by stage and workflow index.
+type dependencies [][]map[string][]string
+
+// of is what action name of workflow j of stage i waits for (nil when it runs in order).
+func (d dependencies) of(i, j int, name string) []string {
+	if i >= len(d) || j >= len(d[i]) {
+		return nil
+	}
+	return d[i][j][name]
+}
+
+// actionDependencies reads them from the workflows as the run recorded them (nothing for a
+// Revert, which undoes in reverse).
+func actionDependencies(exec *v1alpha1.DRPlanExecution) dependencies {
+	if exec.Spec.OperationType == v1alpha1.OperationRevert {
+		return nil
+	}
+	unpacked, err := engine.UnpackedStatus(exec)
+	if err != nil {
+		unpacked = exec // a snapshot is missing: show what the record has in place
+	}
+	out := make(dependencies, len(unpacked.Status.StageStatuses))
+	for i, ss := range unpacked.Status.StageStatuses {
+		out[i] = make([]map[string][]string, len(ss.WorkflowExecutions))
+		for j, we := range ss.WorkflowExecutions {
+			if we.WorkflowSpec == nil {
+				continue
+			}
+			out[i][j] = map[string][]string{}
+			for _, a := range we.WorkflowSpec.Actions {
+				out[i][j][a.Name] = a.DependsOn
+			}
+		}
+	}
+	return out
 }
 
 func setTimes(n *Node, start, end *metav1.Time) {
@@ -229,6 +270,9 @@ func (s Style) Line(n *Node, now time.Time, frame, width int) string {
 	b.WriteString(s.Icon(n.Phase, frame))
 	b.WriteByte(' ')
 	b.WriteString(n.Name)
+	if len(n.After) > 0 {
+		b.WriteString(" (after " + strings.Join(n.After, ", ") + ")")
+	}
 	if el := Elapsed(n, now); el != "" {
 		b.WriteString("  " + el)
 	}

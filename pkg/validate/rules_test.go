@@ -197,3 +197,19 @@ func TestWhenIsCEL(t *testing.T) {
 	requireOne(t, run(t, withAction("  - name: capital\n    type: HTTP\n    http: {url: 'https://x.example.com'}\n    when: mode == \"Install\"\n")),
 		SeverityWarning, "spec.actions[2].when", `write "install", not "Install"`)
 }
+
+func TestActionGraphs(t *testing.T) {
+	head := "apiVersion: dr.bkbcs.tencent.com/v1alpha1\nkind: DRWorkflow\nmetadata: {name: g, namespace: prod}\nspec:\n  actions:\n"
+	http := func(name, url, deps string) string {
+		return "  - {name: " + name + ", type: HTTP, http: {url: '" + url + "'}" + deps + "}\n"
+	}
+	// In a graph an action reads the outputs of what it depends on, declared before it or not.
+	requireClean(t, run(t, head+http("join", "https://x.example.com/$(outputs.a.statusCode)/$(outputs.root.statusCode)", ", dependsOn: [a]")+
+		http("a", "https://a.example.com", ", dependsOn: [root]")+http("root", "https://r.example.com", "")))
+	// ...but not of an action that may still be running.
+	requireOne(t, run(t, head+http("a", "https://a.example.com", "")+http("b", "https://b.example.com/$(outputs.a.statusCode)", ", dependsOn: [c]")+http("c", "https://c.example.com", "")),
+		SeverityError, "spec.actions[1].http.url", `action "a" may not have run when this one starts`, `add "a" to dependsOn`)
+	diags := run(t, head+http("a", "https://a.example.com", ", dependsOn: [b]")+http("b", "https://b.example.com", ", dependsOn: [a, nope]"))
+	requireOne(t, diags, SeverityError, "spec.actions[0].dependsOn", "dependency cycle: a -> b -> a")
+	requireOne(t, diags, SeverityError, "spec.actions[1].dependsOn[1]", `"nope": no action of that name`)
+}

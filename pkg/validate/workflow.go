@@ -60,6 +60,7 @@ func checkWorkflowPlaceholders(wf *v1alpha1.DRWorkflow, actionIndex map[string]i
 	}
 	undeclared := map[string][]string{} // parameter -> fields using it
 	var order []string
+	graph := ancestors(wf.Spec.Actions)
 	actions := field.NewPath("spec", "actions")
 	for i := range wf.Spec.Actions {
 		a := wf.Spec.Actions[i]
@@ -89,7 +90,10 @@ func checkWorkflowPlaceholders(wf *v1alpha1.DRWorkflow, actionIndex map[string]i
 					switch {
 					case !ok:
 						fs.Errorf(u.Field, "undefined output reference %s: the workflow has no action %q", u.Ref.Text, u.Ref.Name)
-					case j > i || (j == i && !part.rollback):
+					case j == i && part.rollback:
+					case graph != nil && !graph[i][u.Ref.Name]:
+						fs.Errorf(u.Field, "output reference %s: action %q may not have run when this one starts: the workflow's actions run as a graph, so only the outputs of actions this one depends on (directly or through others) are available; add %q to dependsOn", u.Ref.Text, u.Ref.Name, u.Ref.Name)
+					case graph == nil && j >= i:
 						fs.Errorf(u.Field, "output reference %s: action %q runs after this one; only earlier actions' outputs are available", u.Ref.Text, u.Ref.Name)
 					}
 				}
@@ -138,4 +142,35 @@ func verb(names []string, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// ancestors is, for a workflow whose actions name dependsOn (a graph), the actions each one
+// depends on, directly or through others; nil for a workflow whose actions run in order.
+func ancestors(actions []v1alpha1.Action) []map[string]bool {
+	index := map[string]int{}
+	dag := false
+	for i, a := range actions {
+		index[a.Name] = i
+		dag = dag || len(a.DependsOn) > 0
+	}
+	if !dag {
+		return nil
+	}
+	out := make([]map[string]bool, len(actions))
+	for i := range actions {
+		seen := map[string]bool{}
+		stack := slices.Clone(actions[i].DependsOn)
+		for len(stack) > 0 {
+			name := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			k, ok := index[name]
+			if !ok || seen[name] {
+				continue
+			}
+			seen[name] = true
+			stack = append(stack, actions[k].DependsOn...)
+		}
+		out[i] = seen
+	}
+	return out
 }
