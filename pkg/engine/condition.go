@@ -10,9 +10,10 @@ import (
 // conditionSkips evaluates an action's `when` as the step is about to start, with the outputs of
 // the actions before it: why the action is skipped ("" when it runs, or has no condition), or an
 // error (it does not compile, or reads a parameter or output that does not exist), which fails
-// the action: a condition that cannot be decided must not be taken as either answer.
-func (r *runner) conditionSkips(expr string, vars Vars) (string, error) {
-	if expr == "" {
+// the action: a condition that cannot be decided must not be taken as either answer. An action
+// an earlier runner started (a resume) is not judged again: it may have acted.
+func (r *runner) conditionSkips(expr string, vars Vars, recorded v1alpha1.ActionStatus) (string, error) {
+	if expr == "" || recorded.Attempts > 0 || recorded.Phase == v1alpha1.PhaseRunning {
 		return "", nil
 	}
 	c, err := when.Compile(expr)
@@ -23,7 +24,7 @@ func (r *runner) conditionSkips(expr string, vars Vars) (string, error) {
 	if outputs == nil {
 		outputs = map[string]map[string]string{}
 	}
-	ok, _, err := c.Eval(whenVars(r.st.exec, vars.Params, outputs))
+	ok, _, err := c.Eval(r.prog.whenVars(vars.Params, outputs))
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("when %q: %w", expr, err)
@@ -33,16 +34,17 @@ func (r *runner) conditionSkips(expr string, vars Vars) (string, error) {
 	return "", nil
 }
 
-// whenVars are what a condition of exec's actions reads.
-func whenVars(exec *v1alpha1.DRPlanExecution, params map[string]string, outputs map[string]map[string]string) when.Vars {
-	return when.Vars{Mode: string(exec.Spec.Mode), Operation: string(exec.Spec.OperationType), Params: params, Outputs: outputs}
+// whenVars are what a condition of the program's actions reads (outputs nil: not known yet).
+func (p *program) whenVars(params map[string]string, outputs map[string]map[string]string) when.Vars {
+	return when.Vars{Mode: string(p.mode), Operation: string(p.operation), Params: params, Outputs: outputs}
 }
 
 // conditionProblem says why an action's condition cannot be decided when its turn comes ("" when
 // it can): it does not compile, reads a parameter the workflow does not have, or chooses by mode
-// in an Execute that has none. Without a mode the upstream controller runs every branch (install
-// and upgrade alike); drctl refuses instead, before anything runs.
-func conditionProblem(expr string, exec *v1alpha1.DRPlanExecution, params map[string]string) string {
+// in a run that has none (for a Revert, the reverted Execute's). Without a mode the upstream
+// controller runs every branch (install and upgrade alike); drctl refuses instead, before
+// anything runs.
+func (p *program) conditionProblem(expr string, params map[string]string) string {
 	if expr == "" {
 		return ""
 	}
@@ -50,10 +52,13 @@ func conditionProblem(expr string, exec *v1alpha1.DRPlanExecution, params map[st
 	if err != nil {
 		return fmt.Sprintf("when %q: %v", expr, err)
 	}
-	if c.ReadsMode() && exec.Spec.Mode == "" && exec.Spec.OperationType != v1alpha1.OperationRevert {
+	if c.ReadsMode() && p.mode == "" {
+		if p.operation == v1alpha1.OperationRevert {
+			return fmt.Sprintf("when %q chooses by mode, and the reverted execution had none", expr)
+		}
 		return fmt.Sprintf("when %q chooses by mode, and the execution has none: set its mode (drctl execute --mode Install|Upgrade|Delete|Rollback, or spec.mode)", expr)
 	}
-	if _, _, err := c.Eval(whenVars(exec, params, nil)); err != nil {
+	if _, _, err := c.Eval(p.whenVars(params, nil)); err != nil {
 		return fmt.Sprintf("when %q: %v", expr, err)
 	}
 	return ""

@@ -118,3 +118,39 @@ spec:
 	assert.Equal(t, `when "outputs.check.ready == \"yes\"": no such key: ready`, gated.Message)
 	assert.Equal(t, []string{"/check"}, h.list())
 }
+
+// A custom rollback's condition is judged in the revert with the reverted execution's mode.
+func TestARollbackConditionSeesTheRevertedMode(t *testing.T) {
+	f := newFixture(t)
+	h := &hits{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.add(r.URL.Path) }))
+	defer srv.Close()
+	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: app}
+spec:
+  actions:
+  - name: deploy
+    type: HTTP
+    http: {url: "%[1]s/deploy"}
+    rollback: {type: HTTP, http: {url: "%[1]s/uninstall"}, when: 'mode == "install" && operation == "revert"'}
+  - name: migrate
+    type: HTTP
+    http: {url: "%[1]s/migrate"}
+    rollback: {type: HTTP, http: {url: "%[1]s/unmigrate"}, when: 'mode == "upgrade"'}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: app}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
+`, srv.URL))
+	res := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeInstall })
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: res.Execution.Name})
+	require.NoError(t, err)
+	require.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase, rev.Message)
+	assert.Equal(t, []string{"/deploy", "/migrate", "/uninstall"}, h.list())
+	undo := actionStatus(f.execution(rev.Execution.Name), "s", "app", "migrate")
+	assert.Equal(t, `skipped: when "mode == \"upgrade\"" is false`, undo.Message)
+}

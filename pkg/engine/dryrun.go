@@ -43,7 +43,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 					return nil, &InvalidError{What: err.Error()}
 				}
 				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback,
-					Condition: plannedCondition(s.action.When, exec, wp.vars.Params)}
+					Condition: prog.plannedCondition(s.action.When, wp.vars.Params)}
 				rendered.Rollback = nil
 				if pa.Rollback == nil {
 					pa.AutoRollback = DescribeAutoRollback(rendered)
@@ -56,7 +56,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 }
 
 // plannedCondition is what a dry run knows of a condition (preflight has checked it evaluates).
-func plannedCondition(expr string, exec *v1alpha1.DRPlanExecution, params map[string]string) string {
+func (p *program) plannedCondition(expr string, params map[string]string) string {
 	if expr == "" {
 		return ""
 	}
@@ -64,7 +64,7 @@ func plannedCondition(expr string, exec *v1alpha1.DRPlanExecution, params map[st
 	if err != nil {
 		return err.Error()
 	}
-	ok, decided, err := c.Eval(whenVars(exec, params, nil))
+	ok, decided, err := c.Eval(p.whenVars(params, nil))
 	switch {
 	case err != nil:
 		return err.Error()

@@ -99,7 +99,7 @@ func (e *Engine) prepareExecution(ctx context.Context, l *loaded, exec *v1alpha1
 	if err := packWorkflowSnapshots(&exec.Status); err != nil {
 		return nil, err
 	}
-	if err := e.preflight(prog, exec); err != nil {
+	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}
 	if err := checkRecordFits(exec); err != nil {
@@ -286,7 +286,7 @@ func orPending(p v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase {
 // preflight checks, before any side effect, that every step renders (outputs of earlier actions
 // stand in as placeholders), that its condition can be decided, and that drctl can perform every
 // action type.
-func (e *Engine) preflight(prog *program, exec *v1alpha1.DRPlanExecution) error {
+func (e *Engine) preflight(prog *program) error {
 	var problems []string
 	for _, sp := range prog.stages {
 		for _, wp := range sp.workflows {
@@ -296,7 +296,7 @@ func (e *Engine) preflight(prog *program, exec *v1alpha1.DRPlanExecution) error 
 				if s.skip != "" {
 					continue
 				}
-				if msg := conditionProblem(s.action.When, exec, vars.Params); msg != "" {
+				if msg := prog.conditionProblem(s.action.When, vars.Params); msg != "" {
 					problems = append(problems, fmt.Sprintf("stage %s, action %s: %s", sp.name, s.name, msg))
 				}
 				rendered, err := RenderAction(s.action, vars)

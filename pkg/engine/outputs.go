@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"maps"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/template"
+	"github.com/drctl/drctl/pkg/when"
 )
 
 // outputsRead returns which output fields of which actions the templates of a workflow read
@@ -29,7 +31,29 @@ func outputsRead(spec *v1alpha1.DRWorkflowSpec) map[string]map[string]bool {
 		}
 		read[ref.Name][ref.Field] = true
 	}
+	// A condition that mentions a body reads it in full too (conservatively: any action it names).
+	for _, a := range spec.Actions {
+		for _, expr := range []string{a.When, rollbackWhen(a)} {
+			c, err := when.Compile(expr)
+			if expr == "" || err != nil || !strings.Contains(expr, "body") {
+				continue
+			}
+			for _, name := range c.Outputs() {
+				if read[name] == nil {
+					read[name] = map[string]bool{}
+				}
+				read[name]["body"] = true
+			}
+		}
+	}
 	return read
+}
+
+func rollbackWhen(a v1alpha1.Action) string {
+	if a.Rollback == nil {
+		return ""
+	}
+	return a.Rollback.When
 }
 
 // OutputValues flattens an action's outputs into the fields $(outputs.<action>.<field>) reads:

@@ -16,6 +16,10 @@ import (
 // are parallel to the status tree (the same indices).
 type program struct {
 	stages []*stageProgram
+	// mode and operation are what actions' conditions read: an Execute's own mode, and for a
+	// Revert the mode of the execution it undoes (its rollbacks undo that run's branches).
+	mode      v1alpha1.ExecutionMode
+	operation v1alpha1.OperationType
 }
 
 type stageProgram struct {
@@ -176,7 +180,7 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 	if err != nil {
 		return nil, err
 	}
-	p := &program{}
+	p := &program{mode: exec.Spec.Mode, operation: v1alpha1.OperationExecute}
 	for _, ss := range exec.Status.StageStatuses {
 		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel}
 		sp.failFastWithin, sp.stopOnFailure = stagePolicy(ss.FailurePolicy)

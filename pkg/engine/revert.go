@@ -85,7 +85,7 @@ func (e *Engine) prepareRevert(exec, target *v1alpha1.DRPlanExecution, plan *v1a
 	if err != nil {
 		return nil, err
 	}
-	if err := e.preflight(prog, exec); err != nil {
+	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}
 	if err := checkRecordFits(exec); err != nil {
@@ -277,7 +277,7 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 	if err != nil {
 		return nil, fmt.Errorf("the record of the reverted execution: %w", err)
 	}
-	p := &program{}
+	p := &program{mode: target.Spec.Mode, operation: v1alpha1.OperationRevert}
 	for _, ss := range exec.Status.StageStatuses {
 		src := findStage(target, ss.Name)
 		if src == nil {

@@ -26,7 +26,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		r.st.finishAction(a, v1alpha1.PhaseSkipped, s.skip, nil)
 		return v1alpha1.PhaseSkipped, nil
 	}
-	if skip, err := r.conditionSkips(s.action.When, vars); err != nil {
+	if skip, err := r.conditionSkips(s.action.When, vars, recorded); err != nil {
 		r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), nil)
 		r.events.warning("ActionFailed", "Action %s failed: %v", s.name, err)
 		return v1alpha1.PhaseFailed, nil

@@ -248,7 +248,7 @@ func DescribeWorkflow(out io.Writer, wf *v1alpha1.DRWorkflow, now time.Time) {
 			d.line(2, "after:\t%s", strings.Join(a.DependsOn, ", "))
 		}
 		if a.When != "" {
-			d.line(2, "when:\t%s", a.When)
+			d.line(2, "when:\t%s", oneLine(a.When, 200))
 		}
 		if a.Rollback != nil {
 			d.line(2, "rollback:\t%s\t%s", a.Rollback.Type, target(a.Rollback))

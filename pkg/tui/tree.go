@@ -24,7 +24,7 @@ type Node struct {
 	// Rendered is the action as it ran, placeholders expanded (known for runs in this process).
 	Rendered *v1alpha1.Action
 	// After are the actions an action waits for, in a workflow whose actions run as a graph.
-	After []string
+	After    []string
 	Children []*Node
 	depth    int
 	// stage and workflow place the node (for the events a diff produces).

@@ -115,7 +115,7 @@ func checkRollbackSchema(path *field.Path, rollback *v1alpha1.Action) Findings {
 
 // modeLiteral finds a mode written as the enum spells it, which a condition never equals: the
 // condition sees the mode lower-cased.
-var modeLiteral = regexp.MustCompile(`"(Install|Upgrade|Delete|Rollback)"`)
+var modeLiteral = regexp.MustCompile(`["'](Install|Upgrade|Delete|Rollback)["']`)
 
 // checkWhen compiles an action's condition as the run will.
 func checkWhen(path *field.Path, expr string) Findings {

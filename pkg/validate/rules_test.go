@@ -213,3 +213,18 @@ func TestActionGraphs(t *testing.T) {
 	requireOne(t, diags, SeverityError, "spec.actions[0].dependsOn", "dependency cycle: a -> b -> a")
 	requireOne(t, diags, SeverityError, "spec.actions[1].dependsOn[1]", `"nope": no action of that name`)
 }
+
+// A condition's parameters and outputs are held to the rules of placeholders.
+func TestWhenNamesDeclaredParamsAndEarlierOutputs(t *testing.T) {
+	diags := run(t, withAction("  - name: gated\n    type: HTTP\n    http: {url: 'https://x.example.com'}\n    when: params.nope == \"x\" && outputs.later.statusCode == \"200\" && outputs[\"notify\"].statusCode == \"200\"\n"+
+		"  - name: later\n    type: HTTP\n    http: {url: 'https://y.example.com'}\n"))
+	var at []string
+	for _, d := range only(diags, SeverityError) {
+		assert.Equal(t, "spec.actions[2].when", d.Field)
+		at = append(at, d.Message)
+	}
+	require.Len(t, at, 2, dump(diags))
+	assert.Contains(t, strings.Join(at, "\n"), `undefined parameter "nope"`)
+	assert.Contains(t, strings.Join(at, "\n"), `output reference outputs["later"]: action "later" runs after this one`)
+	assert.NotContains(t, strings.Join(at, "\n"), `"notify"`, "an earlier action's outputs are available")
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/template"
+	"github.com/drctl/drctl/pkg/when"
 )
 
 // ParamSupply answers, for a parameter a workflow uses without declaring it, which of the plans
@@ -74,28 +75,47 @@ func checkWorkflowPlaceholders(wf *v1alpha1.DRWorkflow, actionIndex map[string]i
 			if part.action == nil {
 				continue
 			}
+			useParam := func(name, at string) {
+				if !declared[name] {
+					if _, ok := undeclared[name]; !ok {
+						order = append(order, name)
+					}
+					undeclared[name] = append(undeclared[name], at)
+				}
+			}
+			useOutput := func(ref, name, at string) {
+				j, ok := actionIndex[name]
+				switch {
+				case !ok:
+					fs.Errorf(at, "undefined output reference %s: the workflow has no action %q", ref, name)
+				case j == i && part.rollback:
+				case graph != nil && !graph[i][name]:
+					fs.Errorf(at, "output reference %s: action %q may not have run when this one starts: the workflow's actions run as a graph, so only the outputs of actions this one depends on (directly or through others) are available; add %q to dependsOn", ref, name, name)
+				case graph == nil && j >= i:
+					fs.Errorf(at, "output reference %s: action %q runs after this one; only earlier actions' outputs are available", ref, name)
+				}
+			}
 			uses, syntax := placeholders(part.path, part.action)
 			fs = append(fs, syntax...)
 			for _, u := range uses {
 				switch u.Ref.Kind {
 				case template.Param:
-					if !declared[u.Ref.Name] {
-						if _, ok := undeclared[u.Ref.Name]; !ok {
-							order = append(order, u.Ref.Name)
-						}
-						undeclared[u.Ref.Name] = append(undeclared[u.Ref.Name], u.Field)
-					}
+					useParam(u.Ref.Name, u.Field)
 				case template.Output:
-					j, ok := actionIndex[u.Ref.Name]
-					switch {
-					case !ok:
-						fs.Errorf(u.Field, "undefined output reference %s: the workflow has no action %q", u.Ref.Text, u.Ref.Name)
-					case j == i && part.rollback:
-					case graph != nil && !graph[i][u.Ref.Name]:
-						fs.Errorf(u.Field, "output reference %s: action %q may not have run when this one starts: the workflow's actions run as a graph, so only the outputs of actions this one depends on (directly or through others) are available; add %q to dependsOn", u.Ref.Text, u.Ref.Name, u.Ref.Name)
-					case graph == nil && j >= i:
-						fs.Errorf(u.Field, "output reference %s: action %q runs after this one; only earlier actions' outputs are available", u.Ref.Text, u.Ref.Name)
+					useOutput(u.Ref.Text, u.Ref.Name, u.Field)
+				}
+			}
+			// A condition names parameters and outputs as placeholders do, and is held to the
+			// same rules (checkWhen reports one that does not compile).
+			if c, err := when.Compile(part.action.When); part.action.When != "" && err == nil {
+				at := part.path.Child("when").String()
+				for _, name := range c.Params() {
+					if name != "mode" { // every run has it: the execution's mode
+						useParam(name, at)
 					}
+				}
+				for _, name := range c.Outputs() {
+					useOutput(fmt.Sprintf("outputs[%q]", name), name, at)
 				}
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/ext"
 )
@@ -52,6 +54,9 @@ type Condition struct {
 	expr    string
 	program cel.Program
 	reads   map[string]bool // the variables it reads
+	// params and outputs are the parameters and actions it names literally (params.region,
+	// outputs["check"]), for validation to check as it checks placeholders.
+	params, outputs []string
 }
 
 // Compile checks an expression: it must parse, use only the variables above, and yield a
@@ -74,8 +79,43 @@ func Compile(expr string) (*Condition, error) {
 			c.reads[ref.Name] = true
 		}
 	}
+	celast.PreOrderVisit(ast.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		variable, key, ok := literalKey(e)
+		switch {
+		case !ok:
+		case variable == "params":
+			c.params = append(c.params, key)
+		case variable == "outputs":
+			c.outputs = append(c.outputs, key)
+		}
+	}))
 	return c, nil
 }
+
+// literalKey recognises a variable's key named literally: params.region, params["region"].
+func literalKey(e celast.Expr) (variable, key string, ok bool) {
+	switch e.Kind() {
+	case celast.SelectKind:
+		sel := e.AsSelect()
+		if sel.Operand().Kind() == celast.IdentKind && !sel.IsTestOnly() {
+			return sel.Operand().AsIdent(), sel.FieldName(), true
+		}
+	case celast.CallKind:
+		call := e.AsCall()
+		if call.FunctionName() == operators.Index && len(call.Args()) == 2 && call.Args()[0].Kind() == celast.IdentKind && call.Args()[1].Kind() == celast.LiteralKind {
+			if k, isString := call.Args()[1].AsLiteral().Value().(string); isString {
+				return call.Args()[0].AsIdent(), k, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// Params are the parameters the condition names literally.
+func (c *Condition) Params() []string { return c.params }
+
+// Outputs are the actions whose outputs the condition names literally.
+func (c *Condition) Outputs() []string { return c.outputs }
 
 // String is the expression as written.
 func (c *Condition) String() string { return c.expr }

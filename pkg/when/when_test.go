@@ -65,3 +65,10 @@ func TestAMissingParameterIsAnError(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no such key: nope")
 }
+
+func TestTheParamsAndOutputsAConditionNames(t *testing.T) {
+	c, err := Compile(`params.region == "eu" && outputs["check-db"].statusCode == "200" && has(params.zone) && "x" in outputs`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"region"}, c.Params(), "has() only tests, and needs no declaration")
+	assert.Equal(t, []string{"check-db"}, c.Outputs())
+}

@@ -86,10 +86,12 @@ type Action struct {
 	// +kubebuilder:default=""
 	// +optional
 	ClusterExecutionMode ClusterExecutionMode `json:"clusterExecutionMode,omitempty"`
-	// When is a condition expression (reserved for conditional execution, Phase 2)
+	// When is a CEL condition over mode, operation, params and outputs (e.g. mode == "install");
+	// when false the action is skipped.
 	// +optional
 	When string `json:"when,omitempty"`
-	// DependsOn lists action names this action depends on (reserved for DAG, Phase 2)
+	// DependsOn lists action names this action depends on; a workflow whose actions name it runs
+	// them as a graph, independent actions at once.
 	// +optional
 	DependsOn []string `json:"dependsOn,omitempty"`
 	// HookType identifies the originating Helm hook lifecycle when this action was generated from a hook.

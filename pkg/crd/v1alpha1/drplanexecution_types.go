@@ -39,7 +39,7 @@ type DRPlanExecutionSpec struct {
 	RevertExecutionRef string `json:"revertExecutionRef,omitempty"`
 	// Mode is the execution mode for Execute operation.
 	// It is used by action-level `when` conditions (e.g. install/upgrade path selection).
-	// When not set, executors keep backward-compatible behavior and do not filter by mode.
+	// An Execute without a mode, of a plan whose conditions read the mode, is refused.
 	// +optional
 	Mode ExecutionMode `json:"mode,omitempty"`
 	// Params are execution-level parameters with the highest priority.
