@@ -208,13 +208,14 @@ func (c *Clusternet) Execute(ctx context.Context, env Env, req Request) (Result,
 	if env.Logger != nil {
 		env.Logger.Debug("clusternet", "kind", c.kind, "operation", t.op, "object", obj.Object)
 	}
+	var res Result
 	switch v1alpha1.ResourceOperation(t.op) {
 	case v1alpha1.OperationCreate:
-		return c.create(ctx, env, req, obj)
+		res, err = c.create(ctx, env, req, obj)
 	case v1alpha1.OperationApply:
-		return c.apply(ctx, env, req, obj)
+		res, err = c.apply(ctx, env, req, obj)
 	case v1alpha1.OperationPatch:
-		return c.patch(ctx, env, obj)
+		res, err = c.patch(ctx, env, obj)
 	case v1alpha1.OperationDelete:
 		return c.delete(ctx, env, obj)
 	case v1alpha1.OperationReplace:
@@ -225,9 +226,14 @@ func (c *Clusternet) Execute(ctx context.Context, env Env, req Request) (Result,
 			return Result{}, err
 		}
 		fresh, _ := c.object(t)
-		return c.create(ctx, env, req, fresh)
+		res, err = c.create(ctx, env, req, fresh)
+	default:
+		return Result{}, Permanent(fmt.Errorf("unknown operation %q", t.op))
 	}
-	return Result{}, Permanent(fmt.Errorf("unknown operation %q", t.op))
+	if err != nil || c.kind != "Subscription" || !req.Action.WaitReady {
+		return res, err
+	}
+	return awaitSubscription(ctx, env, t.namespace, t.name, res)
 }
 
 // object builds the unstructured Clusternet object of a target.

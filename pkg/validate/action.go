@@ -40,6 +40,12 @@ func checkAction(path *field.Path, a *v1alpha1.Action, rollback bool) Findings {
 		t.Check(path, a, &fs)
 	}
 	fs = append(fs, checkWhen(path.Child("when"), a.When)...)
+	if a.WaitReady && a.Type != v1alpha1.ActionSubscription {
+		fs.Warnf(path.Child("waitReady").String(), "waitReady applies to Subscription actions only; it is ignored for %s", a.Type)
+	}
+	if a.ClusterExecutionMode == v1alpha1.ClusterExecutionPerCluster {
+		fs.Warnf(path.Child("clusterExecutionMode").String(), "PerCluster is not supported yet: the Subscription is created and awaited as one (Global)")
+	}
 	if rollback {
 		if a.Rollback != nil {
 			fs.Errorf(path.Child("rollback").String(), "Forbidden: a rollback cannot have a rollback of its own")
