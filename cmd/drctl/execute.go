@@ -98,7 +98,15 @@ func printDryRun(ctx context.Context, g *globals, eng *engine.Engine, opts engin
 	out := g.streams.Out
 	fmt.Fprintf(out, "# dry run of plan %s/%s: %d actions, nothing is created\n", opts.Namespace, opts.Plan, len(planned))
 	for i, p := range planned {
-		fmt.Fprintf(out, "---\n# %d. stage %s, workflow %s, action %s\n", i+1, p.Stage, p.Workflow, p.Action.Name)
+		fmt.Fprint(out, "---\n")
+		if i == 0 || planned[i-1].Stage != p.Stage {
+			after := "starts with the run"
+			if len(p.StageAfter) > 0 {
+				after = "runs after " + strings.Join(p.StageAfter, ", ")
+			}
+			fmt.Fprintf(out, "# stage %s %s\n", p.Stage, after)
+		}
+		fmt.Fprintf(out, "# %d. stage %s, workflow %s, action %s\n", i+1, p.Stage, p.Workflow, p.Action.Name)
 		if p.Condition != "" {
 			fmt.Fprintf(out, "# %s\n", p.Condition)
 		}

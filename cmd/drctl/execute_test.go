@@ -237,7 +237,7 @@ spec:
 `)
 	code, out, errOut := drctl(t, "", "execute", "app", "--dry-run", "--mode", "Upgrade", "--kubeconfig", kubeconfig, "-n", ns)
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, "# 1. stage s, workflow app, action install\n# skipped: when \"mode == \\\"install\\\"\" is false\n")
+	assert.Contains(t, out, "---\n# stage s starts with the run\n# 1. stage s, workflow app, action install\n# skipped: when \"mode == \\\"install\\\"\" is false\n")
 	assert.Contains(t, out, "# 2. stage s, workflow app, action upgrade\n# runs: when \"mode == \\\"upgrade\\\"\" is true\n")
 
 	code, _, errOut = drctl(t, "", "execute", "app", "--kubeconfig", kubeconfig, "-n", ns)

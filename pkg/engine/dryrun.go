@@ -19,6 +19,8 @@ type PlannedAction struct {
 	Rollback *v1alpha1.Action
 	// AutoRollback describes the automatic rollback when there is no custom one.
 	AutoRollback string
+	// StageAfter are the stages the action's stage waits for (none: it starts the run).
+	StageAfter []string
 	// Condition says what the action's `when` decides in this run ("runs: ...", "skipped: ...")
 	// or that it is decided when the action's turn comes (it reads outputs); "" without one.
 	Condition string
@@ -43,7 +45,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 					return nil, &InvalidError{What: err.Error()}
 				}
 				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback,
-					Condition: prog.plannedCondition(s.action.When, wp.vars.Params)}
+					Condition: prog.plannedCondition(s.action.When, wp.vars.Params), StageAfter: sp.dependsOn}
 				rendered.Rollback = nil
 				if pa.Rollback == nil {
 					pa.AutoRollback = DescribeAutoRollback(rendered)

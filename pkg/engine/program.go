@@ -114,10 +114,13 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 	st.Runner = runner
 	st.ResolvedParams = planParams
 	st.StageStatuses = nil
-	for _, stage := range plan.Spec.Stages {
+	// The record keeps what each stage waits for, implied ones too (the stage before it), so that
+	// resume and revert follow the order this run used.
+	after := validate.StageDependencies(plan.Spec.Stages)
+	for i, stage := range plan.Spec.Stages {
 		ss := v1alpha1.StageStatus{
 			Name: stage.Name, Phase: v1alpha1.PhasePending, Parallel: stage.Parallel,
-			DependsOn: stage.DependsOn, FailurePolicy: effectiveStagePolicy(plan, stage),
+			DependsOn: after[i], FailurePolicy: effectiveStagePolicy(plan, stage),
 		}
 		for _, ref := range stage.Workflows {
 			key := workflowKey(validate.WorkflowNamespace(plan, ref.WorkflowRef), ref.WorkflowRef.Name)

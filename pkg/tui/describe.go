@@ -174,14 +174,20 @@ func DescribePlan(out io.Writer, plan *v1alpha1.DRPlan, now time.Time) {
 		}
 	}
 	d.line(0, "Stages:")
-	for _, s := range plan.Spec.Stages {
+	after := validate.StageDependencies(plan.Spec.Stages)
+	for i, s := range plan.Spec.Stages {
 		mode := "sequential"
 		if s.Parallel {
 			mode = "parallel"
 		}
 		deps := ""
-		if len(s.DependsOn) > 0 {
+		switch {
+		case len(s.DependsOn) > 0:
 			deps = ", after " + strings.Join(s.DependsOn, ", ")
+		case len(after[i]) > 0:
+			deps = ", after " + strings.Join(after[i], ", ") + ", the stage before it"
+		case i > 0:
+			deps = ", starts with the run"
 		}
 		d.line(1, "%s (%s%s)", s.Name, mode, deps)
 		for _, w := range s.Workflows {

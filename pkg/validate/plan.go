@@ -3,6 +3,7 @@ package validate
 import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"slices"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/template"
@@ -64,9 +65,14 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 	allResolved := refs.Resolver != nil
 	workflows, actions := 0, 0 // what a run records
 	snapshots := map[*v1alpha1.DRWorkflow]bool{}
+	after := StageDependencies(plan.Spec.Stages)
+	explicit := slices.ContainsFunc(plan.Spec.Stages, func(s v1alpha1.Stage) bool { return len(s.DependsOn) > 0 })
 	for i, st := range plan.Spec.Stages {
 		sp := stages.Index(i)
-		nodes = append(nodes, node{name: st.Name, dependsOn: st.DependsOn})
+		nodes = append(nodes, node{name: st.Name, dependsOn: after[i]})
+		if i > 0 && explicit && len(st.DependsOn) == 0 {
+			fs.Warnf(sp.Child("name").String(), "stage %q names no dependsOn while other stages do, so it starts with the run, at the same time as %q; to run it after %q, add dependsOn: [%s]", st.Name, plan.Spec.Stages[0].Name, plan.Spec.Stages[i-1].Name, plan.Spec.Stages[i-1].Name)
+		}
 		for j, ref := range st.Workflows {
 			rp := sp.Child("workflows").Index(j)
 			fs = append(fs, checkParams(rp.Child("params"), ref.Params, supplies)...)
@@ -178,4 +184,23 @@ func qualified(namespace, name string) string {
 		return name
 	}
 	return namespace + "/" + name
+}
+
+// StageDependencies are the stages each stage waits for. In a plan whose stages name no
+// dependsOn, each waits for the stage before it: the stages run one at a time, in order, as the
+// upstream controller runs every plan. Once any stage names dependsOn the plan is a graph, as a
+// workflow whose actions name dependsOn is: each stage waits for what it names, and a stage that
+// names nothing starts with the run.
+func StageDependencies(stages []v1alpha1.Stage) [][]string {
+	out := make([][]string, len(stages))
+	graph := slices.ContainsFunc(stages, func(s v1alpha1.Stage) bool { return len(s.DependsOn) > 0 })
+	for i, s := range stages {
+		switch {
+		case graph:
+			out[i] = s.DependsOn
+		case i > 0:
+			out[i] = []string{stages[i-1].Name}
+		}
+	}
+	return out
 }

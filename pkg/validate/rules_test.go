@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
 // withAction appends an action to the valid workflow.
@@ -227,4 +229,26 @@ func TestWhenNamesDeclaredParamsAndEarlierOutputs(t *testing.T) {
 	assert.Contains(t, strings.Join(at, "\n"), `undefined parameter "nope"`)
 	assert.Contains(t, strings.Join(at, "\n"), `output reference outputs["later"]: action "later" runs after this one`)
 	assert.NotContains(t, strings.Join(at, "\n"), `"notify"`, "an earlier action's outputs are available")
+}
+
+// Stages run in order in a plan that names no dependsOn; a plan that names dependsOn for some
+// stages only is warned about the others, which start with the run.
+func TestStagesWithoutDependsOnRunInOrder(t *testing.T) {
+	assert.Equal(t, [][]string{nil, {"a"}, {"b"}}, StageDependencies([]v1alpha1.Stage{{Name: "a"}, {Name: "b"}, {Name: "c"}}))
+	assert.Equal(t, [][]string{nil, nil, {"a"}}, StageDependencies([]v1alpha1.Stage{{Name: "a"}, {Name: "b"}, {Name: "c", DependsOn: []string{"a"}}}))
+	plan := `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: p, namespace: prod}
+spec:
+  stages:
+  - {name: a, workflows: [{workflowRef: {name: w}}]}
+  - {name: b, dependsOn: [a], workflows: [{workflowRef: {name: w}}]}
+  - {name: c, workflows: [{workflowRef: {name: w}}]}
+`
+	requireOne(t, run(t, plan, Options{AllowMissingRefs: true}), SeverityWarning, "spec.stages[2].name",
+		`stage "c" names no dependsOn while other stages do, so it starts with the run, at the same time as "a"; to run it after "b", add dependsOn: [b]`)
+	inOrder := strings.ReplaceAll(plan, "dependsOn: [a], ", "")
+	for _, d := range run(t, inOrder, Options{AllowMissingRefs: true}) {
+		assert.NotContains(t, d.Message, "dependsOn", "a plan without dependsOn is not ambiguous")
+	}
 }
