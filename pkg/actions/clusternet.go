@@ -61,6 +61,12 @@ func clusternetType(kind, blockField string, set func(*v1alpha1.Action) bool, bu
 			t, _ := c.target(a, "")
 			return t.written
 		},
+		deleteNamed: func(a *v1alpha1.Action) *v1alpha1.Action {
+			t, _ := c.target(a, "")
+			del := build(&corev1.ObjectReference{Name: t.name, Namespace: t.namespace}, v1alpha1.OperationDelete)
+			del.Name, del.Type = a.Name, a.Type
+			return del
+		},
 		Rollback: func(op v1alpha1.ResourceOperation) Rollback {
 			switch op {
 			case v1alpha1.OperationCreate:

@@ -32,6 +32,11 @@ func init() {
 		Set:        func(a *v1alpha1.Action) bool { return a.Resource != nil },
 		Operations: []v1alpha1.ResourceOperation{v1alpha1.OperationCreate, v1alpha1.OperationApply, v1alpha1.OperationPatch, v1alpha1.OperationDelete},
 		operation:  func(a *v1alpha1.Action) string { return string(a.Resource.Operation) },
+		deleteNamed: func(a *v1alpha1.Action) *v1alpha1.Action {
+			c := a.DeepCopy()
+			c.Resource.Operation, c.Resource.PatchType, c.Resource.Force = v1alpha1.OperationDelete, "", false
+			return c
+		},
 		Rollback: func(op v1alpha1.ResourceOperation) Rollback {
 			switch op {
 			case v1alpha1.OperationCreate:

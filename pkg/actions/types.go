@@ -28,6 +28,8 @@ type Type struct {
 	Operations []v1alpha1.ResourceOperation
 	// operation is the operation written in the action's block ("" when unset).
 	operation func(a *v1alpha1.Action) string
+	// deleteNamed is an action deleting, by name, the object the action names.
+	deleteNamed func(a *v1alpha1.Action) *v1alpha1.Action
 	// Rollback says what undoes an operation when the action has no custom rollback.
 	Rollback func(op v1alpha1.ResourceOperation) Rollback
 	// recorded is the object a run of the action recorded in its outputs (nil when none).
@@ -195,6 +197,24 @@ func (t *Type) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOu
 		return nil, "applied to an existing object; define a rollback"
 	}
 	return t.deleteAction(ref), ""
+}
+
+// DeleteOf is the action deleting, by name, the object a creates or applies (the same names,
+// placeholders and all): what a Delete-mode run infers from an install's action. Nil, with why,
+// when the action makes no object that can be named before it runs (HTTP, a Job, whose names are
+// per execution) or does not make one (a Patch, a Delete).
+func (t *Type) DeleteOf(a *v1alpha1.Action) (*v1alpha1.Action, string) {
+	if t.deleteNamed == nil || !t.Set(a) {
+		return nil, fmt.Sprintf("%s actions make no object that can be deleted by name", t.Name)
+	}
+	switch op := t.Operation(a); op {
+	case v1alpha1.OperationCreate, v1alpha1.OperationApply, v1alpha1.OperationReplace:
+		del := t.deleteNamed(a)
+		del.Rollback, del.When, del.WaitReady, del.DependsOn = nil, "", false, nil
+		return del, ""
+	default:
+		return nil, fmt.Sprintf("a %s of a %s makes no object to delete", op, t.Name)
+	}
 }
 
 // patchRollback is the rule of every Patch: its inverse cannot be inferred (FR-004a/c/h).

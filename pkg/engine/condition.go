@@ -52,7 +52,7 @@ func (p *program) conditionProblem(expr string, params map[string]string) string
 	if err != nil {
 		return fmt.Sprintf("when %q: %v", expr, err)
 	}
-	if c.ReadsMode() && p.mode == "" {
+	if p.readsMode(c.ReadsMode()) {
 		if p.operation == v1alpha1.OperationRevert {
 			return fmt.Sprintf("when %q chooses by mode, and the reverted execution had none", expr)
 		}
@@ -62,4 +62,16 @@ func (p *program) conditionProblem(expr string, params map[string]string) string
 		return fmt.Sprintf("when %q: %v", expr, err)
 	}
 	return ""
+}
+
+// readsMode reports whether a choice by mode has no mode to go by.
+func (p *program) readsMode(choosesByMode bool) bool { return choosesByMode && p.mode == "" }
+
+// hookProblem refuses an Execute without a mode of a plan with hooks: which lifecycle runs is
+// the mode's to say.
+func (p *program) hookProblem(a *v1alpha1.Action) string {
+	if a.HookType == "" || p.operation == v1alpha1.OperationRevert || !p.readsMode(true) {
+		return ""
+	}
+	return fmt.Sprintf("a %s hook runs in its lifecycle's mode, and the execution has none: set its mode (drctl execute --mode Install|Upgrade|Delete|Rollback, or spec.mode)", a.HookType)
 }

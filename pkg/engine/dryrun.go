@@ -21,8 +21,9 @@ type PlannedAction struct {
 	AutoRollback string
 	// StageAfter are the stages the action's stage waits for (none: it starts the run).
 	StageAfter []string
-	// Condition says what the action's `when` decides in this run ("runs: ...", "skipped: ...")
-	// or that it is decided when the action's turn comes (it reads outputs); "" without one.
+	// Condition says whether the action runs: skipped and why (its `when`, its hook type, Delete
+	// mode), turned into a delete by Delete mode, what its `when` decides ("runs: ..."), or that
+	// this is decided when its turn comes (it reads outputs); "" for an action that simply runs.
 	Condition string
 }
 
@@ -45,7 +46,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 					return nil, &InvalidError{What: err.Error()}
 				}
 				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback,
-					Condition: prog.plannedCondition(s.action.When, wp.vars.Params), StageAfter: sp.dependsOn}
+					Condition: prog.plannedStep(s, wp.vars.Params), StageAfter: sp.dependsOn}
 				rendered.Rollback = nil
 				if pa.Rollback == nil {
 					pa.AutoRollback = DescribeAutoRollback(rendered)
@@ -55,6 +56,18 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 		}
 	}
 	return out, nil
+}
+
+// plannedStep says what a dry run knows of whether a step runs: skipped and why, turned into a
+// delete by Delete mode, or what its condition decides.
+func (p *program) plannedStep(s *step, params map[string]string) string {
+	switch {
+	case s.skip != "":
+		return s.skip
+	case s.inferred:
+		return inferredNote(s)
+	}
+	return p.plannedCondition(s.action.When, params)
 }
 
 // plannedCondition is what a dry run knows of a condition (preflight has checked it evaluates).

@@ -293,11 +293,17 @@ func (e *Engine) preflight(prog *program) error {
 			vars := wp.vars
 			vars.anyOutput = true
 			for _, s := range wp.steps {
+				if s.action != nil {
+					// Judged before skips: a hook or a condition with no mode to go by must not
+					// quietly skip its branch.
+					for _, msg := range []string{prog.hookProblem(s.action), prog.conditionProblem(s.action.When, vars.Params)} {
+						if msg != "" {
+							problems = append(problems, fmt.Sprintf("stage %s, action %s: %s", sp.name, s.name, msg))
+						}
+					}
+				}
 				if s.skip != "" {
 					continue
-				}
-				if msg := prog.conditionProblem(s.action.When, vars.Params); msg != "" {
-					problems = append(problems, fmt.Sprintf("stage %s, action %s: %s", sp.name, s.name, msg))
 				}
 				rendered, err := RenderAction(s.action, vars)
 				if err != nil {

@@ -73,6 +73,8 @@ type step struct {
 	keepBody bool
 	// dependsOn are the steps of the workflow this one waits for (a dag workflow's).
 	dependsOn []int
+	// inferred: Delete mode turned the action into the delete of what it creates.
+	inferred bool
 }
 
 // nameObjects gives every step its deterministic object name: <execution>-<action>, or, where the
@@ -117,6 +119,10 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 	// The record keeps what each stage waits for, implied ones too (the stage before it), so that
 	// resume and revert follow the order this run used.
 	after := validate.StageDependencies(plan.Spec.Stages)
+	deleting := exec.Spec.Mode == v1alpha1.ModeDelete
+	if deleting {
+		after = reversedDependencies(plan.Spec.Stages, after)
+	}
 	for i, stage := range plan.Spec.Stages {
 		ss := v1alpha1.StageStatus{
 			Name: stage.Name, Phase: v1alpha1.PhasePending, Parallel: stage.Parallel,
@@ -139,7 +145,11 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 				WorkflowSpec:       wf.Spec.DeepCopy(),
 				WorkflowGeneration: wf.Generation,
 			}
-			for _, i := range actionOrder(wf.Spec.Actions) {
+			order := actionOrder(wf.Spec.Actions)
+			if deleting {
+				order = deleteOrder(wf.Spec.Actions, order)
+			}
+			for _, i := range order {
 				we.ActionStatuses = append(we.ActionStatuses, v1alpha1.ActionStatus{Name: wf.Spec.Actions[i].Name, Phase: v1alpha1.PhasePending})
 			}
 			ss.WorkflowExecutions = append(ss.WorkflowExecutions, we)
@@ -208,7 +218,16 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 				}
 				wp.steps = append(wp.steps, &step{name: as.Name, action: a, keepBody: read[as.Name]["body"]})
 			}
-			wp.linkDependencies()
+			if p.mode == v1alpha1.ModeDelete {
+				p.inferDeletes(wp) // one after another, in reverse
+			} else {
+				wp.linkDependencies()
+			}
+			for _, s := range wp.steps {
+				if s.skip == "" && !s.inferred {
+					s.skip = hookSkip(s.action, p.mode)
+				}
+			}
 			sp.workflows = append(sp.workflows, wp)
 		}
 		p.stages = append(p.stages, sp)

@@ -247,6 +247,9 @@ func revertedDependents(s int, dependents [][]int, reverted []bool) []int {
 // workflow with succeeded actions, one action per succeeded action, all in undo order. Each
 // stage's dependsOn is the reverse of the forward dependencies (revertOrder).
 func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.RunnerInfo, now metav1.Time) {
+	if unpacked, err := UnpackedStatus(target); err == nil {
+		target = unpacked // hooks are known from the workflows as run (revertProgram needs them too)
+	}
 	st := &exec.Status
 	st.Phase, st.StartTime, st.Runner = v1alpha1.PhaseRunning, &now, runner
 	st.ResolvedParams = target.Status.ResolvedParams
@@ -259,8 +262,13 @@ func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.R
 			w := src.WorkflowExecutions[j]
 			we := v1alpha1.WorkflowExecutionStatus{WorkflowRef: w.WorkflowRef, Phase: v1alpha1.PhasePending,
 				ResolvedParams: w.ResolvedParams, WorkflowGeneration: w.WorkflowGeneration}
+			pre, post := rollbackHooks(w.WorkflowSpec)
+			names := pre
 			for _, k := range revertedActions(&w) {
-				we.ActionStatuses = append(we.ActionStatuses, v1alpha1.ActionStatus{Name: w.ActionStatuses[k].Name, Phase: v1alpha1.PhasePending})
+				names = append(names, w.ActionStatuses[k].Name)
+			}
+			for _, name := range append(names, post...) {
+				we.ActionStatuses = append(we.ActionStatuses, v1alpha1.ActionStatus{Name: name, Phase: v1alpha1.PhasePending})
 			}
 			ss.WorkflowExecutions = append(ss.WorkflowExecutions, we)
 		}
@@ -312,7 +320,15 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 				if forward == nil {
 					return nil, fmt.Errorf("action %s is not in the snapshot of %s", as.Name, we.WorkflowRef.Name)
 				}
-				wp.steps = append(wp.steps, e.rollbackStep(forward, recorded[as.Name]))
+				pre, post := isRollbackHook(forward)
+				switch {
+				case pre || post:
+					wp.steps = append(wp.steps, &step{name: as.Name, action: forward.DeepCopy()}) // runs as written
+				case target.Spec.Mode == v1alpha1.ModeDelete && deletedByMode(forward, p.whenVars(fw.ResolvedParams, nil)):
+					wp.steps = append(wp.steps, &step{name: as.Name, skip: "no rollback: Delete mode deleted what this action creates; run the plan in Install mode to create it again"})
+				default:
+					wp.steps = append(wp.steps, e.rollbackStep(forward, recorded[as.Name]))
+				}
 			}
 			sp.workflows = append(sp.workflows, wp)
 		}
@@ -366,11 +382,34 @@ func revertedWorkflows(ss *v1alpha1.StageStatus) []int {
 func revertedActions(w *v1alpha1.WorkflowExecutionStatus) []int {
 	var idx []int
 	for k := len(w.ActionStatuses) - 1; k >= 0; k-- {
-		if w.ActionStatuses[k].Phase == v1alpha1.PhaseSucceeded {
-			idx = append(idx, k)
+		if w.ActionStatuses[k].Phase != v1alpha1.PhaseSucceeded {
+			continue
 		}
+		if w.WorkflowSpec != nil {
+			if a := findAction(w.WorkflowSpec, w.ActionStatuses[k].Name); a != nil && a.HookType != "" {
+				continue // a hook is never undone
+			}
+		}
+		idx = append(idx, k)
 	}
 	return idx
+}
+
+// rollbackHooks are the names of a workflow's pre-rollback and post-rollback hook actions, in
+// the order it lists them.
+func rollbackHooks(spec *v1alpha1.DRWorkflowSpec) (pre, post []string) {
+	if spec == nil {
+		return nil, nil
+	}
+	for _, a := range spec.Actions {
+		switch isPre, isPost := isRollbackHook(&a); {
+		case isPre:
+			pre = append(pre, a.Name)
+		case isPost:
+			post = append(post, a.Name)
+		}
+	}
+	return pre, post
 }
 
 func findAction(spec *v1alpha1.DRWorkflowSpec, name string) *v1alpha1.Action {

@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ func checkAction(path *field.Path, a *v1alpha1.Action, rollback bool) Findings {
 		t.Check(path, a, &fs)
 	}
 	fs = append(fs, checkWhen(path.Child("when"), a.When)...)
+	if a.HookType != "" && !slices.Contains(HookTypes, a.HookType) {
+		fs.Errorf(path.Child("hookType").String(), "Unsupported value %q: supported values: %s", a.HookType, strings.Join(HookTypes, ", "))
+	}
 	if a.WaitReady && a.Type != v1alpha1.ActionSubscription {
 		fs.Warnf(path.Child("waitReady").String(), "waitReady applies to Subscription actions only; it is ignored for %s", a.Type)
 	}
@@ -118,6 +122,9 @@ func checkRollbackSchema(path *field.Path, rollback *v1alpha1.Action) Findings {
 	}
 	return fs
 }
+
+// HookTypes are the Helm lifecycles a hook action can belong to (hookType).
+var HookTypes = []string{"pre-install", "post-install", "pre-upgrade", "post-upgrade", "pre-delete", "post-delete", "pre-rollback", "post-rollback"}
 
 // modeLiteral finds a mode written as the enum spells it, which a condition never equals: the
 // condition sees the mode lower-cased.

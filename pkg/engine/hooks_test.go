@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// hookPlan is a workflow generated from a Helm chart's hooks: one action of its own, and a hook
+// for each lifecycle.
+func hookPlan(url string) string {
+	hook := func(t string) string {
+		return fmt.Sprintf("  - {name: %[1]s-hook, hookType: %[1]s, type: HTTP, http: {url: %q}}\n", t, url+"/"+t)
+	}
+	return `apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: app}
+spec:
+  actions:
+` + hook("pre-install") + hook("pre-upgrade") + hook("pre-delete") + hook("pre-rollback") +
+		fmt.Sprintf("  - {name: deploy, type: HTTP, http: {url: %q}, rollback: {type: HTTP, http: {url: %q}}}\n", url+"/deploy", url+"/undeploy") +
+		hook("post-install") + hook("post-upgrade") + hook("post-delete") + hook("post-rollback") + `---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: app}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
+`
+}
+
+// Hooks run in their lifecycle only: install hooks around an Install, rollback hooks around a
+// Revert, delete hooks around a Delete-mode run; a run without a mode is refused.
+func TestHooksRunInTheirLifecycle(t *testing.T) {
+	f := newFixture(t)
+	h := &hits{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.add(r.URL.Path) }))
+	defer srv.Close()
+	f.apply(hookPlan(srv.URL))
+
+	_, err := f.engine.Execute(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "app"})
+	var invalid *InvalidError
+	require.True(t, errors.As(err, &invalid), "%v", err)
+	assert.Contains(t, err.Error(), "stage s, action pre-install-hook: a pre-install hook runs in its lifecycle's mode, and the execution has none")
+	assert.Empty(t, h.list())
+
+	install := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeInstall })
+	require.Equal(t, v1alpha1.PhaseSucceeded, install.Phase, install.Message)
+	assert.Equal(t, []string{"/pre-install", "/deploy", "/post-install"}, h.list())
+	up := actionStatus(f.execution(install.Execution.Name), "s", "app", "pre-upgrade-hook")
+	assert.Equal(t, v1alpha1.PhaseSkipped, up.Phase)
+	assert.Equal(t, "skipped: a pre-upgrade hook, and the execution's mode is Install", up.Message)
+
+	h.reset()
+	rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: install.Execution.Name})
+	require.NoError(t, err)
+	require.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase, rev.Message)
+	assert.Equal(t, []string{"/pre-rollback", "/undeploy", "/post-rollback"}, h.list(), "rollback hooks run around the workflow's revert; hooks are not undone")
+
+	h.reset()
+	del := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeDelete })
+	require.Equal(t, v1alpha1.PhaseSucceeded, del.Phase, del.Message)
+	assert.Equal(t, []string{"/pre-delete", "/post-delete"}, h.list(), "an HTTP call has nothing Delete mode can delete")
+	deploy := actionStatus(f.execution(del.Execution.Name), "s", "app", "deploy")
+	assert.Equal(t, "skipped: Delete mode deletes what the plan creates, and HTTP actions make no object that can be deleted by name", deploy.Message)
+}
+
+func (h *hits) reset() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.times, h.paths = nil, nil
+}
