@@ -42,6 +42,9 @@ type Request struct {
 	ObjectName string
 	// Recorded holds the outputs recorded by an earlier attempt of this action, if any.
 	Recorded *v1alpha1.ActionOutputs
+	// ReplaceExisting: an object of the same name that this execution did not create is deleted
+	// (and awaited) before the create (a hook's hookCleanup.beforeCreate).
+	ReplaceExisting bool
 	// KeepBody asks for a response body in full (up to what a record may hold) because a template
 	// reads it; otherwise only a short excerpt is recorded.
 	KeepBody bool

@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -228,7 +226,7 @@ func (c *Clusternet) Execute(ctx context.Context, env Env, req Request) (Result,
 		if c.kind != "Subscription" {
 			return Result{}, Permanent(fmt.Errorf("operation Replace applies to Subscriptions only"))
 		}
-		if err := c.deleteAndWait(ctx, env, obj); err != nil {
+		if err := deleteAndWait(ctx, env.Client, obj, "replace"); err != nil {
 			return Result{}, err
 		}
 		fresh, _ := c.object(t)
@@ -267,7 +265,7 @@ func (c *Clusternet) object(t target) (*unstructured.Unstructured, error) {
 }
 
 func (c *Clusternet) create(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured) (Result, error) {
-	live, adopted, err := createOrAdopt(ctx, env.Client, obj, req.Labels)
+	live, adopted, err := createOrAdopt(ctx, env.Client, obj, req.Labels, req.ReplaceExisting)
 	if err != nil {
 		return Result{}, err
 	}
@@ -324,19 +322,6 @@ func (c *Clusternet) delete(ctx context.Context, env Env, obj *unstructured.Unst
 	return Result{Message: "deletion of " + describe(obj) + " accepted"}, nil
 }
 
-// deleteAndWait deletes obj if present and waits until it is gone (Replace).
-func (c *Clusternet) deleteAndWait(ctx context.Context, env Env, obj *unstructured.Unstructured) error {
-	if err := env.Client.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
-		return classify(fmt.Errorf("delete %s: %w", describe(obj), err))
-	}
-	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(obj), emptyLike(obj))), nil
-	})
-	if err != nil {
-		return fmt.Errorf("replace %s: the old one is still being deleted (Clusternet removes its finalizer): %w", describe(obj), err)
-	}
-	return nil
-}
 
 // result records the object's reference under the kind's output field.
 func (c *Clusternet) result(obj *unstructured.Unstructured, existed bool, msg string) Result {

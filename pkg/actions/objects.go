@@ -3,9 +3,11 @@ package actions
 import (
 	"context"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd"
@@ -14,8 +16,10 @@ import (
 
 // createOrAdopt creates obj with the request's labels. If it exists already and carries those
 // labels, an earlier attempt of this very action created it (a resume after a crash): it is
-// adopted and returned. If it exists without them, someone else made it: a permanent error.
-func createOrAdopt(ctx context.Context, c client.Client, obj *unstructured.Unstructured, labels map[string]string) (live *unstructured.Unstructured, adopted bool, err error) {
+// adopted and returned. If it exists without them, someone else made it: a permanent error,
+// unless replace says to delete that one first (a hook's hookCleanup.beforeCreate, as Helm's
+// before-hook-creation policy deletes the previous run's hook).
+func createOrAdopt(ctx context.Context, c client.Client, obj *unstructured.Unstructured, labels map[string]string, replace bool) (live *unstructured.Unstructured, adopted bool, err error) {
 	addLabels(obj, labels)
 	err = c.Create(ctx, obj, client.FieldOwner(crd.FieldManager))
 	if apierrors.IsAlreadyExists(err) {
@@ -23,10 +27,16 @@ func createOrAdopt(ctx context.Context, c client.Client, obj *unstructured.Unstr
 		if gerr := c.Get(ctx, client.ObjectKeyFromObject(obj), live); gerr != nil {
 			return nil, false, gerr
 		}
-		if !carriesLabels(live, labels) {
-			return nil, false, Permanent(fmt.Errorf("create %s: already exists and was not created by this execution", describe(obj)))
+		switch {
+		case carriesLabels(live, labels):
+			return live, true, nil
+		case replace:
+			if err := deleteAndWait(ctx, c, live, "delete the previous hook resource before creating it"); err != nil {
+				return nil, false, err
+			}
+			return createOrAdopt(ctx, c, obj, labels, false)
 		}
-		return live, true, nil
+		return nil, false, Permanent(fmt.Errorf("create %s: already exists and was not created by this execution", describe(obj)))
 	}
 	if err != nil {
 		return nil, false, classify(fmt.Errorf("create %s: %w", describe(obj), err))
@@ -159,4 +169,23 @@ func addLabels(obj *unstructured.Unstructured, labels map[string]string) {
 
 func carriesLabels(obj *unstructured.Unstructured, labels map[string]string) bool {
 	return hasLabels(obj.GetLabels(), labels)
+}
+
+// deleteAndWait deletes obj (only that very object when it carries a UID) and waits until it is
+// gone: finalizers (Clusternet's) may hold it a while. why says what the wait is for.
+func deleteAndWait(ctx context.Context, c client.Client, obj *unstructured.Unstructured, why string) error {
+	var opts []client.DeleteOption
+	if uid := obj.GetUID(); uid != "" {
+		opts = append(opts, client.Preconditions{UID: &uid})
+	}
+	if err := c.Delete(ctx, obj, opts...); err != nil && !apierrors.IsNotFound(err) {
+		return classify(fmt.Errorf("%s: delete %s: %w", why, describe(obj), err))
+	}
+	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		return apierrors.IsNotFound(c.Get(ctx, client.ObjectKeyFromObject(obj), emptyLike(obj))), nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %s is still being deleted (a finalizer holds it): %w", why, describe(obj), err)
+	}
+	return nil
 }

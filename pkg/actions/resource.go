@@ -176,7 +176,7 @@ func (r *Resource) Execute(ctx context.Context, env Env, req Request) (Result, e
 }
 
 func (r *Resource) create(ctx context.Context, env Env, req Request, obj *unstructured.Unstructured) (Result, error) {
-	live, adopted, err := createOrAdopt(ctx, env.Client, obj, req.Labels)
+	live, adopted, err := createOrAdopt(ctx, env.Client, obj, req.Labels, req.ReplaceExisting)
 	if err != nil {
 		return Result{}, err
 	}

@@ -199,6 +199,16 @@ func (t *Type) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOu
 	return t.deleteAction(ref), ""
 }
 
+// DeleteRecorded is the action deleting the object a run of an action of this type recorded in
+// its outputs, and only that one (by UID); nil when it recorded none.
+func (t *Type) DeleteRecorded(o *v1alpha1.ActionOutputs) *v1alpha1.Action {
+	ref := t.Recorded(o)
+	if ref == nil || t.deleteAction == nil {
+		return nil
+	}
+	return t.deleteAction(ref)
+}
+
 // DeleteOf is the action deleting, by name, the object a creates or applies (the same names,
 // placeholders and all): what a Delete-mode run infers from an install's action. Nil, with why,
 // when the action makes no object that can be named before it runs (HTTP, a Job, whose names are

@@ -9,7 +9,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	clusternetv1alpha1 "github.com/drctl/drctl/pkg/crd/clusternet/v1alpha1"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -75,4 +80,70 @@ func (h *hits) reset() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.times, h.paths = nil, nil
+}
+
+// hookCleanup follows Helm's hook delete policies: beforeCreate replaces the previous run's hook
+// resource, onSuccess and onFailure delete the hook's own once it has ended.
+func TestHookCleanup(t *testing.T) {
+	f := newFixture(t)
+	ns := f.namespace
+	previous := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "migrate"}, Data: map[string]string{"run": "previous"}}
+	require.NoError(t, f.client.Create(f.ctx, previous))
+	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: app}
+spec:
+  failurePolicy: Continue
+  actions:
+  - name: migrate
+    hookType: pre-install
+    hookCleanup: {beforeCreate: true}
+    type: KubernetesResource
+    resource:
+      manifest: |
+        {apiVersion: v1, kind: ConfigMap, metadata: {name: migrate}, data: {run: this}}
+  - name: notify
+    hookType: post-install
+    hookCleanup: {onSuccess: true}
+    type: KubernetesResource
+    resource:
+      manifest: |
+        {apiVersion: v1, kind: ConfigMap, metadata: {name: notify}}
+  - name: verify
+    hookType: post-install
+    hookCleanup: {onFailure: true}
+    type: Subscription
+    waitReady: true
+    timeout: 2s
+    retryPolicy: {limit: 0}
+    subscription:
+      name: verify
+      namespace: %s
+      spec: {feeds: [{apiVersion: v1, kind: ConfigMap, name: x, namespace: %s}], subscribers: [{clusterAffinity: {}}]}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: app}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
+`, ns, ns))
+	res := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeInstall })
+	require.Equal(t, v1alpha1.PhaseFailed, res.Phase, "verify never gets ready")
+	exec := f.execution(res.Execution.Name)
+
+	cm := &corev1.ConfigMap{}
+	require.NoError(t, f.client.Get(f.ctx, client.ObjectKey{Namespace: ns, Name: "migrate"}, cm))
+	assert.Equal(t, "this", cm.Data["run"], "beforeCreate replaced the previous run's hook resource")
+	assert.NotEqual(t, previous.UID, cm.UID)
+
+	notify := actionStatus(exec, "s", "app", "notify")
+	assert.Equal(t, v1alpha1.PhaseSucceeded, notify.Phase)
+	assert.Contains(t, notify.Message, "; hookCleanup.onSuccess: hook resource deleted")
+	assert.True(t, apierrors.IsNotFound(f.client.Get(f.ctx, client.ObjectKey{Namespace: ns, Name: "notify"}, &corev1.ConfigMap{})))
+
+	verify := actionStatus(exec, "s", "app", "verify")
+	assert.Equal(t, v1alpha1.PhaseFailed, verify.Phase)
+	assert.Contains(t, verify.Message, "is not ready when the action's timeout ends: it is not bound to any cluster yet")
+	assert.Contains(t, verify.Message, "; hookCleanup.onFailure: hook resource deleted")
+	assert.True(t, apierrors.IsNotFound(f.client.Get(f.ctx, client.ObjectKey{Namespace: ns, Name: "verify"}, &clusternetv1alpha1.Subscription{})))
 }

@@ -62,6 +62,8 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		ObjectName: s.objectName,
 		Recorded:   recorded.Outputs,
 		KeepBody:   s.keepBody,
+		// Helm's before-hook-creation: the previous run's hook resource goes first.
+		ReplaceExisting: rendered.HookCleanup != nil && rendered.HookCleanup.BeforeCreate,
 	}
 	env := actions.Env{Client: r.e.cfg.ActionClient, Logger: r.e.cfg.Logger.With("action", workflow+"/"+s.name),
 		// A draining runner still holds the plan: it may clean up after its own attempts.
@@ -114,6 +116,9 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		}
 		if err == nil {
 			msg := res.Message
+			if c := rendered.HookCleanup; c != nil && c.OnSuccess {
+				msg += r.deleteHookResource(ctx, env, rendered, res.Outputs, "onSuccess")
+			}
 			r.st.finishAction(a, v1alpha1.PhaseSucceeded, msg, res.Outputs)
 			r.events.normal("ActionSucceeded", "Action %s completed successfully in %s", s.name, time.Since(started).Round(time.Millisecond))
 			return v1alpha1.PhaseSucceeded, res.Outputs
@@ -123,7 +128,11 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		}
 		retries := n - 1
 		if actions.IsPermanent(err) || retries >= policy.limit {
-			r.st.finishAction(a, v1alpha1.PhaseFailed, err.Error(), lastOutputs)
+			msg := err.Error()
+			if c := rendered.HookCleanup; c != nil && c.OnFailure {
+				msg += r.deleteHookResource(ctx, env, rendered, lastOutputs, "onFailure")
+			}
+			r.st.finishAction(a, v1alpha1.PhaseFailed, msg, lastOutputs)
 			r.events.warning("ActionFailed", "Action %s failed: %v", s.name, err)
 			return v1alpha1.PhaseFailed, lastOutputs
 		}
@@ -157,4 +166,29 @@ func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
 		}
 	}
 	return r.stopping() == running
+}
+
+// deleteHookResource deletes, once the hook action has ended, the object it recorded (Helm's
+// hook-succeeded and hook-failed policies: hookCleanup.onSuccess, onFailure), and says how that
+// went, for the action's message. A failed cleanup does not change the action's outcome.
+func (r *runner) deleteHookResource(ctx context.Context, env actions.Env, a *v1alpha1.Action, outputs *v1alpha1.ActionOutputs, policy string) string {
+	t := actions.Lookup(a.Type)
+	if t == nil {
+		return ""
+	}
+	del := t.DeleteRecorded(outputs)
+	if del == nil {
+		return fmt.Sprintf("; hookCleanup.%s: nothing recorded to delete", policy)
+	}
+	executor, err := r.e.cfg.Actions.Get(del.Type)
+	if err == nil {
+		dctx, cancel := context.WithTimeoutCause(ctx, DefaultActionTimeout, actions.ErrAttemptTimedOut)
+		_, err = executor.Execute(dctx, env, actions.Request{Action: del, Namespace: r.namespace})
+		cancel()
+	}
+	if err != nil {
+		r.events.warning("HookCleanupFailed", "Action %s: hookCleanup.%s: %v", a.Name, policy, err)
+		return fmt.Sprintf("; hookCleanup.%s: deleting the hook resource failed: %v", policy, err)
+	}
+	return fmt.Sprintf("; hookCleanup.%s: hook resource deleted", policy)
 }
