@@ -322,7 +322,6 @@ func (c *Clusternet) delete(ctx context.Context, env Env, obj *unstructured.Unst
 	return Result{Message: "deletion of " + describe(obj) + " accepted"}, nil
 }
 
-
 // result records the object's reference under the kind's output field.
 func (c *Clusternet) result(obj *unstructured.Unstructured, existed bool, msg string) Result {
 	ref := &corev1.ObjectReference{APIVersion: obj.GetAPIVersion(), Kind: c.kind, Namespace: obj.GetNamespace(),
