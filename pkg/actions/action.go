@@ -56,6 +56,8 @@ type Result struct {
 	Outputs *v1alpha1.ActionOutputs
 	// Message is a one-line account for the status and the progress view.
 	Message string
+	// ClusterStatuses are the per-cluster states of a PerCluster action.
+	ClusterStatuses []v1alpha1.ClusterActionStatus
 	// Skipped, when set, says the action found nothing of its own to do (its outcome is recorded
 	// Skipped with this reason).
 	Skipped string

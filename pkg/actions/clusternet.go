@@ -79,6 +79,12 @@ func clusternetType(kind, blockField string, set func(*v1alpha1.Action) bool, bu
 			return Rollback{What: "a Delete of a " + kind + " has no automatic rollback"}
 		},
 		recorded: c.recorded,
+		undoMany: func(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) *v1alpha1.Action {
+			if kind != "Subscription" {
+				return nil
+			}
+			return perClusterUndo(forward, outputs)
+		},
 		deleteAction: func(ref *corev1.ObjectReference) *v1alpha1.Action {
 			del := build(ref, v1alpha1.OperationDelete) // with the UID: only the object the action made
 			del.Type = v1alpha1.ActionType(kind)
@@ -211,6 +217,16 @@ func (c *Clusternet) Execute(ctx context.Context, env Env, req Request) (Result,
 	}
 	if env.Logger != nil {
 		env.Logger.Debug("clusternet", "kind", c.kind, "operation", t.op, "object", obj.Object)
+	}
+	if c.kind == "Subscription" && req.Action.ClusterExecutionMode == v1alpha1.ClusterExecutionPerCluster {
+		switch v1alpha1.ResourceOperation(t.op) {
+		case v1alpha1.OperationCreate, v1alpha1.OperationApply:
+			if req.Action.WaitReady {
+				return c.perCluster(ctx, env, req, t)
+			}
+		case v1alpha1.OperationDelete:
+			return c.deletePerCluster(ctx, env, t)
+		}
 	}
 	var res Result
 	switch v1alpha1.ResourceOperation(t.op) {

@@ -34,6 +34,9 @@ type Type struct {
 	Rollback func(op v1alpha1.ResourceOperation) Rollback
 	// recorded is the object a run of the action recorded in its outputs (nil when none).
 	recorded func(o *v1alpha1.ActionOutputs) *corev1.ObjectReference
+	// undoMany, when set, is the delete of the several objects a run recorded (a PerCluster
+	// Subscription's children); nil when the run recorded one object, or none.
+	undoMany func(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) *v1alpha1.Action
 	// deleteAction is the action that deletes the recorded object ref, and only that one.
 	deleteAction func(ref *corev1.ObjectReference) *v1alpha1.Action
 	// NewExecutor makes the executor that performs the type.
@@ -188,6 +191,11 @@ func (t *Type) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOu
 	switch rb.Kind {
 	case RollbackNone, RollbackRequired:
 		return nil, fmt.Sprintf("%s; define a rollback to undo it", rb.What)
+	}
+	if t.undoMany != nil {
+		if del := t.undoMany(forward, outputs); del != nil {
+			return del, ""
+		}
 	}
 	ref := t.Recorded(outputs)
 	if ref == nil {

@@ -242,6 +242,13 @@ func (s *state) retrying(a at, n, limit int, err error, outputs *v1alpha1.Action
 	s.emit(Event{Type: EventRetry, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n, Message: err.Error()})
 }
 
+// recordClusters records the per-cluster states of a PerCluster action (written with its outcome).
+func (s *state) recordClusters(a at, clusters []v1alpha1.ClusterActionStatus) {
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		st.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action].ClusterStatuses = clusters
+	}, a)
+}
+
 // finishAction records an action's outcome.
 func (s *state) finishAction(a at, phase v1alpha1.ExecutionPhase, msg string, outputs *v1alpha1.ActionOutputs) {
 	now := metav1.NewTime(s.now())

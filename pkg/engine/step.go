@@ -110,6 +110,9 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 			lastOutputs = res.Outputs
 			req.Recorded = res.Outputs
 		}
+		if len(res.ClusterStatuses) > 0 {
+			r.st.recordClusters(a, res.ClusterStatuses)
+		}
 		if err == nil && res.Skipped != "" {
 			r.st.finishAction(a, v1alpha1.PhaseSkipped, res.Skipped, res.Outputs)
 			return v1alpha1.PhaseSkipped, res.Outputs

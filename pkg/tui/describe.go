@@ -96,6 +96,9 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 					name += " (after " + strings.Join(deps, ", ") + ")"
 				}
 				fmt.Fprintf(tw, "  \t\t%s\t%s\t%d\t%s\t%s\n", name, or(string(a.Phase), "Pending"), a.Attempts, or(a.Duration, "-"), oneLine(engine.ActionSummary(&a), 100))
+				for _, c := range a.ClusterStatuses { // a PerCluster action, cluster by cluster
+					fmt.Fprintf(tw, "  \t\t  cluster %s\t%s\t\t\t%s\n", c.Cluster, or(string(c.Phase), "Pending"), oneLine(c.Message, 100))
+				}
 			}
 		}
 	}

@@ -47,8 +47,8 @@ func checkAction(path *field.Path, a *v1alpha1.Action, rollback bool) Findings {
 	if a.WaitReady && a.Type != v1alpha1.ActionSubscription {
 		fs.Warnf(path.Child("waitReady").String(), "waitReady applies to Subscription actions only; it is ignored for %s", a.Type)
 	}
-	if a.ClusterExecutionMode == v1alpha1.ClusterExecutionPerCluster {
-		fs.Warnf(path.Child("clusterExecutionMode").String(), "PerCluster is not supported yet: the Subscription is created and awaited as one (Global)")
+	if a.ClusterExecutionMode == v1alpha1.ClusterExecutionPerCluster && (a.Type != v1alpha1.ActionSubscription || !a.WaitReady) {
+		fs.Warnf(path.Child("clusterExecutionMode").String(), "PerCluster applies to Subscription actions with waitReady only; this action runs as one (Global)")
 	}
 	if rollback {
 		if a.Rollback != nil {
