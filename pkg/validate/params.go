@@ -122,8 +122,12 @@ func suppliedValue(p v1alpha1.Parameter) (value string, known, provided bool) {
 	return "", false, false
 }
 
-// IsRequired reports whether a workflow parameter must be supplied: it says required: true, or it
-// has no default, value or valueFrom to fall back on.
+// IsRequired reports whether a workflow parameter must be supplied by the plan or the execution:
+// it has no valueFrom to read its value from, and it says required: true or has no default or
+// value to fall back on.
 func IsRequired(p v1alpha1.Parameter) bool {
-	return p.Required || (p.Default == nil && p.Value == nil && p.ValueFrom == nil)
+	if p.ValueFrom != nil {
+		return false // the run reads it from the cluster (a failed read fails the run, saying so)
+	}
+	return p.Required || (p.Default == nil && p.Value == nil)
 }

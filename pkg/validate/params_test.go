@@ -63,6 +63,11 @@ func TestRequiredParameterMustBeSupplied(t *testing.T) {
 	plan := strings.Replace(validPlan, "  globalParams:\n  - name: target\n    value: cluster-b\n", "", 1)
 	requireOne(t, run(t, docs(validWorkflow, plan)), SeverityError, "spec.stages[0].workflows[0].workflowRef", `requires parameter "target"`)
 
+	// A required parameter that reads its value from the cluster needs no plan to supply it.
+	fromCluster := strings.Replace(validWorkflow, "  - name: target\n    required: true\n", "  - name: target\n    required: true\n    valueFrom: {manifestRef: {apiVersion: v1, kind: ConfigMap, name: dr-target, jsonPath: '{.data.cluster}'}}\n", 1)
+	assert.NotEqual(t, validWorkflow, fromCluster)
+	requireClean(t, run(t, docs(fromCluster, plan)))
+
 	// Supplied by the stage instead: fine.
 	plan = strings.Replace(plan, "        name: mysql-failover\n", "        name: mysql-failover\n      params:\n      - name: target\n        value: cluster-c\n", 1)
 	requireClean(t, run(t, docs(validWorkflow, plan)))
