@@ -63,6 +63,8 @@ func clusternetType(kind, blockField string, set func(*v1alpha1.Action) bool, bu
 			t, _ := c.target(a, "")
 			del := build(&corev1.ObjectReference{Name: t.name, Namespace: t.namespace}, v1alpha1.OperationDelete)
 			del.Name, del.Type = a.Name, a.Type
+			// A PerCluster Subscription's delete removes its children; the time allowed is the same.
+			del.ClusterExecutionMode, del.Timeout, del.RetryPolicy = a.ClusterExecutionMode, a.Timeout, a.RetryPolicy
 			return del
 		},
 		Rollback: func(op v1alpha1.ResourceOperation) Rollback {
@@ -225,7 +227,7 @@ func (c *Clusternet) Execute(ctx context.Context, env Env, req Request) (Result,
 				return c.perCluster(ctx, env, req, t)
 			}
 		case v1alpha1.OperationDelete:
-			return c.deletePerCluster(ctx, env, t)
+			return c.deletePerCluster(ctx, env, t, req.Action.Subscription.ChildRefs)
 		}
 	}
 	var res Result

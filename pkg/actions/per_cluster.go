@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -55,33 +56,46 @@ func (c *Clusternet) perCluster(ctx context.Context, env Env, req Request, t tar
 		return Result{}, Permanent(fmt.Errorf("subscription %s/%s: no ManagedCluster matches its subscribers, so there is no cluster to run it per", t.namespace, t.name))
 	}
 	out := &v1alpha1.ActionOutputs{}
-	childLabels := map[string]string{LabelPerClusterOf: t.name}
+	childLabels := map[string]string{LabelPerClusterOf: shortName(t.name)}
 	for k, v := range req.Labels {
 		childLabels[k] = v
 	}
+	anyExisted := false
 	for _, cl := range clusters {
 		child := *spec
 		child.Subscribers = []clusternetv1alpha1.Subscriber{{ClusterAffinity: &metav1.LabelSelector{MatchLabels: map[string]string{labelClusterID: cl.id}}}}
-		ct := target{op: t.op, name: childName(t.name, cl.name), namespace: t.namespace, spec: &child}
+		ct := target{op: t.op, name: childName(t.name, cl), namespace: t.namespace, spec: &child}
 		obj, err := c.object(ct)
 		if err != nil {
 			return Result{Outputs: out}, Permanent(err)
 		}
 		var res Result
 		if ct.op == string(v1alpha1.OperationApply) {
-			addLabels(obj, childLabels)
-			var live *unstructured.Unstructured
-			live, err = serverSideApply(ctx, env.Client, obj, false)
-			if err == nil {
-				res = c.result(live, false, "")
+			// As a Global Apply: only a child this action creates is labelled as its own, and a
+			// revert deletes the children only when none existed before.
+			existed, err := existedBefore(ctx, env.Client, obj, nil, childLabels)
+			if err != nil {
+				return Result{Outputs: out}, err
 			}
+			anyExisted = anyExisted || existed
+			if !existed {
+				addLabels(obj, childLabels)
+			}
+			live, err := serverSideApply(ctx, env.Client, obj, false)
+			if err != nil {
+				return Result{Outputs: out}, err
+			}
+			res = c.result(live, existed, "")
 		} else {
 			res, err = c.create(ctx, env, Request{Action: req.Action, Labels: childLabels, ReplaceExisting: req.ReplaceExisting}, obj)
-		}
-		if err != nil {
-			return Result{Outputs: out}, err
+			if err != nil {
+				return Result{Outputs: out}, err
+			}
 		}
 		out.SubscriptionRefs = append(out.SubscriptionRefs, *res.Outputs.SubscriptionRef)
+	}
+	if t.op == string(v1alpha1.OperationApply) {
+		out.ResourceExisted = &anyExisted
 	}
 	return awaitChildren(ctx, env, t, clusters, out)
 }
@@ -121,45 +135,73 @@ func awaitChildren(ctx context.Context, env Env, t target, clusters []boundClust
 		res.Message += ", ready in every cluster"
 		return res, nil
 	}
+	stopped := ctx.Err() != nil && !attemptTimedOut(ctx) // the run stops: the children wait for a resume
 	var waiting []string
 	for i := range statuses {
 		if statuses[i].Phase != v1alpha1.PhaseSucceeded {
-			if attemptTimedOut(ctx) {
-				statuses[i].Phase = v1alpha1.PhaseFailed
+			if !stopped {
+				now := metav1.Now()
+				statuses[i].Phase, statuses[i].CompletionTime = v1alpha1.PhaseFailed, &now
 			}
 			waiting = append(waiting, fmt.Sprintf("%s: %s", statuses[i].Cluster, statuses[i].Message))
 		}
 	}
-	if ctx.Err() != nil && attemptTimedOut(ctx) {
-		return res, Permanent(fmt.Errorf("subscription %s/%s is not ready in %d of %d clusters when the action's timeout ends: %s", t.namespace, t.name, len(waiting), len(clusters), strings.Join(waiting, "; ")))
-	}
-	if ctx.Err() != nil {
+	switch {
+	case stopped:
 		return res, fmt.Errorf("stopped waiting for the child subscriptions of %s/%s: %w", t.namespace, t.name, ctx.Err())
+	case ctx.Err() != nil:
+		return res, Permanent(fmt.Errorf("subscription %s/%s is not ready in %d of %d clusters when the action's timeout ends: %s", t.namespace, t.name, len(waiting), len(clusters), strings.Join(waiting, "; ")))
 	}
 	return res, err
 }
 
-// deletePerCluster deletes every child of a PerCluster Subscription: the revert of its action.
-func (c *Clusternet) deletePerCluster(ctx context.Context, env Env, t target) (Result, error) {
-	list := &unstructured.UnstructuredList{}
-	list.SetAPIVersion(clusternetv1alpha1.GroupVersion.String())
-	list.SetKind("SubscriptionList")
-	if err := env.Client.List(ctx, list, client.InNamespace(t.namespace), client.MatchingLabels{LabelPerClusterOf: t.name}); err != nil {
-		return Result{}, classify(fmt.Errorf("list the child subscriptions of %s/%s: %w", t.namespace, t.name, err))
-	}
-	var deleted []string
-	for i := range list.Items {
-		child := &list.Items[i]
-		if _, _, err := deleteRecorded(ctx, env.Client, child, describe(child)); err != nil {
-			return Result{}, err
+// deletePerCluster deletes the children of a PerCluster Subscription: those the action names in
+// childRefs, each only while it has the recorded UID (a revert), or else every child of the name
+// (a Delete written so, or inferred by Delete mode).
+func (c *Clusternet) deletePerCluster(ctx context.Context, env Env, t target, refs []corev1.ObjectReference) (Result, error) {
+	var children []*unstructured.Unstructured
+	if len(refs) > 0 {
+		for _, ref := range refs {
+			child := &unstructured.Unstructured{}
+			child.SetAPIVersion(clusternetv1alpha1.GroupVersion.String())
+			child.SetKind("Subscription")
+			child.SetNamespace(ref.Namespace)
+			child.SetName(ref.Name)
+			child.SetUID(ref.UID)
+			children = append(children, child)
 		}
-		deleted = append(deleted, child.GetName())
+	} else {
+		list := &unstructured.UnstructuredList{}
+		list.SetAPIVersion(clusternetv1alpha1.GroupVersion.String())
+		list.SetKind("SubscriptionList")
+		if err := env.Client.List(ctx, list, client.InNamespace(t.namespace), client.MatchingLabels{LabelPerClusterOf: shortName(t.name)}); err != nil {
+			return Result{}, classify(fmt.Errorf("list the child subscriptions of %s/%s: %w", t.namespace, t.name, err))
+		}
+		for i := range list.Items {
+			children = append(children, &list.Items[i])
+		}
+	}
+	var deleted, kept []string
+	for _, child := range children {
+		absent, skipped, err := deleteRecorded(ctx, env.Client, child, describe(child))
+		switch {
+		case err != nil:
+			return Result{}, err
+		case skipped != "":
+			kept = append(kept, skipped)
+		case !absent:
+			deleted = append(deleted, child.GetName())
+		}
 	}
 	slices.Sort(deleted)
-	if len(deleted) == 0 {
-		return Result{Message: "no child subscription of " + t.namespace + "/" + t.name + " left"}, nil
+	msg := fmt.Sprintf("deletion of %d child subscriptions of %s/%s accepted", len(deleted), t.namespace, t.name)
+	if len(deleted) > 0 {
+		msg += ": " + strings.Join(deleted, ", ")
 	}
-	return Result{Message: fmt.Sprintf("deletion of %d child subscriptions accepted: %s", len(deleted), strings.Join(deleted, ", "))}, nil
+	if len(kept) > 0 {
+		msg += "; " + strings.Join(kept, "; ")
+	}
+	return Result{Message: msg}, nil
 }
 
 // selectedClusters are the ManagedClusters any subscriber's cluster affinity selects, by key.
@@ -204,9 +246,18 @@ func readSubscription(ctx context.Context, c client.Client, namespace, name stri
 	return sub, nil
 }
 
-// childName is <subscription>-<cluster>, shortened with a hash to stay a valid label value.
-func childName(parent, cluster string) string {
-	name := parent + "-" + cluster
+// childName is <subscription>-<cluster>-<first 8 of the cluster id>: clusters of the same name in
+// different namespaces get different children. Shortened with a hash past 63 characters.
+func childName(parent string, cl boundCluster) string {
+	id := cl.id
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return shortName(parent + "-" + cl.name + "-" + id)
+}
+
+// shortName keeps a name within 63 characters (a label value's limit), with a hash of the whole.
+func shortName(name string) string {
 	if len(name) <= 63 {
 		return name
 	}
@@ -225,5 +276,6 @@ func perClusterUndo(forward *v1alpha1.Action, outputs *v1alpha1.ActionOutputs) *
 		parent = l.Name
 	}
 	return &v1alpha1.Action{Type: v1alpha1.ActionSubscription, ClusterExecutionMode: v1alpha1.ClusterExecutionPerCluster,
-		Subscription: &v1alpha1.SubscriptionAction{Operation: v1alpha1.SubscriptionOperation(v1alpha1.OperationDelete), Name: parent, Namespace: ref.Namespace}}
+		Subscription: &v1alpha1.SubscriptionAction{Operation: v1alpha1.SubscriptionOperation(v1alpha1.OperationDelete), Name: parent, Namespace: ref.Namespace,
+			ChildRefs: outputs.SubscriptionRefs}}
 }

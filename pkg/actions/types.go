@@ -192,17 +192,19 @@ func (t *Type) AutoRollback(forward *v1alpha1.Action, outputs *v1alpha1.ActionOu
 	case RollbackNone, RollbackRequired:
 		return nil, fmt.Sprintf("%s; define a rollback to undo it", rb.What)
 	}
+	var many *v1alpha1.Action
 	if t.undoMany != nil {
-		if del := t.undoMany(forward, outputs); del != nil {
-			return del, ""
-		}
+		many = t.undoMany(forward, outputs)
 	}
 	ref := t.Recorded(outputs)
-	if ref == nil {
+	if ref == nil && many == nil {
 		return nil, "no object was recorded, nothing to delete"
 	}
 	if rb.Kind == RollbackDeleteIfCreated && (outputs.ResourceExisted == nil || *outputs.ResourceExisted) {
 		return nil, "applied to an existing object; define a rollback"
+	}
+	if many != nil {
+		return many, ""
 	}
 	return t.deleteAction(ref), ""
 }

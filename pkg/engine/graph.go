@@ -11,10 +11,11 @@ import (
 
 // runGraph runs a workflow whose actions name dependsOn: each action starts once every action it
 // depends on has ended, so actions with nothing between them run at once. An action runs when
-// each of those succeeded or was skipped by its own condition; after one failed or was skipped for
-// another reason, it is skipped with the reason, and so are the actions after it. Under FailFast the
-// first failure starts nothing new and lets the running actions finish (as a stage does with its
-// workflows); under Continue the branches that do not depend on the failure go on.
+// each of those succeeded or was skipped by a rule of its own (clears); after one failed, was
+// canceled, or was itself skipped because of a failure, it is skipped with the reason, and so are
+// the actions after it. Under FailFast the first failure starts nothing new and lets the running
+// actions finish (as a stage does with its workflows); under Continue the branches that do not
+// depend on the failure go on. An action an earlier runner started is resumed, never skipped.
 func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanExecution) (failed, canceled, interrupted bool) {
 	wp := r.prog.stages[i].workflows[j]
 	recorded := snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses
@@ -49,10 +50,16 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 				}
 				started[k], changed = true, true
 				a := at{i, j, k}
-				if reason := r.graphSkip(wp, s, failed, cleared); reason != "" {
-					if r.stopping() == stopCanceled {
-						canceled = true
-					}
+				// An action an earlier runner started may have acted: it is never skipped, but
+				// resumed (runStep records it Canceled if the run is canceled first).
+				begun := recorded[k].Phase == v1alpha1.PhaseRunning || recorded[k].Attempts > 0
+				if r.stopping() == stopCanceled {
+					canceled = true
+					r.cancelUnstarted(a, recorded[k])
+					ended[k] = true
+					continue
+				}
+				if reason := r.graphSkip(wp, s, failed, cleared); reason != "" && !begun {
 					r.st.finishAction(a, v1alpha1.PhaseSkipped, reason, nil)
 					ended[k] = true
 					continue
@@ -83,7 +90,7 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 			canceled = true
 		}
 		ended[e.k] = true
-		cleared[e.k] = e.phase == v1alpha1.PhaseSucceeded || e.phase == v1alpha1.PhaseSkipped
+		cleared[e.k] = e.phase == v1alpha1.PhaseSucceeded || e.phase == v1alpha1.PhaseSkipped // by its own rule
 		mu.Lock()
 		addOutputs(outputs, wp.steps[e.k].name, e.outputs)
 		mu.Unlock()
@@ -96,9 +103,6 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 
 // graphSkip says why a step whose dependencies have ended does not run ("" when it runs).
 func (r *runner) graphSkip(wp *workflowProgram, s *step, failed bool, cleared []bool) string {
-	if r.stopping() == stopCanceled {
-		return r.skipReason(false)
-	}
 	if failed && wp.failFast {
 		return failFastSkip
 	}
@@ -109,16 +113,26 @@ func (r *runner) graphSkip(wp *workflowProgram, s *step, failed bool, cleared []
 		}
 	}
 	if len(blocked) > 0 {
-		return fmt.Sprintf("skipped: it depends on %s, which did not succeed", strings.Join(blocked, ", "))
+		return fmt.Sprintf(graphSkipPrefix+"%s, which did not succeed", strings.Join(blocked, ", "))
 	}
 	return ""
 }
 
-// clears reports whether a recorded step lets the steps after it run: it succeeded, or its own
-// condition skipped it.
+// clears reports whether a recorded step lets the steps after it run, as it did when it ended:
+// it succeeded, or was skipped by a rule of its own (its condition, its hook type, Delete mode,
+// nothing to do) rather than by the graph (a failure before it, FailFast, a cancel).
 func clears(as v1alpha1.ActionStatus) bool {
-	return as.Phase == v1alpha1.PhaseSucceeded || (as.Phase == v1alpha1.PhaseSkipped && strings.HasPrefix(as.Message, "skipped: when "))
+	switch as.Phase {
+	case v1alpha1.PhaseSucceeded:
+		return true
+	case v1alpha1.PhaseSkipped:
+		return !strings.HasPrefix(as.Message, graphSkipPrefix) && as.Message != failFastSkip && !strings.HasPrefix(as.Message, "skipped: the execution was canceled")
+	}
+	return false
 }
+
+// graphSkipPrefix begins the reason of a step skipped because what it depends on did not succeed.
+const graphSkipPrefix = "skipped: it depends on "
 
 func allEnded(deps []int, ended []bool) bool {
 	for _, d := range deps {

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,4 +115,54 @@ func TestAFailureInAGraph(t *testing.T) {
 			assert.Zero(t, h.count("/after-broken")+h.count("/last"))
 		})
 	}
+}
+
+// A graph resumed after its runner died resumes the action that was running, even though another
+// failed under FailFast before the crash: it may have acted, so it is never recorded Skipped.
+func TestAResumedGraphFinishesTheRunningAction(t *testing.T) {
+	f := newFixture(t, shortLease)
+	h := &hits{}
+	var first sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.add(r.URL.Path)
+		switch r.URL.Path {
+		case "/broken":
+			w.WriteHeader(http.StatusBadRequest)
+		case "/slow":
+			held := false
+			first.Do(func() { held = true })
+			if held {
+				<-r.Context().Done() // the first runner dies while this runs
+			}
+		}
+	}))
+	defer srv.Close()
+	u := srv.URL
+	f.apply(graphPlan("app", u, "FailFast", `  - {name: broken, type: HTTP, http: {url: "`+u+`/broken"}, retryPolicy: {limit: 0}}
+  - {name: slow, type: HTTP, http: {url: "`+u+`/slow"}}
+  - {name: after-slow, type: HTTP, http: {url: "`+u+`/after-slow"}, dependsOn: [slow]}
+`))
+	ctx, kill := context.WithCancel(context.Background())
+	var name string
+	go func() {
+		require.Eventually(t, func() bool { return h.count("/slow") == 1 && h.count("/broken") == 1 }, 10*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool {
+			return name != "" && actionStatus(f.durable(name), "s", "app", "broken").Phase == v1alpha1.PhaseFailed
+		}, 10*time.Second, 10*time.Millisecond)
+		kill()
+	}()
+	_, err := f.engine.Execute(ctx, ExecuteOptions{Namespace: f.namespace, Plan: "app", OnStart: func(e *v1alpha1.DRPlanExecution) { name = e.Name }})
+	require.Error(t, err)
+	require.Equal(t, []string{"s/app/broken=Failed", "s/app/slow=Running", "s/app/after-slow=Pending"}, actionPhases(f.durable(name)))
+
+	g := f.another(shortLease)
+	res, err := g.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+	require.NoError(t, err)
+	require.Equal(t, v1alpha1.PhaseFailed, res.Phase)
+	exec := f.execution(name)
+	assert.Equal(t, v1alpha1.PhaseSucceeded, actionStatus(exec, "s", "app", "slow").Phase, "resumed and finished, not skipped")
+	assert.Equal(t, 2, h.count("/slow"))
+	after := actionStatus(exec, "s", "app", "after-slow")
+	assert.Equal(t, v1alpha1.PhaseSkipped, after.Phase)
+	assert.Equal(t, failFastSkip, after.Message)
 }

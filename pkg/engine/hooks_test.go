@@ -138,12 +138,12 @@ spec:
 
 	notify := actionStatus(exec, "s", "app", "notify")
 	assert.Equal(t, v1alpha1.PhaseSucceeded, notify.Phase)
-	assert.Contains(t, notify.Message, "; hookCleanup.onSuccess: hook resource deleted")
+	assert.Contains(t, notify.Message, "; hookCleanup.onSuccess: deleted configmap "+ns+"/notify")
 	assert.True(t, apierrors.IsNotFound(f.client.Get(f.ctx, client.ObjectKey{Namespace: ns, Name: "notify"}, &corev1.ConfigMap{})))
 
 	verify := actionStatus(exec, "s", "app", "verify")
 	assert.Equal(t, v1alpha1.PhaseFailed, verify.Phase)
 	assert.Contains(t, verify.Message, "is not ready when the action's timeout ends: it is not bound to any cluster yet")
-	assert.Contains(t, verify.Message, "; hookCleanup.onFailure: hook resource deleted")
+	assert.Contains(t, verify.Message, "; hookCleanup.onFailure: deletion of subscription "+ns+"/verify accepted")
 	assert.True(t, apierrors.IsNotFound(f.client.Get(f.ctx, client.ObjectKey{Namespace: ns, Name: "verify"}, &clusternetv1alpha1.Subscription{})))
 }

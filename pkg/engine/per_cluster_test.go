@@ -128,6 +128,15 @@ func TestPerClusterFansOutRecordsAndRevertsEachCluster(t *testing.T) {
 	require.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase, rev.Message)
 	require.NoError(t, f.client.List(f.ctx, children, client.InNamespace(f.namespace)))
 	assert.Empty(t, children.Items, "the revert deleted every child")
+
+	// Delete mode takes the children down too.
+	again := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeInstall })
+	require.Equal(t, v1alpha1.PhaseSucceeded, again.Phase, again.Message)
+	del := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeDelete })
+	require.Equal(t, v1alpha1.PhaseSucceeded, del.Phase, del.Message)
+	assert.Contains(t, actionStatus(f.execution(del.Execution.Name), "s", "app", "deploy").Message, "deletion of 3 child subscriptions of "+f.namespace+"/web accepted")
+	require.NoError(t, f.client.List(f.ctx, children, client.InNamespace(f.namespace)))
+	assert.Empty(t, children.Items, "Delete mode deleted every child")
 }
 
 // A cluster whose child never gets ready fails the action when its timeout ends, naming that

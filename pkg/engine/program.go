@@ -128,7 +128,12 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 			Name: stage.Name, Phase: v1alpha1.PhasePending, Parallel: stage.Parallel,
 			DependsOn: after[i], FailurePolicy: effectiveStagePolicy(plan, stage),
 		}
-		for _, ref := range stage.Workflows {
+		refs := stage.Workflows
+		if deleting { // a sequential stage takes its workflows down last first
+			refs = slices.Clone(refs)
+			slices.Reverse(refs)
+		}
+		for _, ref := range refs {
 			key := workflowKey(validate.WorkflowNamespace(plan, ref.WorkflowRef), ref.WorkflowRef.Name)
 			wf, ok := workflows[key]
 			if !ok {

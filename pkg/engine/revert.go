@@ -11,6 +11,7 @@ import (
 
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/when"
 )
 
 // RevertOptions says which execution to undo.
@@ -324,7 +325,7 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 				switch {
 				case pre || post:
 					wp.steps = append(wp.steps, &step{name: as.Name, action: forward.DeepCopy()}) // runs as written
-				case target.Spec.Mode == v1alpha1.ModeDelete && deletedByMode(forward, p.whenVars(fw.ResolvedParams, nil)):
+				case target.Spec.Mode == v1alpha1.ModeDelete && deletedByMode(forward, when.Vars{Mode: string(v1alpha1.ModeDelete), Operation: string(v1alpha1.OperationExecute), Params: fw.ResolvedParams}):
 					wp.steps = append(wp.steps, &step{name: as.Name, skip: "no rollback: Delete mode deleted what this action creates; run the plan in Install mode to create it again"})
 				default:
 					wp.steps = append(wp.steps, e.rollbackStep(forward, recorded[as.Name]))

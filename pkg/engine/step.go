@@ -179,19 +179,29 @@ func (r *runner) deleteHookResource(ctx context.Context, env actions.Env, a *v1a
 	if t == nil {
 		return ""
 	}
-	del := t.DeleteRecorded(outputs)
+	// What a revert would delete (each child of a PerCluster Subscription); a hook applied over an
+	// object that existed goes too, as Helm deletes its hook resources. A patched or deleted
+	// object is never the hook's to delete.
+	del, _ := t.AutoRollback(a, outputs)
+	if del == nil && t.Operation(a) == v1alpha1.OperationApply {
+		del = t.DeleteRecorded(outputs)
+	}
 	if del == nil {
 		return fmt.Sprintf("; hookCleanup.%s: nothing recorded to delete", policy)
 	}
 	executor, err := r.e.cfg.Actions.Get(del.Type)
+	var res actions.Result
 	if err == nil {
 		dctx, cancel := context.WithTimeoutCause(ctx, DefaultActionTimeout, actions.ErrAttemptTimedOut)
-		_, err = executor.Execute(dctx, env, actions.Request{Action: del, Namespace: r.namespace})
+		res, err = executor.Execute(dctx, env, actions.Request{Action: del, Namespace: r.namespace})
 		cancel()
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		r.events.warning("HookCleanupFailed", "Action %s: hookCleanup.%s: %v", a.Name, policy, err)
 		return fmt.Sprintf("; hookCleanup.%s: deleting the hook resource failed: %v", policy, err)
+	case res.Skipped != "":
+		return fmt.Sprintf("; hookCleanup.%s: %s", policy, res.Skipped)
 	}
-	return fmt.Sprintf("; hookCleanup.%s: hook resource deleted", policy)
+	return fmt.Sprintf("; hookCleanup.%s: %s", policy, res.Message)
 }

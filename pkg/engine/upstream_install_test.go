@@ -74,12 +74,12 @@ func TestUpstreamInstallPlanInEveryMode(t *testing.T) {
 	assert.Empty(t, objects(), "Delete mode deleted what the plan creates")
 	rec := f.execution(del.Execution.Name)
 	assert.Equal(t, []string{
-		"localize/nginx-localization-cluster-a/create-localization-cluster-a-config=Succeeded",
-		"localize/nginx-localization-cluster-a/create-localization-cluster-a=Succeeded",
 		"localize/nginx-localization-cluster-b/create-localization-cluster-b-config=Succeeded",
 		"localize/nginx-localization-cluster-b/create-localization-cluster-b=Succeeded",
+		"localize/nginx-localization-cluster-a/create-localization-cluster-a-config=Succeeded",
+		"localize/nginx-localization-cluster-a/create-localization-cluster-a=Succeeded",
 		"deploy-subscription/nginx-install-subscription/create-nginx-subscription=Succeeded",
-	}, actionPhases(rec), "each workflow's actions in reverse")
+	}, actionPhases(rec), "a stage's workflows, and each workflow's actions, in reverse")
 	st := rec.Status.StageStatuses
 	assert.Equal(t, []string{"deploy-subscription"}, st[0].DependsOn, "the stages run in reverse: localize waits for deploy-subscription")
 	assert.False(t, st[0].StartTime.Before(st[1].CompletionTime), "localize started before the Subscription was deleted")

@@ -61,7 +61,7 @@ func (r *runner) runInOrder(ctx context.Context, i, j int, snap *v1alpha1.DRPlan
 		switch {
 		case r.stopping() == stopCanceled:
 			canceled = true
-			r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), nil)
+			r.cancelUnstarted(a, as)
 			continue
 		case failed && wp.failFast:
 			r.st.finishAction(a, v1alpha1.PhaseSkipped, failFastSkip, nil)
@@ -95,4 +95,14 @@ func addOutputs(into map[string]map[string]string, action string, o *v1alpha1.Ac
 	if v := OutputValues(o); v != nil {
 		into[action] = v
 	}
+}
+
+// cancelUnstarted records an action the canceled run does not start: Skipped, or Canceled when an
+// earlier runner had started it (it may or may not have completed; revert must know).
+func (r *runner) cancelUnstarted(a at, as v1alpha1.ActionStatus) {
+	if as.Phase == v1alpha1.PhaseRunning || as.Attempts > 0 {
+		r.st.finishAction(a, v1alpha1.PhaseCanceled, "canceled: its runner stopped while it was running; it may or may not have completed", as.Outputs)
+		return
+	}
+	r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), nil)
 }

@@ -94,8 +94,8 @@ func (d dependencies) of(i, j int, name string) []string {
 // actionDependencies reads them from the workflows as the run recorded them (nothing for a
 // Revert, which undoes in reverse).
 func actionDependencies(exec *v1alpha1.DRPlanExecution) dependencies {
-	if exec.Spec.OperationType == v1alpha1.OperationRevert {
-		return nil
+	if exec.Spec.OperationType == v1alpha1.OperationRevert || exec.Spec.Mode == v1alpha1.ModeDelete {
+		return nil // actions run one after another, last first
 	}
 	unpacked, err := engine.UnpackedStatus(exec)
 	if err != nil {

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
+
 	clusternetv1alpha1 "github.com/drctl/drctl/pkg/crd/clusternet/v1alpha1"
 )
 
@@ -97,4 +99,9 @@ type SubscriptionAction struct {
 	// recreated by someone else under the same name is never deleted)
 	// +optional
 	UID string `json:"uid,omitempty"`
+	// ChildRefs, on a PerCluster Delete, are the child Subscriptions to delete, each only while it
+	// still has its UID (drctl addition: the automatic rollback of a PerCluster action sets them to
+	// the children it created). Without them a PerCluster Delete deletes every child of the name.
+	// +optional
+	ChildRefs []corev1.ObjectReference `json:"childRefs,omitempty"`
 }

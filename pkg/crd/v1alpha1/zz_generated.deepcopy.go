@@ -10,8 +10,8 @@ package v1alpha1
 
 import (
 	clusternetv1alpha1 "github.com/drctl/drctl/pkg/crd/clusternet/v1alpha1"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -90,37 +90,37 @@ func (in *ActionOutputs) DeepCopyInto(out *ActionOutputs) {
 	*out = *in
 	if in.LocalizationRef != nil {
 		in, out := &in.LocalizationRef, &out.LocalizationRef
-		*out = new(corev1.ObjectReference)
+		*out = new(v1.ObjectReference)
 		**out = **in
 	}
 	if in.GlobalizationRef != nil {
 		in, out := &in.GlobalizationRef, &out.GlobalizationRef
-		*out = new(corev1.ObjectReference)
+		*out = new(v1.ObjectReference)
 		**out = **in
 	}
 	if in.HelmChartRef != nil {
 		in, out := &in.HelmChartRef, &out.HelmChartRef
-		*out = new(corev1.ObjectReference)
+		*out = new(v1.ObjectReference)
 		**out = **in
 	}
 	if in.SubscriptionRef != nil {
 		in, out := &in.SubscriptionRef, &out.SubscriptionRef
-		*out = new(corev1.ObjectReference)
+		*out = new(v1.ObjectReference)
 		**out = **in
 	}
 	if in.SubscriptionRefs != nil {
 		in, out := &in.SubscriptionRefs, &out.SubscriptionRefs
-		*out = make([]corev1.ObjectReference, len(*in))
+		*out = make([]v1.ObjectReference, len(*in))
 		copy(*out, *in)
 	}
 	if in.JobRef != nil {
 		in, out := &in.JobRef, &out.JobRef
-		*out = new(corev1.ObjectReference)
+		*out = new(v1.ObjectReference)
 		**out = **in
 	}
 	if in.ResourceRef != nil {
 		in, out := &in.ResourceRef, &out.ResourceRef
-		*out = new(corev1.ObjectReference)
+		*out = new(v1.ObjectReference)
 		**out = **in
 	}
 	if in.HTTPResponse != nil {
@@ -393,7 +393,7 @@ func (in *DRPlanExecutionStatus) DeepCopyInto(out *DRPlanExecutionStatus) {
 	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
-		*out = make([]v1.Condition, len(*in))
+		*out = make([]metav1.Condition, len(*in))
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
@@ -509,7 +509,7 @@ func (in *DRPlanStatus) DeepCopyInto(out *DRPlanStatus) {
 	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
-		*out = make([]v1.Condition, len(*in))
+		*out = make([]metav1.Condition, len(*in))
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
@@ -624,7 +624,7 @@ func (in *DRWorkflowStatus) DeepCopyInto(out *DRWorkflowStatus) {
 	*out = *in
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
-		*out = make([]v1.Condition, len(*in))
+		*out = make([]metav1.Condition, len(*in))
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
@@ -1052,6 +1052,11 @@ func (in *SubscriptionAction) DeepCopyInto(out *SubscriptionAction) {
 		in, out := &in.Spec, &out.Spec
 		*out = new(clusternetv1alpha1.SubscriptionSpec)
 		(*in).DeepCopyInto(*out)
+	}
+	if in.ChildRefs != nil {
+		in, out := &in.ChildRefs, &out.ChildRefs
+		*out = make([]v1.ObjectReference, len(*in))
+		copy(*out, *in)
 	}
 }
 
