@@ -20,8 +20,8 @@ import (
 )
 
 // managedClusters registers n ManagedClusters labelled for this test (and one that is not) and
-// returns their keys (namespace/name) and ids.
-func managedClusters(t *testing.T, f *fixture, n int) (keys, ids []string) {
+// returns their keys (namespace/name), ids, and the key of each id.
+func managedClusters(t *testing.T, f *fixture, n int) (keys, ids []string, keyOf map[string]string) {
 	t.Helper()
 	for i := 0; i <= n; i++ {
 		ns := fmt.Sprintf("%s-mc%d", f.namespace, i)
@@ -42,7 +42,11 @@ func managedClusters(t *testing.T, f *fixture, n int) (keys, ids []string) {
 			keys, ids = append(keys, ns+"/"+mc.GetName()), append(ids, id)
 		}
 	}
-	return keys, ids
+	keyOf = map[string]string{}
+	for i := range keys {
+		keyOf[ids[i]] = keys[i]
+	}
+	return keys, ids, keyOf
 }
 
 func perClusterPlan(ns, timeout string) string {
@@ -99,11 +103,7 @@ func playClusternet(ctx context.Context, t *testing.T, f *fixture, keyOf map[str
 // and a revert deletes each.
 func TestPerClusterFansOutRecordsAndRevertsEachCluster(t *testing.T) {
 	f := newFixture(t)
-	keys, ids := managedClusters(t, f, 3)
-	keyOf := map[string]string{}
-	for i := range keys {
-		keyOf[ids[i]] = keys[i]
-	}
+	keys, ids, keyOf := managedClusters(t, f, 3)
 	f.apply(perClusterPlan(f.namespace, "30s"))
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -143,11 +143,7 @@ func TestPerClusterFansOutRecordsAndRevertsEachCluster(t *testing.T) {
 // cluster; the others are recorded ready.
 func TestPerClusterNamesTheClusterThatIsNotReady(t *testing.T) {
 	f := newFixture(t)
-	keys, ids := managedClusters(t, f, 3)
-	keyOf := map[string]string{}
-	for i := range keys {
-		keyOf[ids[i]] = keys[i]
-	}
+	keys, _, keyOf := managedClusters(t, f, 3)
 	f.apply(perClusterPlan(f.namespace, "3s"))
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
