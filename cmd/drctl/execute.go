@@ -36,13 +36,13 @@ by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost
   drctl execute prod-failover --progress json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := engine.ExecuteOptions{Plan: args[0], Name: name, Mode: v1alpha1.ExecutionMode(mode), LockTimeout: rf.lockTimeout}
+			opts := engine.ExecuteOptions{Plan: args[0], Name: name, LockTimeout: rf.lockTimeout}
 			var err error
 			if opts.Params, err = parseParams(params); err != nil {
 				return err
 			}
-			if mode != "" && !validMode(mode) {
-				return invalidInput("unknown --mode %q: want Install, Upgrade, Delete or Rollback", mode)
+			if opts.Mode, err = parseMode(mode); err != nil {
+				return err
 			}
 			if dryRun {
 				rf.progress = progressPlain
@@ -81,12 +81,17 @@ func parseParams(kvs []string) (map[string]string, error) {
 	return out, nil
 }
 
-func validMode(m string) bool {
-	switch v1alpha1.ExecutionMode(m) {
-	case v1alpha1.ModeInstall, v1alpha1.ModeUpgrade, v1alpha1.ModeDelete, v1alpha1.ModeRollback:
-		return true
+// parseMode reads --mode in any case (conditions write it lower-cased, the API capitalised).
+func parseMode(m string) (v1alpha1.ExecutionMode, error) {
+	if m == "" {
+		return "", nil
 	}
-	return false
+	for _, mode := range []v1alpha1.ExecutionMode{v1alpha1.ModeInstall, v1alpha1.ModeUpgrade, v1alpha1.ModeDelete, v1alpha1.ModeRollback} {
+		if strings.EqualFold(m, string(mode)) {
+			return mode, nil
+		}
+	}
+	return "", invalidInput("unknown --mode %q: want Install, Upgrade, Delete or Rollback", m)
 }
 
 // printDryRun prints every rendered action, in order, as YAML, with the rollback it would get.
@@ -96,7 +101,11 @@ func printDryRun(ctx context.Context, g *globals, eng *engine.Engine, opts engin
 		return g.finishRun(nil, err)
 	}
 	out := g.streams.Out
-	fmt.Fprintf(out, "# dry run of plan %s/%s: %d actions, nothing is created\n", opts.Namespace, opts.Plan, len(planned))
+	mode := ""
+	if opts.Mode != "" {
+		mode = ", mode " + string(opts.Mode)
+	}
+	fmt.Fprintf(out, "# dry run of plan %s/%s%s: %d actions in the order they can run, nothing is changed\n", opts.Namespace, opts.Plan, mode, len(planned))
 	for i, p := range planned {
 		fmt.Fprint(out, "---\n")
 		if i == 0 || planned[i-1].Stage != p.Stage {

@@ -167,7 +167,7 @@ func TestDryRunRendersEverythingAndCreatesNothing(t *testing.T) {
 	create(t, c, ns, planYAMLs("https://hooks.example.com"))
 	code, out, errOut := drctl(t, "", "execute", "web-failover", "--dry-run", "-p", "target=cluster-z", "--kubeconfig", kubeconfig, "-n", ns)
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, "# dry run of plan "+ns+"/web-failover: 2 actions, nothing is created")
+	assert.Contains(t, out, "# dry run of plan "+ns+"/web-failover: 2 actions in the order they can run, nothing is changed")
 	assert.Contains(t, out, "url: https://hooks.example.com/switch/cluster-z")
 	assert.Contains(t, out, "#     url: https://hooks.example.com/undo/cluster-z")
 	assert.Contains(t, out, "# rollback: none: HTTP actions have no automatic rollback")
@@ -235,7 +235,7 @@ metadata: {name: app}
 spec:
   stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
 `)
-	code, out, errOut := drctl(t, "", "execute", "app", "--dry-run", "--mode", "Upgrade", "--kubeconfig", kubeconfig, "-n", ns)
+	code, out, errOut := drctl(t, "", "execute", "app", "--dry-run", "--mode", "upgrade", "--kubeconfig", kubeconfig, "-n", ns)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "---\n# stage s starts with the run\n# 1. stage s, workflow app, action install\n# skipped: when \"mode == \\\"install\\\"\" is false\n")
 	assert.Contains(t, out, "# 2. stage s, workflow app, action upgrade\n# runs: when \"mode == \\\"upgrade\\\"\" is true\n")

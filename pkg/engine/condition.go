@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/when"
@@ -26,6 +28,9 @@ func (r *runner) conditionSkips(expr string, vars Vars, recorded v1alpha1.Action
 	}
 	ok, _, err := c.Eval(r.prog.whenVars(vars.Params, outputs))
 	switch {
+	case err != nil && outputs[strings.TrimPrefix(err.Error(), "no such key: ")] == nil && slices.Contains(c.Outputs(), strings.TrimPrefix(err.Error(), "no such key: ")):
+		name := strings.TrimPrefix(err.Error(), "no such key: ")
+		return "", fmt.Errorf("when %q: action %s has no outputs: it was skipped or has not run (guard with %q in outputs)", expr, name, name)
 	case err != nil:
 		return "", fmt.Errorf("when %q: %w", expr, err)
 	case !ok:

@@ -154,3 +154,29 @@ spec:
 	undo := actionStatus(f.execution(rev.Execution.Name), "s", "app", "migrate")
 	assert.Equal(t, `skipped: when "mode == \"upgrade\"" is false`, undo.Message)
 }
+
+// A condition reading the outputs of an action that was skipped says so, and how to guard it.
+func TestAConditionOnASkippedActionSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	h := &hits{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.add(r.URL.Path) }))
+	defer srv.Close()
+	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: app}
+spec:
+  actions:
+  - {name: install-only, type: HTTP, http: {url: "%[1]s/install"}, when: 'mode == "install"'}
+  - {name: reads, type: HTTP, http: {url: "%[1]s/reads"}, when: 'outputs["install-only"].statusCode == "200"'}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: app}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
+`, srv.URL))
+	res := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeUpgrade })
+	require.Equal(t, v1alpha1.PhaseFailed, res.Phase)
+	assert.Equal(t, `when "outputs[\"install-only\"].statusCode == \"200\"": action install-only has no outputs: it was skipped or has not run (guard with "install-only" in outputs)`,
+		actionStatus(f.execution(res.Execution.Name), "s", "app", "reads").Message)
+}

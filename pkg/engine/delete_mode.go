@@ -56,7 +56,7 @@ func deletedByMode(a *v1alpha1.Action, vars when.Vars) bool {
 }
 
 // writtenForDelete reports whether an action says it runs in Delete mode: a delete hook, or a
-// condition that is true in Delete mode.
+// condition on the mode that is true in Delete mode (or is decided by outputs when its turn comes).
 func writtenForDelete(a *v1alpha1.Action, vars when.Vars) bool {
 	if strings.HasSuffix(a.HookType, "-delete") {
 		return true
@@ -69,7 +69,12 @@ func writtenForDelete(a *v1alpha1.Action, vars when.Vars) bool {
 		return false
 	}
 	ok, decided, err := c.Eval(vars)
-	return err == nil && decided && ok
+	if err == nil && !decided {
+		// It also reads outputs: it names the mode and is not false in Delete mode, so it was
+		// written for it; its turn decides.
+		return c.ReadsMode()
+	}
+	return err == nil && ok
 }
 
 // deleteOrder is the order of a workflow's actions in Delete mode: pre-delete hooks, then the

@@ -36,7 +36,8 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 	}
 	prog, exec := p.prog, p.exec
 	var out []PlannedAction
-	for i, sp := range prog.stages {
+	for _, i := range prog.runOrder() {
+		sp := prog.stages[i]
 		for j, wp := range sp.workflows {
 			vars := wp.vars
 			vars.Outputs = outputPlaceholders(wp)
@@ -56,6 +57,40 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 		}
 	}
 	return out, nil
+}
+
+// runOrder lists the stages in an order they can run in: each after the stages it waits for,
+// otherwise as recorded (in Delete mode, the reverse of the plan's).
+func (p *program) runOrder() []int {
+	var order []int
+	placed := make([]bool, len(p.stages))
+	for len(order) < len(p.stages) {
+		progress := false
+		for i, sp := range p.stages {
+			if placed[i] {
+				continue
+			}
+			ready := true
+			for _, dep := range sp.dependsOn {
+				if j := p.stageIndex(dep); j >= 0 && !placed[j] {
+					ready = false
+				}
+			}
+			if ready {
+				placed[i], progress = true, true
+				order = append(order, i)
+			}
+		}
+		if !progress { // a cycle, which validation refuses: keep the recorded order
+			for i := range p.stages {
+				if !placed[i] {
+					placed[i] = true
+					order = append(order, i)
+				}
+			}
+		}
+	}
+	return order
 }
 
 // plannedStep says what a dry run knows of whether a step runs: skipped and why, turned into a

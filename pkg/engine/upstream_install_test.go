@@ -69,6 +69,13 @@ func TestUpstreamInstallPlanInEveryMode(t *testing.T) {
 	require.Equal(t, v1alpha1.PhaseSucceeded, install.Phase, install.Message)
 	assert.ElementsMatch(t, installed, objects())
 
+	planned, err := f.engine.DryRun(f.ctx, ExecuteOptions{Namespace: ns, Plan: "nginx-install-plan", Mode: v1alpha1.ModeDelete})
+	require.NoError(t, err)
+	require.Len(t, planned, 5)
+	assert.Equal(t, "deploy-subscription", planned[0].Stage, "the dry run lists stages in the order they run")
+	assert.Equal(t, "Delete mode: deletes what action create-nginx-subscription creates", planned[0].Condition)
+	assert.Equal(t, v1alpha1.ClusternetOperation(v1alpha1.OperationDelete), planned[1].Action.Localization.Operation)
+
 	del := f.execute("nginx-install-plan", mode(v1alpha1.ModeDelete))
 	require.Equal(t, v1alpha1.PhaseSucceeded, del.Phase, del.Message)
 	assert.Empty(t, objects(), "Delete mode deleted what the plan creates")

@@ -54,6 +54,10 @@ func TestUndeclaredParameterSuppliedByEveryPlanIsAWarning(t *testing.T) {
 	plan := strings.Replace(validPlan, "    value: cluster-b\n", "    value: cluster-b\n  - name: team\n    value: sre\n", 1)
 	requireOne(t, run(t, docs(wf, plan)), SeverityWarning, "spec.actions[0].http.headers[X-Plan]", `parameter "team" is not declared`, "plan prod/prod-failover supplies it", "declare it in spec.parameters")
 
+	// Validated alone, with its plans elsewhere (--allow-missing-refs): a warning too.
+	requireOne(t, run(t, wf, Options{AllowMissingRefs: true}), SeverityWarning, "spec.actions[0].http.headers[X-Plan]", `undefined parameter "team"`, "a plan elsewhere must supply it")
+	requireOne(t, run(t, wf), SeverityError, "spec.actions[0].http.headers[X-Plan]", `undefined parameter "team"`)
+
 	// A second plan that does not supply it makes it an error naming that plan.
 	other := strings.Replace(validPlan, "name: prod-failover", "name: dr-drill", 1)
 	requireOne(t, run(t, docs(wf, plan, other)), SeverityError, "spec.actions[0].http.headers[X-Plan]", `undefined parameter "team"`, "not supplied by plan prod/dr-drill")

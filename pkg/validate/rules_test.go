@@ -252,3 +252,12 @@ spec:
 		assert.NotContains(t, d.Message, "dependsOn", "a plan without dependsOn is not ambiguous")
 	}
 }
+
+func TestAnActionApartFromTheGraphIsWarnedAbout(t *testing.T) {
+	head := "apiVersion: dr.bkbcs.tencent.com/v1alpha1\nkind: DRWorkflow\nmetadata: {name: g, namespace: prod}\nspec:\n  actions:\n"
+	wf := head + "  - {name: a, type: HTTP, http: {url: 'https://a.example.com'}}\n" +
+		"  - {name: b, type: HTTP, http: {url: 'https://b.example.com'}, dependsOn: [a]}\n" +
+		"  - {name: tail, type: HTTP, http: {url: 'https://t.example.com'}}\n"
+	requireOne(t, run(t, wf), SeverityWarning, "spec.actions[2].name",
+		`action "tail" names no dependsOn while other actions do, so it starts with the workflow; to run it after "b", add dependsOn: [b]`)
+}

@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
@@ -46,7 +47,11 @@ func Validate(docs []*Document, opts Options) []Diagnostic {
 	for _, d := range docs {
 		switch obj := d.Object.(type) {
 		case *v1alpha1.DRWorkflow:
-			add(d, CheckWorkflow(obj, supply.forWorkflow(d)))
+			fs := CheckWorkflow(obj, supply.forWorkflow(d))
+			if opts.AllowMissingRefs && len(supply.refs[d]) == 0 {
+				fs = plansElsewhere(fs)
+			}
+			add(d, fs)
 		case *v1alpha1.DRPlan:
 			add(d, CheckPlan(obj, refs))
 		case *v1alpha1.DRPlanExecution:
@@ -146,4 +151,19 @@ func appendOnce(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// plansElsewhere judges a workflow validated without any plan that references it, when the
+// plans live elsewhere (--allow-missing-refs): a parameter it uses without declaring may be
+// supplied by them, as upstream's examples do, so that is a warning rather than an error.
+func plansElsewhere(fs Findings) Findings {
+	out := make(Findings, len(fs))
+	for i, f := range fs {
+		if f.Severity == SeverityError && strings.HasPrefix(f.Message, "undefined parameter ") && strings.HasSuffix(f.Message, "not declared in spec.parameters") {
+			f.Severity = SeverityWarning
+			f.Message += "; no plan in these files references the workflow, so a plan elsewhere must supply it: declare it in spec.parameters"
+		}
+		out[i] = f
+	}
+	return out
 }

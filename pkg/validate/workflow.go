@@ -43,6 +43,22 @@ func CheckWorkflow(wf *v1alpha1.DRWorkflow, supply ParamSupply) Findings {
 		}
 	}
 	fs = append(fs, checkDependencies(actions, "action", nodes)...)
+	if graph := slices.ContainsFunc(wf.Spec.Actions, func(a v1alpha1.Action) bool { return len(a.DependsOn) > 0 }); graph {
+		// An action apart from the graph (nothing before it, nothing after it) starts with the
+		// workflow: in a list read top to bottom, likely not what was meant.
+		needed := map[string]bool{}
+		for _, a := range wf.Spec.Actions {
+			for _, d := range a.DependsOn {
+				needed[d] = true
+			}
+		}
+		for i := 1; i < len(wf.Spec.Actions); i++ {
+			if a := wf.Spec.Actions[i]; len(a.DependsOn) == 0 && !needed[a.Name] && a.HookType == "" {
+				prev := wf.Spec.Actions[i-1].Name
+				fs.Warnf(actions.Index(i).Child("name").String(), "action %q names no dependsOn while other actions do, so it starts with the workflow; to run it after %q, add dependsOn: [%s]", a.Name, prev, prev)
+			}
+		}
+	}
 	fs = append(fs, checkWorkflowPlaceholders(wf, seen, supply)...)
 	if e := wf.Spec.Executor; e != nil && e.Type == v1alpha1.ExecutorArgo {
 		fs.Warnf("spec.executor.type", "drctl runs every workflow with its native engine; executor Argo is not supported and is ignored")
