@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -23,7 +22,7 @@ func TestStagesWithoutDependsOnRunOneAtATime(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}))
 	defer srv.Close()
-	f.apply(httpWorkflow("a", srv.URL, "one") + "---\n" + httpWorkflow("b", srv.URL, "two") + "---\n" + httpWorkflow("c", srv.URL, "three") + fmt.Sprintf(`---
+	f.apply(httpWorkflow("a", srv.URL, "one") + "---\n" + httpWorkflow("b", srv.URL, "two") + "---\n" + httpWorkflow("c", srv.URL, "three") + `---
 apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRPlan
 metadata: {name: ordered}
@@ -32,7 +31,7 @@ spec:
   - {name: first, workflows: [{workflowRef: {name: a}}]}
   - {name: second, workflows: [{workflowRef: {name: b}}]}
   - {name: third, workflows: [{workflowRef: {name: c}}]}
-`))
+`)
 	res := f.execute("ordered")
 	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
 	assert.Equal(t, []string{"/a/one", "/b/two", "/c/three"}, h.list())
