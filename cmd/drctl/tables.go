@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/tui"
 )
 
 // Tables of drctl's kinds for `drctl get` and `drctl history`, printed by cli-runtime's table
@@ -102,7 +103,7 @@ func executionTable(items []v1alpha1.DRPlanExecution, now time.Time) *metav1.Tab
 			msg = msg[:77] + "..."
 		}
 		t.Rows = append(t.Rows, metav1.TableRow{
-			Cells: []any{e.Name, e.Spec.PlanRef, string(e.Spec.OperationType), orNone(string(e.Status.Phase)), orNone(e.Status.Progress),
+			Cells: []any{e.Name, e.Spec.PlanRef, tui.OperationLabel(e.Spec.OperationType, e.Spec.Mode), orNone(string(e.Status.Phase)), orNone(e.Status.Progress),
 				age(e.CreationTimestamp, now), orNone(took), orNone(runner), msg},
 			Object: runtime.RawExtension{Object: e},
 		})

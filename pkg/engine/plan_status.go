@@ -64,7 +64,7 @@ func (e *Engine) finishPlanStatus(ctx context.Context, exec *v1alpha1.DRPlanExec
 // newest first, at most maxHistory entries.
 func setHistory(st *v1alpha1.DRPlanStatus, exec *v1alpha1.DRPlanExecution) {
 	rec := v1alpha1.ExecutionRecord{
-		Name: exec.Name, Namespace: exec.Namespace, OperationType: exec.Spec.OperationType,
+		Name: exec.Name, Namespace: exec.Namespace, OperationType: exec.Spec.OperationType, Mode: exec.Spec.Mode,
 		Phase: exec.Status.Phase, StartTime: exec.Status.StartTime, CompletionTime: exec.Status.CompletionTime,
 	}
 	if rec.StartTime == nil {

@@ -212,7 +212,7 @@ func DescribePlan(out io.Writer, plan *v1alpha1.DRPlan, now time.Time) {
 			if h.StartTime != nil {
 				started = duration.HumanDuration(now.Sub(h.StartTime.Time)) + " ago"
 			}
-			d.line(1, "%s\t%s\t%s\t%s", h.Name, h.OperationType, or(string(h.Phase), "Pending"), started)
+			d.line(1, "%s\t%s\t%s\t%s", h.Name, OperationLabel(h.OperationType, h.Mode), or(string(h.Phase), "Pending"), started)
 		}
 	}
 	d.flush()
@@ -313,4 +313,12 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// OperationLabel names an execution's operation with its mode: "Execute (Delete)", "Revert".
+func OperationLabel(op v1alpha1.OperationType, mode v1alpha1.ExecutionMode) string {
+	if mode == "" {
+		return string(op)
+	}
+	return fmt.Sprintf("%s (%s)", op, mode)
 }

@@ -31,3 +31,20 @@ func TestDescribePlanSaysWhyItIsInvalidAndWhomItActsAs(t *testing.T) {
 	DescribePlan(&out, plan, time.Now())
 	assert.NotContains(t, out.String(), "Why:")
 }
+
+// A plan's history and stage order say what each run was and when each stage runs.
+func TestDescribePlanShowsModesAndStageOrder(t *testing.T) {
+	plan := &v1alpha1.DRPlan{
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "team-a"},
+		Spec:       v1alpha1.DRPlanSpec{Stages: []v1alpha1.Stage{{Name: "a"}, {Name: "b"}}},
+		Status: v1alpha1.DRPlanStatus{ExecutionHistory: []v1alpha1.ExecutionRecord{
+			{Name: "p-2", OperationType: v1alpha1.OperationExecute, Mode: v1alpha1.ModeDelete, Phase: v1alpha1.PhaseSucceeded},
+			{Name: "p-1", OperationType: v1alpha1.OperationExecute, Phase: v1alpha1.PhaseSucceeded},
+		}},
+	}
+	var out bytes.Buffer
+	DescribePlan(&out, plan, time.Now())
+	assert.Contains(t, out.String(), "b (sequential, after a, the stage before it)")
+	assert.Regexp(t, `p-2\s+Execute \(Delete\)\s+Succeeded`, out.String())
+	assert.Regexp(t, `p-1\s+Execute\s+Succeeded`, out.String())
+}

@@ -125,6 +125,9 @@ type ExecutionRecord struct {
 	Namespace string `json:"namespace"`
 	// OperationType is the operation type: Execute, Revert
 	OperationType OperationType `json:"operationType"`
+	// Mode is the mode of an Execute (drctl addition)
+	// +optional
+	Mode ExecutionMode `json:"mode,omitempty"`
 	// Phase is the execution phase: Pending, Running, Succeeded, Failed
 	// +optional
 	Phase ExecutionPhase `json:"phase,omitempty"`
