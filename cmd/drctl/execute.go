@@ -52,6 +52,7 @@ by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost
 				return err
 			}
 			opts.Namespace = s.ns
+			opts.OnWarning = func(w string) { fmt.Fprintf(g.streams.ErrOut, "Warning: %s\n", w) }
 			if dryRun {
 				return printDryRun(cmd.Context(), g, s.eng, opts)
 			}

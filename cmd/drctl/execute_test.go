@@ -165,8 +165,10 @@ func TestInterruptCancelsGracefully(t *testing.T) {
 func TestDryRunRendersEverythingAndCreatesNothing(t *testing.T) {
 	kubeconfig, ns, c := cluster(t)
 	create(t, c, ns, planYAMLs("https://hooks.example.com"))
-	code, out, errOut := drctl(t, "", "execute", "web-failover", "--dry-run", "-p", "target=cluster-z", "--kubeconfig", kubeconfig, "-n", ns)
+	code, out, errOut := drctl(t, "", "execute", "web-failover", "--dry-run", "-p", "target=cluster-z", "-p", "regoin=us", "--kubeconfig", kubeconfig, "-n", ns)
 	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, `Warning: parameter "regoin" is neither declared nor used by any workflow of plan web-failover; it has no effect (a typo?)`)
+	assert.NotContains(t, errOut, `"target"`, "a parameter the workflow declares is not warned about")
 	assert.Contains(t, out, "# dry run of plan "+ns+"/web-failover: 2 actions in the order they can run, nothing is changed")
 	assert.Contains(t, out, "url: https://hooks.example.com/switch/cluster-z")
 	assert.Contains(t, out, "#     url: https://hooks.example.com/undo/cluster-z")

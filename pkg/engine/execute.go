@@ -34,6 +34,9 @@ type ExecuteOptions struct {
 	LockTimeout time.Duration
 	// OnStart is called once the execution exists and holds the lease, before the first action.
 	OnStart func(*v1alpha1.DRPlanExecution)
+	// OnWarning, when set, receives each warning about the run's own parameters (one no workflow
+	// of the plan knows, likely a typo) before anything runs.
+	OnWarning func(string)
 }
 
 // Execute validates the plan and its workflows as stored in the cluster, takes the plan's Lease,
@@ -74,7 +77,13 @@ func (e *Engine) prepareExecute(ctx context.Context, opts ExecuteOptions) (*prep
 	if err != nil {
 		return nil, err
 	}
-	return e.prepareExecution(ctx, l, e.newExecution(l.plan, opts))
+	p, err := e.prepareExecution(ctx, l, e.newExecution(l.plan, opts))
+	if opts.OnWarning != nil {
+		for _, w := range l.warnings {
+			opts.OnWarning(w)
+		}
+	}
+	return p, err
 }
 
 // prepareExecution lays out the status of exec, an Execute of the loaded plan, and its program.

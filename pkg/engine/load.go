@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +19,9 @@ type loaded struct {
 	plan      *v1alpha1.DRPlan
 	workflows map[string]*v1alpha1.DRWorkflow // by namespace/name
 	missing   []string
+	// warnings are validation's warnings about the run's own parameters (a name no workflow
+	// knows: likely a typo), for the person who typed them.
+	warnings []string
 }
 
 // loadParallelism bounds the workflow reads in flight: a plan's workflows are read at once, not
@@ -138,6 +142,12 @@ func (l *loaded) validate(exec *v1alpha1.DRPlanExecution) error {
 	}
 	if exec != nil {
 		add(v1alpha1.KindDRPlanExecution, exec.Namespace, exec.Name, validate.CheckExecution(exec, validate.RefCheck{}))
+	}
+	l.warnings = nil
+	for _, d := range diags {
+		if d.Severity == validate.SeverityWarning && strings.HasPrefix(d.Field, validate.ExecutionParamsField) {
+			l.warnings = append(l.warnings, d.Message)
+		}
 	}
 	if errs, _ := validate.Count(diags); errs > 0 {
 		validate.Sort(diags)

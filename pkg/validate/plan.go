@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"slices"
@@ -104,6 +105,11 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 				fs.Warnf(spec.Child("globalParams").Index(i).Child("name").String(), "parameter %q is neither declared nor used by any workflow of the plan; it has no effect", p.Name)
 			}
 		}
+		for i, p := range execParams {
+			if !globalUsed[p.Name] && p.Name != "mode" {
+				fs.Warnf(ExecutionParamsField+fmt.Sprintf("[%d].name", i), "parameter %q is neither declared nor used by any workflow of plan %s; it has no effect (a typo?)", p.Name, plan.Name)
+			}
+		}
 	}
 	return fs
 }
@@ -127,7 +133,7 @@ func checkSuppliedParams(plan *v1alpha1.DRPlan, rp *field.Path, ref v1alpha1.Wor
 		values[p.Name] = supplied{p, rp.Child("params").Index(i)}
 	}
 	for i, p := range execParams {
-		values[p.Name] = supplied{p, field.NewPath("execution", "spec", "params").Index(i)}
+		values[p.Name] = supplied{p, field.NewPath(ExecutionParamsField).Index(i)}
 	}
 	used := usedParams(wf)
 	declared := map[string]bool{}
@@ -185,6 +191,9 @@ func qualified(namespace, name string) string {
 	}
 	return namespace + "/" + name
 }
+
+// ExecutionParamsField is where findings about a run's own parameters point (CheckPlanRun).
+const ExecutionParamsField = "execution.spec.params"
 
 // StageDependencies are the stages each stage waits for. In a plan whose stages name no
 // dependsOn, each waits for the stage before it: the stages run one at a time, in order, as the
