@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -139,7 +141,11 @@ func describeEvents(out io.Writer, events []corev1.Event, now time.Time) {
 		fmt.Fprintln(out, "Events:  <none>")
 		return
 	}
-	slices.SortStableFunc(events, func(a, b corev1.Event) int { return a.LastTimestamp.Compare(b.LastTimestamp.Time) })
+	// Timestamps keep whole seconds; within one, the order the API server stored them in (the
+	// resourceVersion, which increases) is the order they happened in.
+	slices.SortStableFunc(events, func(a, b corev1.Event) int {
+		return cmp.Or(a.LastTimestamp.Compare(b.LastTimestamp.Time), cmp.Compare(resourceVersion(a), resourceVersion(b)))
+	})
 	fmt.Fprintln(out, "Events:")
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "  TYPE\tREASON\tAGE\tMESSAGE")
@@ -321,4 +327,10 @@ func OperationLabel(op v1alpha1.OperationType, mode v1alpha1.ExecutionMode) stri
 		return string(op)
 	}
 	return fmt.Sprintf("%s (%s)", op, mode)
+}
+
+// resourceVersion is an object's resourceVersion as a number (0 when it is not one).
+func resourceVersion(e corev1.Event) uint64 {
+	v, _ := strconv.ParseUint(e.ResourceVersion, 10, 64)
+	return v
 }

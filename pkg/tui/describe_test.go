@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -47,4 +48,15 @@ func TestDescribePlanShowsModesAndStageOrder(t *testing.T) {
 	assert.Contains(t, out.String(), "b (sequential, after a, the stage before it)")
 	assert.Regexp(t, `p-2\s+Execute \(Delete\)\s+Succeeded`, out.String())
 	assert.Regexp(t, `p-1\s+Execute\s+Succeeded`, out.String())
+}
+
+// Events of the same second are listed in the order the API server stored them.
+func TestDescribeOrdersEventsOfOneSecondAsStored(t *testing.T) {
+	at := metav1.NewTime(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC))
+	ev := func(rv, reason string) corev1.Event {
+		return corev1.Event{ObjectMeta: metav1.ObjectMeta{ResourceVersion: rv}, Reason: reason, Type: "Normal", LastTimestamp: at}
+	}
+	var out bytes.Buffer
+	describeEvents(&out, []corev1.Event{ev("1203", "ExecutionSucceeded"), ev("998", "ExecutionStarted"), ev("1100", "ActionSucceeded")}, at.Time)
+	assert.Regexp(t, `(?s)ExecutionStarted.*ActionSucceeded.*ExecutionSucceeded`, out.String())
 }
