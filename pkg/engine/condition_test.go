@@ -104,13 +104,7 @@ spec:
   actions:
   - {name: check, type: HTTP, http: {url: "%[1]s/check"}}
   - {name: gated, type: HTTP, http: {url: "%[1]s/gated"}, when: 'outputs.check.ready == "yes"'}
----
-apiVersion: dr.bkbcs.tencent.com/v1alpha1
-kind: DRPlan
-metadata: {name: app}
-spec:
-  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
-`, srv.URL))
+`+appPlan, srv.URL))
 	res := f.execute("app")
 	require.Equal(t, v1alpha1.PhaseFailed, res.Phase)
 	gated := actionStatus(f.execution(res.Execution.Name), "s", "app", "gated")
@@ -138,13 +132,7 @@ spec:
     type: HTTP
     http: {url: "%[1]s/migrate"}
     rollback: {type: HTTP, http: {url: "%[1]s/unmigrate"}, when: 'mode == "upgrade"'}
----
-apiVersion: dr.bkbcs.tencent.com/v1alpha1
-kind: DRPlan
-metadata: {name: app}
-spec:
-  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
-`, srv.URL))
+`+appPlan, srv.URL))
 	res := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeInstall })
 	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
 	rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: res.Execution.Name})
@@ -168,13 +156,7 @@ spec:
   actions:
   - {name: install-only, type: HTTP, http: {url: "%[1]s/install"}, when: 'mode == "install"'}
   - {name: reads, type: HTTP, http: {url: "%[1]s/reads"}, when: 'outputs["install-only"].statusCode == "200"'}
----
-apiVersion: dr.bkbcs.tencent.com/v1alpha1
-kind: DRPlan
-metadata: {name: app}
-spec:
-  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
-`, srv.URL))
+`+appPlan, srv.URL))
 	res := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeUpgrade })
 	require.Equal(t, v1alpha1.PhaseFailed, res.Phase)
 	assert.Equal(t, `when "outputs[\"install-only\"].statusCode == \"200\"": action install-only has no outputs: it was skipped or has not run (guard with "install-only" in outputs)`,

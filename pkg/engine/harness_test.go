@@ -207,6 +207,15 @@ func (h *hits) count(path string) int {
 	return len(h.times[path])
 }
 
+// appPlan is a plan of one stage, s, running the workflow app.
+const appPlan = `---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: app}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
+`
+
 // httpWorkflow is a workflow of HTTP POSTs to url+"/"+action for each action.
 func httpWorkflow(name, url string, actions ...string) string {
 	var b strings.Builder

@@ -31,13 +31,7 @@ spec:
   actions:
 ` + hook("pre-install") + hook("pre-upgrade") + hook("pre-delete") + hook("pre-rollback") +
 		fmt.Sprintf("  - {name: deploy, type: HTTP, http: {url: %q}, rollback: {type: HTTP, http: {url: %q}}}\n", url+"/deploy", url+"/undeploy") +
-		hook("post-install") + hook("post-upgrade") + hook("post-delete") + hook("post-rollback") + `---
-apiVersion: dr.bkbcs.tencent.com/v1alpha1
-kind: DRPlan
-metadata: {name: app}
-spec:
-  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
-`
+		hook("post-install") + hook("post-upgrade") + hook("post-delete") + hook("post-rollback") + `` + appPlan
 }
 
 // Hooks run in their lifecycle only: install hooks around an Install, rollback hooks around a
@@ -120,13 +114,7 @@ spec:
       name: verify
       namespace: %s
       spec: {feeds: [{apiVersion: v1, kind: ConfigMap, name: x, namespace: %s}], subscribers: [{clusterAffinity: {}}]}
----
-apiVersion: dr.bkbcs.tencent.com/v1alpha1
-kind: DRPlan
-metadata: {name: app}
-spec:
-  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
-`, ns, ns))
+`+appPlan, ns, ns))
 	res := f.execute("app", func(o *ExecuteOptions) { o.Mode = v1alpha1.ModeInstall })
 	require.Equal(t, v1alpha1.PhaseFailed, res.Phase, "verify never gets ready")
 	exec := f.execution(res.Execution.Name)

@@ -66,13 +66,7 @@ spec:
       spec:
         feeds: [{apiVersion: apps/v1, kind: Deployment, name: web, namespace: %[1]s}]
         subscribers: [{clusterAffinity: {matchLabels: {drtest: %[1]s, role: standby}}}]
----
-apiVersion: dr.bkbcs.tencent.com/v1alpha1
-kind: DRPlan
-metadata: {name: app}
-spec:
-  stages: [{name: s, workflows: [{workflowRef: {name: app}}]}]
-`, ns, timeout)
+`+appPlan, ns, timeout)
 }
 
 // playClusternet marks each child Subscription ready in its cluster (all but the skipped ones)
