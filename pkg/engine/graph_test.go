@@ -84,7 +84,7 @@ func TestAFailureInAGraph(t *testing.T) {
 				case "/broken":
 					w.WriteHeader(http.StatusBadRequest)
 				case "/slow":
-					time.Sleep(500 * time.Millisecond)
+					time.Sleep(2 * time.Second) // long enough that broken has failed, even on a loaded machine
 				}
 			}))
 			defer srv.Close()

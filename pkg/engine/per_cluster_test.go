@@ -138,7 +138,7 @@ func TestPerClusterFansOutRecordsAndRevertsEachCluster(t *testing.T) {
 func TestPerClusterNamesTheClusterThatIsNotReady(t *testing.T) {
 	f := newFixture(t)
 	keys, _, keyOf := managedClusters(t, f, 3)
-	f.apply(perClusterPlan(f.namespace, "3s"))
+	f.apply(perClusterPlan(f.namespace, "8s"))
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	go playClusternet(ctx, t, f, keyOf, "/cluster-2")
