@@ -6,10 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	clusternetv1alpha1 "github.com/drctl/drctl/pkg/crd/clusternet/v1alpha1"
 )
@@ -25,18 +22,12 @@ var readyPollInterval = time.Second
 func awaitSubscription(ctx context.Context, env Env, namespace, name string, res Result) (Result, error) {
 	var why, ready string
 	err := wait.PollUntilContextCancel(ctx, readyPollInterval, true, func(ctx context.Context) (bool, error) {
-		live := &unstructured.Unstructured{}
-		live.SetAPIVersion(clusternetv1alpha1.GroupVersion.String())
-		live.SetKind("Subscription")
-		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, live); err != nil {
+		sub, err := readSubscription(ctx, env.Client, namespace, name)
+		if err != nil {
 			if ctx.Err() != nil {
 				return false, nil
 			}
-			return false, classify(fmt.Errorf("read subscription %s/%s: %w", namespace, name, err))
-		}
-		sub := &clusternetv1alpha1.Subscription{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(live.Object, sub); err != nil {
-			return false, Permanent(fmt.Errorf("read subscription %s/%s: %w", namespace, name, err))
+			return false, err
 		}
 		ok, reason := subscriptionReady(sub)
 		why = reason

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
@@ -20,8 +19,7 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 	wp := r.prog.stages[i].workflows[j]
 	recorded := snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses
 	n := len(wp.steps)
-	var mu sync.Mutex // guards outputs
-	outputs := cloneOutputs(wp.vars.Outputs)
+	outputs := cloneOutputs(wp.vars.Outputs) // read and written by this loop only
 	// cleared[k]: step k ended so that the steps depending on it may run.
 	ended, cleared, started := make([]bool, n), make([]bool, n), make([]bool, n)
 	for k, as := range recorded {
@@ -64,10 +62,8 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 					ended[k] = true
 					continue
 				}
-				mu.Lock()
 				vars := wp.vars
 				vars.Outputs = cloneOutputs(outputs)
-				mu.Unlock()
 				active++
 				go func(k int, s *step) {
 					phase, out := r.runStep(ctx, a, s, vars, recorded[k])
@@ -91,9 +87,7 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 		}
 		ended[e.k] = true
 		cleared[e.k] = e.phase == v1alpha1.PhaseSucceeded || e.phase == v1alpha1.PhaseSkipped // by its own rule
-		mu.Lock()
 		addOutputs(outputs, wp.steps[e.k].name, e.outputs)
-		mu.Unlock()
 	}
 	if interrupted || ctx.Err() != nil || r.interrupted() {
 		return failed, canceled, true
