@@ -72,6 +72,10 @@ func TestSplitBrainThroughAPartition(t *testing.T) {
 		require.Eventually(t, func() bool { return hits.snapshot()["/"+plan+"/a1"] == 1 }, 30*time.Second, 5*time.Millisecond)
 		time.Sleep(time.Duration(rng.IntN(900)) * time.Millisecond)
 		proxy.Cut()
+		// A request of the action A had recorded Running just before the cut may still be on its
+		// way to the target (it does not pass the proxy); nothing new can start once the cut
+		// blocks A's record writes. Let it arrive before noting what was in flight.
+		time.Sleep(300 * time.Millisecond)
 		cutAt := hits.snapshot()
 
 		code, out := runDrctl(t, "resume", plan, "--progress", "plain", "--lease-duration", "3s", "--kubeconfig", kubeconfig, "-n", ns)
