@@ -7,6 +7,7 @@
 package testenv
 
 import (
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -223,6 +224,13 @@ func InCI() bool { return os.Getenv("CI") == "true" }
 // that is a failure.
 func Main(m *testing.M, env **Env, opts Options) int {
 	crlog.SetLogger(logr.Discard()) // controller-runtime's own logs are not what tests look at
+	flag.Parse()
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		// Fuzz targets need no API server, and every fuzz worker process runs TestMain: starting
+		// one per worker would spend the fuzzing budget on etcd.
+		skipReason = "fuzzing: no API server is started"
+		return m.Run()
+	}
 	e, err := Start(opts)
 	if err != nil {
 		if _, missing := err.(ErrMissingBinaries); !missing || InCI() {

@@ -30,7 +30,7 @@ func init() {
 		},
 		NewExecutor: func() Executor { return NewHTTP() },
 		Check:       checkHTTP,
-		Documents:   []Document{{Path: "http.body", Format: DocumentAsWritten}},
+		Documents:   []Document{{Path: "http.body", Format: DocumentAsWritten}, {Path: "http.url", Format: DocumentURL}},
 		Target:      func(a *v1alpha1.Action) string { return or(string(a.HTTP.Method), "GET") + " " + a.HTTP.URL },
 		Details:     httpDetails,
 		Example: func(_ v1alpha1.ResourceOperation, at ExampleTarget) *v1alpha1.Action {

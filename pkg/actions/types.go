@@ -87,6 +87,9 @@ const (
 	// DocumentAsWritten stays JSON if written as JSON, YAML if written as YAML, and is plain
 	// text otherwise.
 	DocumentAsWritten
+	// DocumentURL is an http(s) URL: each value is escaped for the part of the URL it lands in,
+	// so that no value can add a query parameter or change the host.
+	DocumentURL
 )
 
 // Document is a string field holding a document. Path is relative to the action, with [*] for

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -135,19 +138,42 @@ func renderValue(path string, v any, vars Vars, errs *[]string) any {
 	return v
 }
 
-// sentinel stands for placeholder i while a document is parsed; it is a plain YAML scalar.
-func sentinel(i int) string { return fmt.Sprintf("__drctl_placeholder_%d__", i) }
-
-var sentinelPattern = regexp.MustCompile(`__drctl_placeholder_(\d+)__`)
-
 // RenderDocument expands the placeholders of a YAML or JSON document value by value: a value
 // holding quotes, colons, braces or newlines stays exactly that string; an unquoted scalar that is
-// exactly one placeholder is re-read as a YAML scalar, so `replicas: $(params.replicas)` becomes
-// a number (a value that would read as a mapping or list stays a string).
+// exactly one placeholder is re-read as a scalar, so `replicas: $(params.replicas)` becomes a
+// number (a value that would read as a mapping or list stays a string). Text with no placeholder
+// is returned as written, and a JSON document keeps every byte outside its placeholders, so a
+// receiver that checks a signature or compares bytes gets what the plan says.
 func RenderDocument(text string, vars Vars, format actions.DocumentFormat) (string, error) {
+	refs, values, err := lookupAll(text, vars)
+	if err != nil {
+		return "", err
+	}
+	if format == actions.DocumentURL {
+		return renderURL(text, refs, values)
+	}
+	if len(refs) == 0 {
+		if format == actions.DocumentYAML {
+			if _, err := parseCollection(text); err != nil {
+				return "", fmt.Errorf("manifest: %w", err)
+			}
+		}
+		return template.Unescape(text), nil
+	}
+	if format == actions.DocumentAsWritten && looksLikeJSON(text) {
+		if out, ok := renderJSON(text, refs, values); ok {
+			return out, nil
+		}
+	}
+	return renderYAML(text, refs, values, format, vars)
+}
+
+// lookupAll parses text and looks up the value of each placeholder; every syntax error and
+// undefined name is reported at once.
+func lookupAll(text string, vars Vars) ([]template.Ref, []string, error) {
 	refs, errs := template.Parse(text)
 	if len(errs) > 0 {
-		return "", joinErrors(errs)
+		return nil, nil, joinErrors(errs)
 	}
 	values := make([]string, len(refs))
 	var undefined []error
@@ -159,82 +185,151 @@ func RenderDocument(text string, vars Vars, format actions.DocumentFormat) (stri
 		values[i] = v
 	}
 	if len(undefined) > 0 {
-		return "", joinErrors(undefined)
+		return nil, nil, joinErrors(undefined)
 	}
-	if sentinelPattern.MatchString(text) {
-		return "", fmt.Errorf("the text contains drctl's reserved marker %q", "__drctl_placeholder_")
-	}
-	// Replace placeholders by sentinels, and unescape $$( in the text between them.
-	var b strings.Builder
-	last := 0
-	for i, r := range refs {
-		b.WriteString(strings.ReplaceAll(text[last:r.Start], "$$(", "$("))
-		b.WriteString(sentinel(i))
-		last = r.End
-	}
-	b.WriteString(strings.ReplaceAll(text[last:], "$$(", "$("))
-	marked := b.String()
+	return refs, values, nil
+}
 
-	trimmed := strings.TrimSpace(marked)
+func looksLikeJSON(text string) bool {
+	trimmed := strings.TrimSpace(text)
+	return strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")
+}
+
+// parseCollection parses text as one YAML document that is a mapping or a list.
+func parseCollection(text string) (*yaml.Node, error) {
 	root := &yaml.Node{}
-	if err := yaml.Unmarshal([]byte(marked), root); err != nil || len(root.Content) == 0 || !isCollection(root.Content[0]) {
+	if err := yaml.Unmarshal([]byte(text), root); err != nil {
+		return nil, err
+	}
+	if len(root.Content) == 0 || !isCollection(root.Content[0]) {
+		return nil, fmt.Errorf("not a YAML object")
+	}
+	return root, nil
+}
+
+// renderYAML substitutes values into the parsed document: each placeholder is first replaced by
+// a marker, the text parsed, and the marker in each scalar replaced by its value. Markers carry a
+// random nonce absent from the text, so nothing a plan's author types can pass for one.
+// Comments are dropped: a placeholder in a comment has no value to keep.
+func renderYAML(text string, refs []template.Ref, values []string, format actions.DocumentFormat, vars Vars) (string, error) {
+	m, marked, err := markPlaceholders(text, refs)
+	if err != nil {
+		return "", err
+	}
+	root, err := parseCollection(marked)
+	if err != nil {
 		if format == actions.DocumentYAML {
-			if err == nil {
-				err = fmt.Errorf("not a YAML object")
-			}
 			return "", fmt.Errorf("manifest: %w", err)
 		}
 		return template.Render(text, vars.lookup) // plain text
 	}
-	if err := substitute(root.Content[0], values); err != nil {
+	if err := m.substitute(root, values); err != nil {
 		return "", err
-	}
-	if format == actions.DocumentAsWritten && (strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")) {
-		var out bytes.Buffer
-		if err := writeJSON(&out, root.Content[0]); err != nil {
-			return "", err
-		}
-		return out.String(), nil
 	}
 	var out bytes.Buffer
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(root); err != nil {
+	if format == actions.DocumentAsWritten && looksLikeJSON(text) {
+		err = writeJSON(&out, root.Content[0])
+	} else {
+		enc := yaml.NewEncoder(&out)
+		enc.SetIndent(2)
+		err = enc.Encode(root)
+	}
+	if err != nil {
 		return "", err
+	}
+	if strings.Contains(out.String(), m.nonce) {
+		return "", fmt.Errorf("a placeholder stands where drctl cannot put a value (a YAML tag, anchor or alias name)")
 	}
 	return out.String(), nil
 }
 
-func isCollection(n *yaml.Node) bool {
-	return n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode
+// markers are the stand-ins of one renderYAML call: nonce, the placeholder's index, "_".
+type markers struct {
+	nonce   string
+	pattern *regexp.Regexp
 }
 
-// substitute replaces sentinels in every scalar (keys included) below n.
-func substitute(n *yaml.Node, values []string) error {
+// markPlaceholders replaces each placeholder of text by its marker and unescapes the text
+// between them.
+func markPlaceholders(text string, refs []template.Ref) (*markers, string, error) {
+	for range 8 {
+		var raw [8]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return nil, "", err
+		}
+		m := &markers{nonce: "drctl" + hex.EncodeToString(raw[:]) + "_"}
+		if strings.Contains(text, m.nonce) {
+			continue
+		}
+		m.pattern = regexp.MustCompile(regexp.QuoteMeta(m.nonce) + `(\d+)_`)
+		var b strings.Builder
+		last := 0
+		for i, r := range refs {
+			b.WriteString(template.Unescape(text[last:r.Start]))
+			b.WriteString(m.nonce + strconv.Itoa(i) + "_")
+			last = r.End
+		}
+		b.WriteString(template.Unescape(text[last:]))
+		if marked := b.String(); strings.Count(marked, m.nonce) == len(refs) {
+			return m, marked, nil
+		}
+	}
+	return nil, "", fmt.Errorf("could not choose placeholder markers absent from the text")
+}
+
+// value returns the value of the marker whose index is the submatch idx.
+func (m *markers) value(idx string, values []string) (string, error) {
+	i, err := strconv.Atoi(idx)
+	if err != nil || i < 0 || i >= len(values) {
+		return "", fmt.Errorf("internal error: placeholder marker %q out of range", idx)
+	}
+	return values[i], nil
+}
+
+// substitute replaces markers in every scalar (keys included) below n, and drops comments.
+func (m *markers) substitute(n *yaml.Node, values []string) error {
+	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
 	switch n.Kind {
 	case yaml.MappingNode, yaml.SequenceNode, yaml.DocumentNode:
 		for _, c := range n.Content {
-			if err := substitute(c, values); err != nil {
+			if err := m.substitute(c, values); err != nil {
 				return err
 			}
 		}
-	case yaml.AliasNode:
-		return nil
 	case yaml.ScalarNode:
-		if !sentinelPattern.MatchString(n.Value) {
+		matches := m.pattern.FindAllStringSubmatchIndex(n.Value, -1)
+		if len(matches) == 0 {
 			return nil
 		}
-		if m := sentinelPattern.FindStringSubmatchIndex(n.Value); n.Style == 0 && m[0] == 0 && m[1] == len(n.Value) {
-			if reread(n, values[atoiMust(n.Value[m[2]:m[3]])]) {
+		if whole := matches[0]; len(matches) == 1 && n.Style == 0 && whole[0] == 0 && whole[1] == len(n.Value) {
+			v, err := m.value(n.Value[whole[2]:whole[3]], values)
+			if err != nil {
+				return err
+			}
+			if reread(n, v) {
 				return nil
 			}
 		}
-		n.Value = sentinelPattern.ReplaceAllStringFunc(n.Value, func(s string) string {
-			return values[atoiMust(sentinelPattern.FindStringSubmatch(s)[1])]
-		})
+		var b strings.Builder
+		last := 0
+		for _, mt := range matches {
+			v, err := m.value(n.Value[mt[2]:mt[3]], values)
+			if err != nil {
+				return err
+			}
+			b.WriteString(n.Value[last:mt[0]])
+			b.WriteString(v)
+			last = mt[1]
+		}
+		b.WriteString(n.Value[last:])
+		n.Value = b.String()
 		n.Tag = "!!str" // the encoder quotes or blocks the value as it needs
 	}
 	return nil
+}
+
+func isCollection(n *yaml.Node) bool {
+	return n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode
 }
 
 // reread sets the scalar n to value read as YAML, when value reads as a single scalar.
@@ -252,14 +347,6 @@ func reread(n *yaml.Node, value string) bool {
 	}
 	n.Value, n.Tag, n.Style = s.Value, s.Tag, s.Style
 	return true
-}
-
-func atoiMust(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 // writeJSON writes a YAML node tree as JSON, keeping the order of mapping keys.
@@ -312,4 +399,56 @@ func joinErrors(errs []error) error {
 		msgs[i] = e.Error()
 	}
 	return fmt.Errorf("%s", strings.Join(msgs, "; "))
+}
+
+// renderJSON substitutes values into a JSON document by position, leaving every other byte as
+// written: a placeholder inside a JSON string gets the value escaped for a string; one outside a
+// string gets the value itself when it is a JSON number, true, false, null or string, and the
+// value as a JSON string otherwise. It reports false when the result is not valid JSON (the text
+// was YAML that looks like JSON, say).
+func renderJSON(text string, refs []template.Ref, values []string) (string, bool) {
+	var b strings.Builder
+	inString, escaped := false, false
+	pos, last := 0, 0
+	for i, r := range refs {
+		for ; pos < r.Start; pos++ {
+			switch c := text[pos]; {
+			case escaped:
+				escaped = false
+			case inString && c == '\\':
+				escaped = true
+			case c == '"':
+				inString = !inString
+			}
+		}
+		b.WriteString(template.Unescape(text[last:r.Start]))
+		if inString {
+			b.WriteString(strings.TrimSuffix(strings.TrimPrefix(jsonString(values[i]), `"`), `"`))
+		} else {
+			b.WriteString(jsonValue(values[i]))
+		}
+		pos, last, escaped = r.End, r.End, false
+	}
+	b.WriteString(template.Unescape(text[last:]))
+	out := b.String()
+	return out, json.Valid([]byte(out))
+}
+
+// jsonString is s as a JSON string, with <, > and & as written (they need no escaping in JSON).
+func jsonString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// jsonValue is what an unquoted placeholder in JSON becomes: a JSON scalar as written, anything
+// else (text, an object, a list) a JSON string.
+func jsonValue(v string) string {
+	trimmed := strings.TrimSpace(v)
+	if trimmed != "" && !strings.ContainsAny(trimmed[:1], "{[") && json.Valid([]byte(trimmed)) {
+		return trimmed
+	}
+	return jsonString(v)
 }

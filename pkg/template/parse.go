@@ -67,90 +67,160 @@ func (e *SyntaxError) Error() string {
 const namePattern = `[A-Za-z0-9_-]+`
 
 var (
-	// dollarRoots are the names that make a $(...) drctl's.
-	dollarRoot  = regexp.MustCompile(`^(params|outputs)\.|^(planName|planNamespace|executionName)$`)
 	paramExpr   = regexp.MustCompile(`^params\.(` + namePattern + `)$`)
 	outputExpr  = regexp.MustCompile(`^outputs\.(` + namePattern + `)\.(` + namePattern + `)$`)
 	builtinExpr = regexp.MustCompile(`^(planName|planNamespace|executionName)$`)
 )
 
 // Parse returns the placeholders in s in order of appearance, and the syntax errors among them.
-// `$$(` escapes and `$(...)` of names drctl does not define are skipped.
+// `$$(` escapes and `$(...)` of names drctl does not define are skipped. It runs in time linear
+// in len(s), whatever s holds.
 func Parse(s string) ([]Ref, []error) {
 	var refs []Ref
 	var errs []error
-	for i := 0; i < len(s); {
+	for _, t := range scan(s) {
 		switch {
-		case strings.HasPrefix(s[i:], "$$("):
+		case t.err != nil:
+			errs = append(errs, t.err)
+		case t.ref != nil:
+			refs = append(refs, *t.ref)
+		}
+	}
+	return refs, errs
+}
+
+// token is one thing scan found: a placeholder, a syntax error, or an escape ($$( before a
+// drctl name, at start).
+type token struct {
+	ref    *Ref
+	err    error
+	escape bool
+	start  int
+}
+
+// scanner walks a string once. The positions of the next ')' and '}}' are remembered, so that a
+// string of many unclosed "$(" is not searched to its end once per "$(".
+type scanner struct {
+	s                    string
+	nextParen, nextBrace int // -1: not searched yet; len(s): none left
+}
+
+func scan(s string) []token {
+	sc := &scanner{s: s, nextParen: -1, nextBrace: -1}
+	var tokens []token
+	for i := 0; i < len(s); {
+		j := strings.IndexAny(s[i:], "${")
+		if j < 0 {
+			break
+		}
+		i += j
+		switch {
+		case strings.HasPrefix(s[i:], "$$(") && ownedName(s[i+3:]):
+			tokens = append(tokens, token{escape: true, start: i})
 			i += 3
 		case strings.HasPrefix(s[i:], "$("):
-			ref, next, err := parseDollar(s, i)
-			if err != nil {
-				errs = append(errs, err)
-			} else if ref != nil {
-				refs = append(refs, *ref)
+			t, next := sc.dollar(i)
+			if t != nil {
+				tokens = append(tokens, *t)
 			}
 			i = next
 		case strings.HasPrefix(s[i:], "{{"):
-			ref, next, err := parseBraces(s, i)
-			if err != nil {
-				errs = append(errs, err)
-			} else if ref != nil {
-				refs = append(refs, *ref)
+			t, next := sc.braces(i)
+			if t != nil {
+				tokens = append(tokens, *t)
 			}
 			i = next
 		default:
 			i++
 		}
 	}
-	return refs, errs
+	return tokens
 }
 
-// parseDollar parses a $(...) at s[start:]; it returns a nil Ref for a $(...) that is not drctl's.
-func parseDollar(s string, start int) (*Ref, int, error) {
-	body := s[start+2:]
-	end := strings.IndexByte(body, ')')
-	if end < 0 {
-		if dollarRoot.MatchString(strings.TrimSpace(firstWord(body))) {
-			return nil, len(s), syntaxError(s, start, "missing closing ')'")
+// ownedName reports whether s starts, after blanks, with a name drctl defines: params., outputs.
+// or a builtin name that is not the start of a longer name.
+func ownedName(s string) bool {
+	s = strings.TrimLeft(s, " \t")
+	if strings.HasPrefix(s, "params.") || strings.HasPrefix(s, "outputs.") {
+		return true
+	}
+	for _, b := range []string{PlanName, PlanNamespace, ExecutionName} {
+		if strings.HasPrefix(s, b) && (len(s) == len(b) || !isNameByte(s[len(b)])) {
+			return true
 		}
-		return nil, start + 2, nil
 	}
-	expr := body[:end]
-	next := start + 2 + end + 1
-	if !dollarRoot.MatchString(expr) {
-		return nil, next, nil // $(VAR) of Kubernetes, $(cmd) of a shell: not ours
+	return false
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// closing returns the offset of the next occurrence of close at or after from, or -1; cache
+// holds the last answer.
+func (sc *scanner) closing(from int, close string, cache *int) int {
+	if *cache < from {
+		if k := strings.Index(sc.s[from:], close); k >= 0 {
+			*cache = from + k
+		} else {
+			*cache = len(sc.s)
+		}
 	}
+	if *cache == len(sc.s) {
+		return -1
+	}
+	return *cache
+}
+
+// dollar reads a $(...) at start; it returns no token for a $(...) that is not drctl's, which
+// is then passed over by its "$(" only, so a placeholder inside it is still found.
+func (sc *scanner) dollar(start int) (*token, int) {
+	s := sc.s
+	if !ownedName(s[start+2:]) {
+		return nil, start + 2 // $(VAR) of Kubernetes, $(cmd) of a shell: not ours
+	}
+	end := sc.closing(start+2, ")", &sc.nextParen)
+	if end < 0 {
+		return &token{err: syntaxError(s, start, "missing closing ')'"), start: start}, len(s)
+	}
+	expr, next := s[start+2:end], end+1
+	if strings.TrimSpace(expr) != expr {
+		return &token{err: syntaxError(s, start, fmt.Sprintf("no blanks inside $(...): write $(%s)", strings.TrimSpace(expr))), start: start}, next
+	}
+	return sc.classified(expr, start, next), next
+}
+
+// braces reads a {{ ... }} at start; it returns no token for one that is not drctl's (whose
+// content does not start with a dot), passed over by its "{{" only.
+func (sc *scanner) braces(start int) (*token, int) {
+	s := sc.s
+	head := strings.TrimLeft(s[start+2:], " \t")
+	trimMarker := strings.HasPrefix(head, "-")
+	if trimMarker {
+		head = strings.TrimLeft(head[1:], " \t")
+	}
+	if !strings.HasPrefix(head, ".") {
+		return nil, start + 2 // someone else's template (e.g. Alertmanager's {{ $labels.x }})
+	}
+	end := sc.closing(start+2, "}}", &sc.nextBrace)
+	if end < 0 {
+		return &token{err: syntaxError(s, start, "missing closing '}}'"), start: start}, len(s)
+	}
+	expr, next := strings.TrimSpace(s[start+2:end]), end+2
+	if trimMarker || strings.HasSuffix(expr, "-") {
+		clean := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(expr, "-"), "-"))
+		return &token{err: syntaxError(s, start, fmt.Sprintf("drctl placeholders take no trim markers ('{{-', '-}}'): write {{ %s }}", clean)), start: start}, next
+	}
+	return sc.classified(expr[1:], start, next), next
+}
+
+func (sc *scanner) classified(expr string, start, next int) *token {
 	ref, msg := classify(expr)
 	if ref == nil {
-		return nil, next, syntaxError(s, start, msg)
+		return &token{err: syntaxError(sc.s, start, msg), start: start}
 	}
-	ref.Start, ref.End, ref.Text = start, next, s[start:next]
-	return ref, next, nil
-}
-
-// parseBraces parses a {{ ... }} at s[start:]; it returns a nil Ref for one that is not drctl's.
-func parseBraces(s string, start int) (*Ref, int, error) {
-	body := s[start+2:]
-	end := strings.Index(body, "}}")
-	trimmed := strings.TrimSpace(body)
-	if end < 0 {
-		if strings.HasPrefix(trimmed, ".") {
-			return nil, len(s), syntaxError(s, start, "missing closing '}}'")
-		}
-		return nil, start + 2, nil
-	}
-	expr := strings.TrimSpace(body[:end])
-	next := start + 2 + end + 2
-	if !strings.HasPrefix(expr, ".") {
-		return nil, next, nil // someone else's template (e.g. Alertmanager's {{ $labels.x }})
-	}
-	ref, msg := classify(expr[1:])
-	if ref == nil {
-		return nil, next, syntaxError(s, start, msg)
-	}
-	ref.Start, ref.End, ref.Text = start, next, s[start:next]
-	return ref, next, nil
+	ref.Start, ref.End, ref.Text = start, next, sc.s[start:next]
+	return &token{ref: ref, start: start}
 }
 
 // classify turns "params.x", "outputs.a.f" or a builtin name into a Ref.
@@ -164,21 +234,18 @@ func classify(expr string) (*Ref, string) {
 	if builtinExpr.MatchString(expr) {
 		return &Ref{Kind: Builtin, Name: expr}, ""
 	}
+	shown := expr
+	if len(shown) > 60 {
+		shown = shown[:60] + "..."
+	}
 	switch {
 	case strings.HasPrefix(expr, "params."):
-		return nil, fmt.Sprintf("invalid parameter reference %q: want params.<name> with letters, digits, '-' or '_'", expr)
+		return nil, fmt.Sprintf("invalid parameter reference %q: want params.<name> with letters, digits, '-' or '_'", shown)
 	case strings.HasPrefix(expr, "outputs."):
-		return nil, fmt.Sprintf("invalid output reference %q: want outputs.<action>.<field>", expr)
+		return nil, fmt.Sprintf("invalid output reference %q: want outputs.<action>.<field>", shown)
 	default:
-		return nil, fmt.Sprintf("unknown name %q: want params.<name>, outputs.<action>.<field>, planName, planNamespace or executionName", expr)
+		return nil, fmt.Sprintf("unknown name %q: want params.<name>, outputs.<action>.<field>, planName, planNamespace or executionName", shown)
 	}
-}
-
-func firstWord(s string) string {
-	if i := strings.IndexAny(s, " \t\n\"'"); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func syntaxError(s string, start int, msg string) error {

@@ -24,31 +24,53 @@ func (e *UndefinedError) Error() string {
 }
 
 // Render replaces every placeholder in s by its value, in one pass: a value that itself contains a
-// placeholder is inserted as written, never expanded again. `$$(` becomes `$(`. Every undefined
-// name and syntax error is returned (joined), and then the result is not to be used.
+// placeholder is inserted as written, never expanded again. `$$(` before a drctl name becomes
+// `$(`; any other `$$(` (Kubernetes' own escape, as in `$$(VAR)`) is left for its reader. Every
+// undefined name and syntax error is returned (joined), and then the result is not to be used.
 func Render(s string, lookup Lookup) (string, error) {
-	refs, errs := Parse(s)
+	var errs []error
 	var b strings.Builder
 	last := 0
-	for _, r := range refs {
-		b.WriteString(unescape(s[last:r.Start]))
-		v, ok := lookup(r)
-		if !ok {
-			errs = append(errs, &UndefinedError{Ref: r})
+	for _, t := range scan(s) {
+		switch {
+		case t.err != nil:
+			errs = append(errs, t.err)
+		case t.escape:
+			b.WriteString(s[last:t.start])
+			last = t.start + 1 // drop the first '$'
+		default:
+			b.WriteString(s[last:t.ref.Start])
+			v, ok := lookup(*t.ref)
+			if !ok {
+				errs = append(errs, &UndefinedError{Ref: *t.ref})
+			}
+			b.WriteString(v)
+			last = t.ref.End
 		}
-		b.WriteString(v)
-		last = r.End
 	}
-	b.WriteString(unescape(s[last:]))
+	b.WriteString(s[last:])
 	if len(errs) > 0 {
 		return "", errors.Join(errs...)
 	}
 	return b.String(), nil
 }
 
-// unescape turns `$$(` into `$(` in text between placeholders.
-func unescape(s string) string {
-	return strings.ReplaceAll(s, "$$(", "$(")
+// Unescape turns each `$$(` before a drctl name in s into `$(`, as Render does; it is for text
+// between the placeholders a caller substitutes itself.
+func Unescape(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, t := range scan(s) {
+		if t.escape {
+			b.WriteString(s[last:t.start])
+			last = t.start + 1
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // IsSinglePlaceholder reports whether s is exactly one placeholder and nothing else, in which case

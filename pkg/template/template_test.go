@@ -29,6 +29,8 @@ func TestParseLeavesOtherTemplatingAlone(t *testing.T) {
 		`sh -c 'echo $(date +%s) $(hostname)'`, // shell command substitution
 		`summary: {{ $labels.instance }} down`, // Alertmanager template
 		`escaped $$(params.x) stays`,           // escape
+		`args: ["$$(POD_NAME)"]`,               // Kubernetes' own escape
+		`{{ $labels.x }} {{- if .Values }}`,     // Go templates of other tools (a leading dot only counts after '-' if drctl's)
 		`just a $ sign and ( parens )`,
 	} {
 		refs, errs := Parse(s)
@@ -46,6 +48,10 @@ func TestParseReportsSyntaxErrors(t *testing.T) {
 		`{{ .param.x }}`:          `unknown name "param.x"`,
 		`$(outputs.only-one)`:     "invalid output reference",
 		`{{ .params.has space }}`: "invalid parameter reference",
+		`$( params.x )`:           "no blanks inside $(...): write $(params.x)",
+		`$(planName )`:            "no blanks inside $(...): write $(planName)",
+		`{{- .params.x }}`:        "no trim markers ('{{-', '-}}'): write {{ .params.x }}",
+		`{{ .params.x -}}`:        "no trim markers ('{{-', '-}}'): write {{ .params.x }}",
 	} {
 		_, errs := Parse(s)
 		require.Len(t, errs, 1, s)
@@ -63,9 +69,23 @@ func TestRenderIsOnePassAndExact(t *testing.T) {
 		v, ok := values[r.Name]
 		return v, ok && r.Kind == Param
 	}
-	out, err := Render(`a=$(params.quote) b={{ .params.nested }} c=[$(params.empty)] d=$$(params.quote)`, lookup)
+	out, err := Render(`a=$(params.quote) b={{ .params.nested }} c=[$(params.empty)] d=$$(params.quote) e=$$(POD)`, lookup)
 	require.NoError(t, err)
-	assert.Equal(t, `a=he said "hi": {ok}`+"\nline2"+` b=$(params.quote) c=[] d=$(params.quote)`, out)
+	assert.Equal(t, `a=he said "hi": {ok}`+"\nline2"+` b=$(params.quote) c=[] d=$(params.quote) e=$$(POD)`, out)
+}
+
+// A placeholder inside someone else's $(...) is still drctl's: the shell's $(...) is passed over
+// by its "$(" alone.
+func TestParseFindsPlaceholdersInsideOtherDollarParens(t *testing.T) {
+	refs, errs := Parse(`sh -c "echo $(cat $(params.file))"`)
+	require.Empty(t, errs)
+	require.Len(t, refs, 1)
+	assert.Equal(t, "file", refs[0].Name)
+}
+
+func TestUnescapeOnlyTouchesDrctlNames(t *testing.T) {
+	assert.Equal(t, `$(params.x) $$(VAR) $(planName) $$(planNameX)`, Unescape(`$$(params.x) $$(VAR) $$(planName) $$(planNameX)`))
+	assert.Equal(t, "plain", Unescape("plain"))
 }
 
 func TestRenderReportsEveryUndefinedName(t *testing.T) {
