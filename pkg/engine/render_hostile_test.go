@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/validate"
 )
 
 // Text that looks like the renderer's own markers is only text: it once panicked (index out of
@@ -130,4 +132,42 @@ func FuzzRenderDocument(f *testing.F) {
 			require.Equal(t, text, out)
 		}
 	})
+}
+
+// hostileAction loads the first action of the workflow in testdata/hostile/name.
+func hostileAction(t *testing.T, name string) *v1alpha1.Action {
+	t.Helper()
+	docs, diags := validate.Load([]string{filepath.Join("../../testdata/hostile", name)}, nil)
+	require.Empty(t, diags)
+	require.Empty(t, validate.Validate(docs, validate.Options{}))
+	wf, ok := docs[0].Object.(*v1alpha1.DRWorkflow)
+	require.True(t, ok)
+	return &wf.Spec.Actions[0]
+}
+
+// The hostile files that validate accepts render to exactly what their author wrote.
+func TestHostileFilesRender(t *testing.T) {
+	vars := Vars{Params: map[string]string{"x": "X", "target": "db-2", "region": `eu "west"`, "user": "a b&admin=true"}}
+	render := func(name string) *v1alpha1.Action {
+		out, err := RenderAction(hostileAction(t, name), vars)
+		require.NoError(t, err, name)
+		return out
+	}
+	var cm struct {
+		Metadata map[string]any    `json:"metadata"`
+		Data     map[string]string `json:"data"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(render("marker-lookalike.yaml").Resource.Manifest), &cm))
+	assert.Equal(t, map[string]string{"one": "__drctl_placeholder_1X", "two": "__drctl_placeholder_1__ X __drctl_placeholder_0__"}, cm.Data)
+
+	manifest := render("comment-placeholder.yaml").Resource.Manifest
+	assert.NotContains(t, manifest, "drctl", "no marker leaks through a comment")
+	require.NoError(t, yaml.Unmarshal([]byte(manifest), &cm))
+	assert.Equal(t, "db-2", cm.Data["target"])
+
+	assert.Equal(t, `{"q": "a&b<c>",  "id": 12345678901234567890123, "f": 1.50e+3, "region": "eu \"west\""}`, render("json-body.yaml").HTTP.Body)
+	assert.Equal(t, "https://api.example.com/users?name=a+b%26admin%3Dtrue&page=1", render("url-injection.yaml").HTTP.URL)
+
+	job := render("kubernetes-escape.yaml").Job.Template.Spec.Template.Spec
+	assert.Equal(t, []string{"echo", "$$(POD_NAME)", "$(params.target)", "db-2"}, job.Containers[0].Args)
 }

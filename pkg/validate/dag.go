@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -31,19 +32,48 @@ func checkDependencies(path *field.Path, what string, nodes []node) Findings {
 			case dep == n.name:
 				fs.Errorf(dp, "Invalid value %q: %s %q depends on itself", dep, what, n.name)
 			case !ok:
-				fs.Errorf(dp, "Not found: %q: no %s of that name (known: %s)", dep, what, strings.Join(names(nodes), ", "))
+				fs.Errorf(dp, "Not found: %q: no %s of that name (known: %s)", dep, what, someNames(nodes))
 			}
 		}
 	}
-	for _, cycle := range findCycles(nodes, index) {
-		fs.Errorf(path.Index(index[cycle[0]]).Child("dependsOn").String(), "dependency cycle: %s", strings.Join(cycle, " -> "))
+	cycles, more := findCycles(nodes, index)
+	for _, cycle := range cycles {
+		fs.Errorf(path.Index(index[cycle[0]]).Child("dependsOn").String(), "dependency cycle: %s", cycleText(cycle))
+	}
+	if more > 0 {
+		fs.Errorf(path.String(), "%d more dependency cycles (fix the ones above first)", more)
 	}
 	return fs
 }
 
+// maxCycles is how many cycles of one graph are reported: a hostile or generated graph can hold
+// as many as it has edges, and a person fixes the first few first.
+const maxCycles = 10
+
+// maxNamesShown is how many names a message lists before counting the rest.
+const maxNamesShown = 10
+
+// someNames lists the first nodes' names and counts the others.
+func someNames(nodes []node) string {
+	if len(nodes) <= maxNamesShown {
+		return strings.Join(names(nodes), ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names(nodes[:maxNamesShown]), ", "), len(nodes)-maxNamesShown)
+}
+
+// cycleText is "a -> b -> c -> a", with the middle of a long cycle counted instead of listed.
+func cycleText(cycle []string) string {
+	if len(cycle) <= maxNamesShown+1 {
+		return strings.Join(cycle, " -> ")
+	}
+	head, tail := cycle[:maxNamesShown-2], cycle[len(cycle)-2:]
+	return fmt.Sprintf("%s -> (%d more) -> %s", strings.Join(head, " -> "), len(cycle)-len(head)-len(tail), strings.Join(tail, " -> "))
+}
+
 // findCycles returns each elementary cycle found by depth-first search once, starting at its
-// first node in declaration order and ending where it started.
-func findCycles(nodes []node, index map[string]int) [][]string {
+// first node in declaration order and ending where it started: the first maxCycles of them, and
+// how many more there are.
+func findCycles(nodes []node, index map[string]int) ([][]string, int) {
 	const (
 		unvisited = iota
 		onStack
@@ -52,6 +82,7 @@ func findCycles(nodes []node, index map[string]int) [][]string {
 	state := make([]int, len(nodes))
 	var stack []string
 	var cycles [][]string
+	more := 0
 	var visit func(i int)
 	visit = func(i int) {
 		state[i] = onStack
@@ -65,6 +96,10 @@ func findCycles(nodes []node, index map[string]int) [][]string {
 			case unvisited:
 				visit(j)
 			case onStack:
+				if len(cycles) == maxCycles {
+					more++ // not copied: a copy per back edge is quadratic in a long chain
+					continue
+				}
 				start := slices.Index(stack, dep)
 				cycle := append(slices.Clone(stack[start:]), dep)
 				cycles = append(cycles, rotate(cycle, index))
@@ -78,7 +113,7 @@ func findCycles(nodes []node, index map[string]int) [][]string {
 			visit(i)
 		}
 	}
-	return cycles
+	return cycles, more
 }
 
 // rotate makes a closed cycle start at its earliest-declared node, so the message is stable.

@@ -36,7 +36,7 @@ func Load(paths []string, stdin io.Reader) ([]*Document, []Diagnostic) {
 	var diags []Diagnostic
 	for _, p := range paths {
 		if p == StdinPath {
-			data, err := io.ReadAll(stdin)
+			data, err := readInput(stdin)
 			if err != nil {
 				diags = append(diags, fileError(stdinName, "read: %v", err))
 				continue
@@ -51,7 +51,7 @@ func Load(paths []string, stdin io.Reader) ([]*Document, []Diagnostic) {
 			continue
 		}
 		for _, f := range files {
-			data, err := os.ReadFile(f)
+			data, err := readFile(f)
 			if err != nil {
 				diags = append(diags, fileError(f, "read: %v", err))
 				continue
@@ -83,7 +83,7 @@ func expand(path string) ([]string, error) {
 		}
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".yaml", ".yml", ".json":
-			if !d.IsDir() {
+			if !d.IsDir() { // special files are refused by readFile, with the reason
 				files = append(files, p)
 			}
 		}
@@ -147,6 +147,11 @@ type typeMeta struct {
 func parseFile(file string, data []byte) ([]*Document, []Diagnostic) {
 	p := &fileParser{file: file}
 	for _, c := range splitDocuments(data) {
+		if len(c.text) > MaxDocumentBytes {
+			p.diags = append(p.diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line, Column: 1,
+				Message: fmt.Sprintf("document of %.1f MiB: the API server stores objects of at most 1.5 MiB (etcd's limit)", float64(len(c.text))/(1<<20))})
+			continue
+		}
 		root := &yaml.Node{}
 		if err := yaml.Unmarshal(c.text, root); err != nil {
 			p.diags = append(p.diags, syntaxDiagnostic(file, c, err))
@@ -154,6 +159,13 @@ func parseFile(file string, data []byte) ([]*Document, []Diagnostic) {
 		}
 		if root.Kind == 0 || len(root.Content) == 0 {
 			continue // empty document or only comments
+		}
+		if dups := duplicateKeys(root); len(dups) > 0 {
+			for _, d := range dups {
+				p.diags = append(p.diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line + d.Line - 1, Column: d.Column,
+					Message: fmt.Sprintf("duplicate key %q (first at line %d): YAML keeps only the last value, which a reviewer may not see, so drctl refuses the document", clip(d.Key), c.line+d.FirstLine-1)})
+			}
+			continue
 		}
 		jsonData, err := sigsyaml.YAMLToJSON(c.text)
 		if err != nil {
@@ -274,8 +286,51 @@ func syntaxDiagnostic(file string, c chunk, err error) Diagnostic {
 	} else if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		d.Line = c.line + n - 1
+		if strings.Contains(err.Error(), "exceeded max depth") {
+			d.Column = nestingStart(c, n)
+		}
+	} else if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		d.Line, d.Column = aliasPosition(c, m[1])
+	} else if strings.Contains(err.Error(), "excessive aliasing") {
+		d.Line, d.Column = aliasPosition(c, "")
+		d.Message += " (aliases that expand to too much data, as in a \"billion laughs\" document)"
 	}
 	return d
+}
+
+// nestingStart is the column of the first flow bracket on line n of the chunk, where a nesting
+// too deep to parse begins, or 1.
+func nestingStart(c chunk, n int) int {
+	lines := strings.SplitN(string(c.text), "\n", n+1)
+	if n < 1 || n > len(lines) {
+		return 1
+	}
+	if i := strings.IndexAny(lines[n-1], "[{"); i >= 0 {
+		return i + 1
+	}
+	return 1
+}
+
+var unknownAnchor = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
+
+// aliasPosition is the line and column of the first alias to anchor name (any alias when name is
+// empty) in the chunk: YAML parsers report alias errors without a position.
+func aliasPosition(c chunk, name string) (line, col int) {
+	for i, text := range strings.Split(string(c.text), "\n") {
+		for j := 0; j < len(text); j++ {
+			if text[j] != '*' || j > 0 && !strings.ContainsRune(" \t[{,:-", rune(text[j-1])) {
+				continue
+			}
+			rest := text[j+1:]
+			if end := strings.IndexAny(rest, " \t,]}"); end >= 0 {
+				rest = rest[:end]
+			}
+			if rest != "" && (name == "" || rest == name) {
+				return c.line + i, j + 1
+			}
+		}
+	}
+	return c.line, 1
 }
 
 func fileError(file, format string, args ...any) Diagnostic {

@@ -80,7 +80,15 @@ func checkSchema(doc *Document) Findings {
 		return fs
 	}
 	for _, e := range apiservervalidation.ValidateCustomResource(nil, obj, validators[doc.Kind]) {
-		fs.Errorf(e.Field, "%s", schemaMessage(e))
+		if spec, present := obj["spec"]; e.Field == "spec" && present && spec == nil {
+			fs.Errorf(e.Field, "spec is empty: a %s needs %s", doc.Kind, strings.Join(requiredSpecFields()[doc.Kind], " and "))
+			continue
+		}
+		msg := schemaMessage(e)
+		if named := namedElement(obj, e.Field); named != "" {
+			msg = named + ": " + msg
+		}
+		fs.Errorf(e.Field, "%s", msg)
 	}
 	fs = append(fs, checkMetadata(doc)...)
 	return fs

@@ -15,15 +15,33 @@ type Options struct {
 	AllowMissingRefs bool
 }
 
+// MaxDiagnosticsPerDocument is how many diagnostics one document gets; the rest are counted. A
+// generated or hostile document can hold problems in the hundreds of thousands, and a person
+// fixes the first ones first.
+const MaxDiagnosticsPerDocument = 100
+
 // Validate checks documents, on their own and against each other, and returns every diagnostic
 // (unsorted). It decodes each document's Object as a side effect.
-func Validate(docs []*Document, opts Options) []Diagnostic {
-	var diags []Diagnostic
+func Validate(docs []*Document, opts Options) (diags []Diagnostic) {
+	shown := map[*Document]int{}
+	hidden := map[*Document]Severity{}
 	add := func(d *Document, fs Findings) {
 		for _, f := range fs {
-			diags = append(diags, d.Diagnostic(f))
+			if shown[d]++; shown[d] <= MaxDiagnosticsPerDocument {
+				diags = append(diags, d.Diagnostic(f))
+			} else if hidden[d] != SeverityError {
+				hidden[d] = f.Severity
+			}
 		}
 	}
+	defer func() {
+		for _, d := range docs {
+			if n := shown[d] - MaxDiagnosticsPerDocument; n > 0 {
+				diags = append(diags, d.Diagnostic(Finding{Severity: hidden[d],
+					Message: fmt.Sprintf("%d more problems in this document are not shown: fix the %d shown first", n, MaxDiagnosticsPerDocument)}))
+			}
+		}
+	}()
 	first := map[string]*Document{}
 	for _, d := range docs {
 		add(d, checkSchema(d))

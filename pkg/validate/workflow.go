@@ -12,6 +12,10 @@ import (
 	"github.com/drctl/drctl/pkg/when"
 )
 
+// MaxActions is the most actions a workflow may hold: fifty times the twenty the specification
+// is sized for, and few enough that checking them as a graph stays quick.
+const MaxActions = 1000
+
 // ParamSupply answers, for a parameter a workflow uses without declaring it, which of the plans
 // that reference the workflow supply it and which do not.
 type ParamSupply func(param string) (supplying, missing []string)
@@ -24,6 +28,10 @@ func CheckWorkflow(wf *v1alpha1.DRWorkflow, supply ParamSupply) Findings {
 	fs = append(fs, checkParams(spec.Child("parameters"), wf.Spec.Parameters, declares)...)
 
 	actions := spec.Child("actions")
+	if n := len(wf.Spec.Actions); n > MaxActions {
+		fs.Errorf(actions.String(), "Too many: %d actions: drctl runs at most %d per workflow (they are checked as a graph, and each is recorded in the execution's status); split them into workflows run by the plan's stages", n, MaxActions)
+		return fs
+	}
 	actionNames := make([]string, len(wf.Spec.Actions))
 	for i, a := range wf.Spec.Actions {
 		actionNames[i] = a.Name
@@ -105,7 +113,7 @@ func checkWorkflowPlaceholders(wf *v1alpha1.DRWorkflow, actionIndex map[string]i
 				case !ok:
 					fs.Errorf(at, "undefined output reference %s: the workflow has no action %q", ref, name)
 				case j == i && part.rollback:
-				case graph != nil && !graph[i][name]:
+				case graph != nil && !graph.dependsOn(i, name):
 					fs.Errorf(at, "output reference %s: action %q may not have run when this one starts: the workflow's actions run as a graph, so only the outputs of actions this one depends on (directly or through others) are available; add %q to dependsOn", ref, name, name)
 				case graph == nil && j >= i:
 					fs.Errorf(at, "output reference %s: action %q runs after this one; only earlier actions' outputs are available", ref, name)
@@ -180,33 +188,55 @@ func verb(names []string, one, many string) string {
 	return many
 }
 
-// ancestors is, for a workflow whose actions name dependsOn (a graph), the actions each one
-// depends on, directly or through others; nil for a workflow whose actions run in order.
-func ancestors(actions []v1alpha1.Action) []map[string]bool {
-	index := map[string]int{}
-	dag := false
-	for i, a := range actions {
-		index[a.Name] = i
-		dag = dag || len(a.DependsOn) > 0
-	}
-	if !dag {
+// ancestry answers, for a workflow whose actions name dependsOn (a graph), whether an action
+// depends on another, directly or through others. Each action's ancestors are a bit set computed
+// on first use, so a long workflow costs n²/8 bytes at worst, not n² map entries.
+type ancestry struct {
+	actions []v1alpha1.Action
+	index   map[string]int
+	sets    [][]uint64
+	state   []uint8 // 0 not computed, 1 computing (a cycle, reported elsewhere), 2 done
+}
+
+// ancestors returns the ancestry of actions, or nil for a workflow whose actions run in order.
+func ancestors(actions []v1alpha1.Action) *ancestry {
+	if !slices.ContainsFunc(actions, func(a v1alpha1.Action) bool { return len(a.DependsOn) > 0 }) {
 		return nil
 	}
-	out := make([]map[string]bool, len(actions))
-	for i := range actions {
-		seen := map[string]bool{}
-		stack := slices.Clone(actions[i].DependsOn)
-		for len(stack) > 0 {
-			name := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			k, ok := index[name]
-			if !ok || seen[name] {
-				continue
-			}
-			seen[name] = true
-			stack = append(stack, actions[k].DependsOn...)
+	index := map[string]int{}
+	for i, a := range actions {
+		if _, dup := index[a.Name]; !dup {
+			index[a.Name] = i
 		}
-		out[i] = seen
 	}
-	return out
+	return &ancestry{actions: actions, index: index, sets: make([][]uint64, len(actions)), state: make([]uint8, len(actions))}
+}
+
+// dependsOn reports whether action i depends on the action named name.
+func (a *ancestry) dependsOn(i int, name string) bool {
+	j, ok := a.index[name]
+	return ok && a.of(i)[j/64]&(1<<(j%64)) != 0
+}
+
+func (a *ancestry) of(i int) []uint64 {
+	if a.state[i] != 0 {
+		if a.sets[i] == nil { // on a cycle: what is known so far
+			return make([]uint64, (len(a.actions)+63)/64)
+		}
+		return a.sets[i]
+	}
+	a.state[i] = 1
+	set := make([]uint64, (len(a.actions)+63)/64)
+	for _, d := range a.actions[i].DependsOn {
+		j, ok := a.index[d]
+		if !ok || j == i {
+			continue
+		}
+		set[j/64] |= 1 << (j % 64)
+		for w, bits := range a.of(j) {
+			set[w] |= bits
+		}
+	}
+	a.sets[i], a.state[i] = set, 2
+	return set
 }
