@@ -33,6 +33,21 @@ test: test-tools ## Unit, compatibility, integration and fault tests against a r
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -race $(RACE_PKGS)
 	KUBEBUILDER_ASSETS=$(BIN) go test -count=1 -parallel 4 $$(go list ./... | grep -v -e /pkg/engine -e /pkg/controller -e /internal/lease -e /internal/faultproxy)
 	cd hack/tools/image && go test -count=1 ./...
+	$(MAKE) fuzz
+
+# `make fuzz` runs each fuzz target for FUZZ_TIME with its seed corpus (the examples and
+# testdata/hostile). A crasher fails the run; Go writes it to the package's testdata/fuzz/, and
+# committed there it stays a failing test until fixed.
+FUZZ_TIME ?= 15s
+FUZZ_TARGETS = ./pkg/template:FuzzRender ./pkg/engine:FuzzRenderDocument ./pkg/validate:FuzzValidate
+
+.PHONY: fuzz
+fuzz: ## Fuzz the template parser, the document renderer and the loader+validator (FUZZ_TIME each)
+	@for target in $(FUZZ_TARGETS); do \
+		pkg=$${target%%:*}; name=$${target##*:}; \
+		echo "go test -run '^$$' -fuzz '^$$name$$' -fuzztime $(FUZZ_TIME) $$pkg"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) $$pkg || exit 1; \
+	done
 
 # `make bench` runs the in-process Go benchmarks (their own API server, output printed), then
 # hack/bench: the real bin/drctl from the command line against the local control plane, which

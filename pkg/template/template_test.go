@@ -30,7 +30,7 @@ func TestParseLeavesOtherTemplatingAlone(t *testing.T) {
 		`summary: {{ $labels.instance }} down`, // Alertmanager template
 		`escaped $$(params.x) stays`,           // escape
 		`args: ["$$(POD_NAME)"]`,               // Kubernetes' own escape
-		`{{ $labels.x }} {{- if .Values }}`,     // Go templates of other tools (a leading dot only counts after '-' if drctl's)
+		`{{ $labels.x }} {{- if .Values }}`,    // Go templates of other tools (a leading dot only counts after '-' if drctl's)
 		`just a $ sign and ( parens )`,
 	} {
 		refs, errs := Parse(s)
