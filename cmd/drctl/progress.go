@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 )
@@ -68,7 +69,7 @@ func (p *plainProgress) Observe(e engine.Event) {
 	if e.Message != "" {
 		line += ": " + strings.ReplaceAll(e.Message, "\n", " ")
 	}
-	fmt.Fprintln(p.w, line)
+	fmt.Fprintln(p.w, iostreams.OneLine(line))
 }
 
 // jsonProgress prints one JSON object per event.

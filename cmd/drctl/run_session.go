@@ -96,7 +96,7 @@ func (s *runSession) started(e *v1alpha1.DRPlanExecution, headline string) {
 // startLiveView runs the live view on the terminal until it quits; onDetach is said when the user
 // closed it before the run ended. The returned channel closes when the view is gone.
 func (g *globals) startLiveView(model *tui.Model, onDetach string) (*tea.Program, chan struct{}) {
-	program := tea.NewProgram(model, tea.WithInput(g.streams.In), tea.WithOutput(g.streams.Out))
+	program := tea.NewProgram(model, tea.WithInput(g.streams.In), tea.WithOutput(g.streams.Terminal))
 	end := make(chan struct{})
 	go func() {
 		defer close(end)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/pkg/validate"
 )
 
@@ -73,7 +74,7 @@ func (o *validateOptions) run(g *globals) error {
 		writeGitHub(g.streams.Out, diags)
 	default:
 		for _, d := range diags {
-			fmt.Fprintln(g.streams.Out, d.String())
+			fmt.Fprintln(g.streams.Out, iostreams.OneLine(d.String()))
 		}
 	}
 	if err != nil {

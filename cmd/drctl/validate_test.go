@@ -103,7 +103,7 @@ func TestValidateGitHubOutput(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"wf.yaml": strings.Replace(workflowYAML, "method: POST", "method: SEND", 1)})
 	code, out, _ := drctl(t, "", "validate", "-f", filepath.Join(dir, "wf.yaml"), "-o", "github")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, out, "::error file="+filepath.Join(dir, "wf.yaml")+",line=10,col=43,title=drctl validate%3A DRWorkflow ops/notify::spec.actions[0].http.method: Unsupported value: \"SEND\"")
+	assert.Contains(t, out, "::error file="+filepath.Join(dir, "wf.yaml")+",line=10,col=43,title=drctl validate%3A DRWorkflow ops/notify::spec.actions[0].http.method: action \"call\": Unsupported value: \"SEND\"")
 }
 
 func TestValidateUsageErrors(t *testing.T) {
@@ -122,4 +122,23 @@ func TestValidateUsageErrors(t *testing.T) {
 	code, _, errOut = drctl(t, "", "frobnicate")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown command "frobnicate"`)
+}
+
+// Control characters from a file never reach the terminal raw, in any output format, and a
+// crafted newline cannot forge a diagnostic line.
+func TestValidateEscapesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../testdata/hostile/terminal-escapes.yaml")
+	require.NoError(t, err)
+	file := filepath.Join(dir, "plan\x1b[8m.yaml")
+	require.NoError(t, os.WriteFile(file, data, 0o644))
+	for _, format := range []string{"text", "github", "json"} {
+		code, out, errOut := drctl(t, "", "validate", "-f", file, "-o", format)
+		assert.Equal(t, 2, code, format)
+		assert.NotRegexp(t, "[\x00-\x08\x0b-\x1f\x7f]", out+errOut, format)
+		assert.NotContains(t, out, "\ndrctl.yaml:1:1", format)
+		if format == "text" {
+			assert.Contains(t, out, `plan\x1b[8m.yaml:13:9: error: DRWorkflow hostile: spec.actions[0].http.headers[\x1b]0;pwned\a\x1b[2J\rok\ndrctl.yaml:1:1: error: forged]: undefined parameter "undeclared"`)
+		}
+	}
 }

@@ -17,6 +17,10 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
+	// Terminal is the standard output as it is, for the live view, which draws with control
+	// sequences of its own. Out and ErrOut escape control characters (see Printable).
+	Terminal io.Writer
+
 	// StdinTTY says In is a terminal: prompts are allowed.
 	StdinTTY bool
 	// StdoutTTY says Out is a terminal.
@@ -26,7 +30,7 @@ type IOStreams struct {
 // System returns the process's streams.
 func System() *IOStreams {
 	return &IOStreams{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		In: os.Stdin, Out: NewPrintableWriter(os.Stdout), ErrOut: NewPrintableWriter(os.Stderr), Terminal: os.Stdout,
 		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 	}
@@ -35,5 +39,5 @@ func System() *IOStreams {
 // Test returns streams backed by buffers (no TTY), and the buffers.
 func Test() (streams *IOStreams, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+	return &IOStreams{In: in, Out: NewPrintableWriter(out), ErrOut: NewPrintableWriter(errOut), Terminal: out}, in, out, errOut
 }

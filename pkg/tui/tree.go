@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 )
@@ -285,15 +286,17 @@ func (s Style) Line(n *Node, now time.Time, frame, width int) string {
 	return truncate(b.String(), width)
 }
 
+// truncate fits a line of text into width, its control characters escaped: the live view writes
+// straight to the terminal, and messages come from response bodies and other people's objects.
 func truncate(s string, width int) string {
-	r := []rune(s)
+	r := []rune(iostreams.OneLine(s))
 	if width > 0 && len(r) > width {
 		if width <= 3 {
 			return string(r[:width])
 		}
 		return string(r[:width-3]) + "..."
 	}
-	return s
+	return string(r)
 }
 
 // RenderTree is the whole tree as text, one line per node: the final frame of a plain run and
