@@ -130,9 +130,31 @@ func NewHTTP() *HTTP {
 	insecure := base.Clone()
 	insecure.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only when the action asks for it
 	return &HTTP{
-		verified: &http.Client{Transport: base.Clone()},
-		insecure: &http.Client{Transport: insecure},
+		verified: &http.Client{Transport: base.Clone(), CheckRedirect: keepCredentialsOnHost},
+		insecure: &http.Client{Transport: insecure, CheckRedirect: keepCredentialsOnHost},
 	}
+}
+
+// keepCredentialsOnHost follows up to ten redirects, as Go's client does, but a redirect to
+// another scheme, host or port carries none of the headers the action set except Accept and
+// Content-Type: Go drops Authorization and Cookie itself, and an X-Api-Key or a custom token
+// header is a credential for the first host just the same.
+func keepCredentialsOnHost(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	first := via[0].URL
+	if req.URL.Scheme == first.Scheme && req.URL.Host == first.Host {
+		return nil
+	}
+	for name := range req.Header {
+		switch http.CanonicalHeaderKey(name) {
+		case "Accept", "Content-Type", "User-Agent", "Accept-Encoding":
+		default:
+			req.Header.Del(name)
+		}
+	}
+	return nil
 }
 
 // Execute sends the request once.

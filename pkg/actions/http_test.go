@@ -112,3 +112,38 @@ func TestHTTPTimeoutIsTheContexts(t *testing.T) {
 	assert.Less(t, time.Since(start), time.Second)
 	assert.False(t, IsPermanent(err))
 }
+
+// A redirect to another host carries none of the action's headers (Go drops only Authorization
+// and Cookie); one to the same host keeps them.
+func TestHTTPRedirectKeepsCredentialsOnTheirHost(t *testing.T) {
+	var other http.Header
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other = r.Header.Clone() }))
+	defer elsewhere.Close()
+	var same http.Header
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, elsewhere.URL+"/landed", http.StatusTemporaryRedirect)
+		case "/stay":
+			http.Redirect(w, r, "/here", http.StatusTemporaryRedirect)
+		case "/here":
+			same = r.Header.Clone()
+		}
+	}))
+	defer origin.Close()
+	h := NewHTTP()
+	withType := func(h *v1alpha1.HTTPAction) { h.Headers["Content-Type"] = "application/json" }
+
+	_, err := h.Execute(context.Background(), Env{}, Request{Action: httpAction(origin.URL+"/away", withType)})
+	require.NoError(t, err)
+	require.NotNil(t, other, "the redirect was followed")
+	for _, name := range []string{"Authorization", "X-Api-Key", "X-Trace"} {
+		assert.Empty(t, other.Get(name), "%s reached another host", name)
+	}
+	assert.Equal(t, "application/json", other.Get("Content-Type"))
+
+	_, err = h.Execute(context.Background(), Env{}, Request{Action: httpAction(origin.URL + "/stay")})
+	require.NoError(t, err)
+	assert.Equal(t, "k3y", same.Get("X-Api-Key"))
+	assert.Equal(t, "Bearer s3cret", same.Get("Authorization"))
+}
