@@ -48,7 +48,7 @@ func (r *runner) watchOnce(ctx context.Context, exec *v1alpha1.DRPlanExecution, 
 	if err != nil {
 		*failures++
 		if *failures == 1 {
-			r.e.cfg.Logger.Warn("cannot watch the execution for cancel requests; reading it every few seconds instead", "err", err)
+			r.logger.Warn("cannot watch the execution for cancel requests; reading it every few seconds instead", "err", err)
 		}
 		return
 	}

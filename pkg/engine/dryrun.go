@@ -28,7 +28,8 @@ type PlannedAction struct {
 }
 
 // DryRun resolves the parameters and renders every action of a plan in execution order, with the
-// rollback each would get, validating as Execute does and creating nothing.
+// rollback each would get, validating as Execute does and creating nothing. Sensitive values show
+// as REDACTED.
 func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedAction, error) {
 	p, err := e.prepareExecute(ctx, opts)
 	if err != nil {
@@ -44,8 +45,9 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 			for _, s := range wp.steps {
 				rendered, err := RenderAction(s.action, vars)
 				if err != nil {
-					return nil, &InvalidError{What: err.Error()}
+					return nil, &InvalidError{What: prog.redact.String(err.Error())}
 				}
+				rendered = prog.redact.Action(rendered) // a dry run's output goes to CI logs
 				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback,
 					Condition: prog.plannedStep(s, wp.vars.Params), StageAfter: sp.dependsOn}
 				rendered.Rollback = nil

@@ -105,6 +105,8 @@ func (e *Engine) prepareExecution(ctx context.Context, l *loaded, exec *v1alpha1
 	if err != nil {
 		return nil, err
 	}
+	// The program has the values; the record never does.
+	redactRecord(&exec.Status, sensitiveParams(l.plan.Spec.GlobalParams, exec.Spec.Params))
 	if err := packWorkflowSnapshots(&exec.Status); err != nil {
 		return nil, err
 	}
@@ -239,10 +241,22 @@ func (e *Engine) abandonStart(ctx context.Context, exec *v1alpha1.DRPlanExecutio
 	return fmt.Errorf("start %s (nothing ran; the execution was deleted): %w", exec.Name, cause)
 }
 
-// create creates a new execution (Execute, Revert): its status is written next.
+// create creates a new execution (Execute, Revert): its status is written next. The values of
+// its own sensitive parameters go into its params Secret, not into it (sealSensitiveParams); if
+// they cannot be stored, the execution is deleted again before anything ran.
 func (e *Engine) create(ctx context.Context, exec *v1alpha1.DRPlanExecution) error {
+	sealed := sealSensitiveParams(exec)
 	if err := e.cfg.Client.Create(ctx, exec); err != nil {
 		return fmt.Errorf("create DRPlanExecution %s/%s: %w", exec.Namespace, exec.Name, err)
+	}
+	if len(sealed) == 0 {
+		return nil
+	}
+	if err := e.storeSealedParams(ctx, exec, sealed); err != nil {
+		if derr := e.cfg.Client.Delete(ctx, exec); derr != nil && !apierrors.IsNotFound(derr) {
+			return fmt.Errorf("%w (and the execution, which ran nothing, could not be deleted: %v)", err, derr)
+		}
+		return err
 	}
 	return nil
 }
@@ -334,7 +348,7 @@ func (e *Engine) preflight(prog *program) error {
 		for _, p := range problems {
 			msg += "\n  " + p
 		}
-		return &InvalidError{What: msg}
+		return &InvalidError{What: prog.redact.String(msg)}
 	}
 	return nil
 }

@@ -36,11 +36,14 @@ type kubeEvents struct {
 
 	mu     sync.Mutex
 	closed bool
+	// redact keeps sensitive values out of the events, which anyone who may list events reads.
+	redact *redactor
 }
 
-func newKubeEvents(c client.Client, exec *v1alpha1.DRPlanExecution, logger *slog.Logger) *kubeEvents {
+func newKubeEvents(c client.Client, exec *v1alpha1.DRPlanExecution, logger *slog.Logger, redact *redactor) *kubeEvents {
 	k := &kubeEvents{
 		client: c,
+		redact: redact,
 		ref: corev1.ObjectReference{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.KindDRPlanExecution,
 			Namespace: exec.Namespace, Name: exec.Name, UID: exec.UID, ResourceVersion: exec.ResourceVersion},
 		logger: logger,
@@ -69,7 +72,7 @@ func (k *kubeEvents) add(typ, reason, msg string) {
 		InvolvedObject:      k.ref,
 		Type:                typ,
 		Reason:              reason,
-		Message:             msg,
+		Message:             k.redact.String(msg),
 		Source:              corev1.EventSource{Component: eventComponent},
 		ReportingController: eventComponent,
 		ReportingInstance:   eventComponent,

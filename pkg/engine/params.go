@@ -10,8 +10,9 @@ import (
 	"github.com/drctl/drctl/pkg/validate"
 )
 
-// ValueFromResolver reads a parameter's value from the cluster (valueFrom.manifestRef).
-type ValueFromResolver func(ctx context.Context, namespace string, ref *v1alpha1.ManifestRef) (string, error)
+// ValueFromResolver reads a parameter's value from the cluster (valueFrom.manifestRef or
+// valueFrom.secretKeyRef).
+type ValueFromResolver func(ctx context.Context, namespace string, from *v1alpha1.ParameterValueFrom) (string, error)
 
 // paramSource is one layer of parameter values, weakest first.
 type paramSource struct {
@@ -109,11 +110,11 @@ func applyLayer(ctx context.Context, out map[string]string, layer paramSource, n
 		switch {
 		case p.Value != nil:
 			out[p.Name] = *p.Value
-		case p.ValueFrom != nil && p.ValueFrom.ManifestRef != nil:
+		case hasValueFrom(p):
 			if valueFrom == nil {
 				return fmt.Errorf("%s: parameter %q: valueFrom cannot be resolved here", layer.what, p.Name)
 			}
-			v, err := valueFrom(ctx, namespace, p.ValueFrom.ManifestRef)
+			v, err := valueFrom(ctx, namespace, p.ValueFrom)
 			if err != nil {
 				return fmt.Errorf("%s: parameter %q: valueFrom: %w", layer.what, p.Name, err)
 			}
@@ -126,7 +127,7 @@ func applyLayer(ctx context.Context, out map[string]string, layer paramSource, n
 }
 
 func hasValueFrom(p v1alpha1.Parameter) bool {
-	return p.ValueFrom != nil && p.ValueFrom.ManifestRef != nil
+	return p.ValueFrom != nil && (p.ValueFrom.ManifestRef != nil || p.ValueFrom.SecretKeyRef != nil)
 }
 
 // planNamespace is where a plan's objects live by default.

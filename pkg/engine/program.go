@@ -20,6 +20,24 @@ type program struct {
 	// Revert the mode of the execution it undoes (its rollbacks undo that run's branches).
 	mode      v1alpha1.ExecutionMode
 	operation v1alpha1.OperationType
+	// redact keeps the sensitive values of the program's workflows out of all it writes.
+	redact *redactor
+}
+
+// buildRedactor sets the program's redactor from the values of its workflows' sensitive
+// parameters.
+func (p *program) buildRedactor() {
+	var values []string
+	for _, sp := range p.stages {
+		for _, wp := range sp.workflows {
+			for _, name := range wp.sensitive {
+				if v, ok := wp.vars.Params[name]; ok && v != Redacted {
+					values = append(values, v)
+				}
+			}
+		}
+	}
+	p.redact = newRedactor(values)
 }
 
 type stageProgram struct {
@@ -52,7 +70,9 @@ func stagePolicy(recorded string) (failFastWithin, stopOnFailure bool) {
 type workflowProgram struct {
 	failFast bool
 	vars     Vars
-	steps    []*step
+	// sensitive names the parameters whose values are never written out.
+	sensitive []string
+	steps     []*step
 	// dag: some action names dependsOn, so the workflow is a graph: an action starts as soon as
 	// the actions it depends on have ended, and actions with nothing between them run at once.
 	// Otherwise its actions run one after another, in order.
@@ -147,6 +167,7 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 				WorkflowRef:        v1alpha1.ObjectReference{Name: wf.Name, Namespace: wf.Namespace},
 				Phase:              v1alpha1.PhasePending,
 				ResolvedParams:     params,
+				SensitiveParams:    sensitiveParams(wf.Spec.Parameters, plan.Spec.GlobalParams, ref.Params, exec.Spec.Params),
 				WorkflowSpec:       wf.Spec.DeepCopy(),
 				WorkflowGeneration: wf.Generation,
 			}
@@ -208,8 +229,9 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 			}
 			spec := we.WorkflowSpec
 			wp := &workflowProgram{
-				failFast: spec.FailurePolicy != v1alpha1.WorkflowContinue,
-				vars:     Vars{Params: we.ResolvedParams, PlanName: exec.Spec.PlanRef, PlanNamespace: planNamespace, ExecutionName: exec.Name},
+				failFast:  spec.FailurePolicy != v1alpha1.WorkflowContinue,
+				vars:      Vars{Params: we.ResolvedParams, PlanName: exec.Spec.PlanRef, PlanNamespace: planNamespace, ExecutionName: exec.Name},
+				sensitive: we.SensitiveParams,
 			}
 			byName := map[string]*v1alpha1.Action{}
 			for i := range spec.Actions {
@@ -238,6 +260,7 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 		p.stages = append(p.stages, sp)
 	}
 	p.nameObjects(exec.Name)
+	p.buildRedactor()
 	return p, nil
 }
 

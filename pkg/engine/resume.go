@@ -44,9 +44,16 @@ func (e *Engine) resume(ctx context.Context, opts ResumeOptions) (*Result, error
 		if terr != nil {
 			return nil, terr
 		}
+		if target, terr = e.restoreSensitive(ctx, target); terr != nil {
+			return nil, terr
+		}
 		prog, err = e.revertProgram(exec, target)
 	} else {
-		prog, err = executeProgram(exec, exec.Namespace)
+		restored, rerr := e.restoreSensitive(ctx, exec)
+		if rerr != nil {
+			return nil, rerr
+		}
+		prog, err = executeProgram(restored, exec.Namespace)
 	}
 	if err != nil {
 		return nil, err

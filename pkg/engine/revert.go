@@ -52,7 +52,7 @@ func (e *Engine) revert(ctx context.Context, opts RevertOptions) (*Result, error
 	}
 	e.stamp(exec, plan.Name)
 	exec.Annotations[AnnotationCreatedBy] = "drctl revert"
-	p, err := e.prepareRevert(exec, target, plan)
+	p, err := e.prepareRevert(ctx, exec, target, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -79,10 +79,14 @@ func (e *Engine) loadRevert(ctx context.Context, namespace, name string) (target
 // prepareRevert lays out the status of exec, a Revert of target, and its program: every rollback
 // rendered once. What must happen under the plan's lock first (ending an Unknown target) is the
 // preparedRun's holding.
-func (e *Engine) prepareRevert(exec, target *v1alpha1.DRPlanExecution, plan *v1alpha1.DRPlan) (*preparedRun, error) {
+func (e *Engine) prepareRevert(ctx context.Context, exec, target *v1alpha1.DRPlanExecution, plan *v1alpha1.DRPlan) (*preparedRun, error) {
 	runner := e.runnerInfo()
 	initRevertStatus(exec, target, &runner, metav1.NewTime(e.cfg.Now()))
-	prog, err := e.revertProgram(exec, target)
+	restored, err := e.restoreSensitive(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := e.revertProgram(exec, restored)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +266,7 @@ func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.R
 		for _, j := range revertedWorkflows(&src) {
 			w := src.WorkflowExecutions[j]
 			we := v1alpha1.WorkflowExecutionStatus{WorkflowRef: w.WorkflowRef, Phase: v1alpha1.PhasePending,
-				ResolvedParams: w.ResolvedParams, WorkflowGeneration: w.WorkflowGeneration}
+				ResolvedParams: w.ResolvedParams, SensitiveParams: w.SensitiveParams, WorkflowGeneration: w.WorkflowGeneration}
 			pre, post := rollbackHooks(w.WorkflowSpec)
 			names := pre
 			for _, k := range revertedActions(&w) {
@@ -315,6 +319,7 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 				// Rollbacks render as their forward actions did: same parameters, same names.
 				vars: Vars{Params: fw.ResolvedParams, PlanName: target.Spec.PlanRef, PlanNamespace: target.Namespace,
 					ExecutionName: target.Name, Outputs: outputs},
+				sensitive: fw.SensitiveParams,
 			}
 			for _, as := range we.ActionStatuses {
 				forward := findAction(fw.WorkflowSpec, as.Name)
@@ -336,6 +341,7 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 		p.stages = append(p.stages, sp)
 	}
 	p.nameObjects(exec.Name)
+	p.buildRedactor()
 	return p, nil
 }
 

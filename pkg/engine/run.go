@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,11 +36,13 @@ const (
 
 // runner carries one run from its first action to its recorded end.
 type runner struct {
-	e         *Engine
-	st        *state
-	rec       *recorder
-	prog      *program
-	lease     *lease.Lease
+	e     *Engine
+	st    *state
+	rec   *recorder
+	prog  *program
+	lease *lease.Lease
+	// logger is the engine's logger with the run's sensitive values redacted.
+	logger    *slog.Logger
 	events    *kubeEvents
 	namespace string // the plan's namespace
 	revert    bool
@@ -63,11 +66,11 @@ var errPlanTakenOver = errors.New("another runner took the plan over; the action
 
 // newRunner prepares a run of exec, whose record this runner owns under l (stamped and written).
 func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lease.Lease, journal *journalWriter, planNamespace string, revert bool) *runner {
-	r := &runner{e: e, prog: prog, lease: l, namespace: planNamespace, revert: revert}
-	r.st = &state{exec: exec, observer: e.cfg.Observer, logger: e.cfg.Logger, now: e.cfg.Now}
+	r := &runner{e: e, prog: prog, lease: l, namespace: planNamespace, revert: revert, logger: redactedLogger(e.cfg.Logger, prog.redact)}
+	r.st = &state{exec: exec, observer: e.cfg.Observer, logger: r.logger, now: e.cfg.Now, redact: prog.redact}
 	for _, ss := range exec.Status.StageStatuses {
 		for _, w := range ss.WorkflowExecutions {
-			e.cfg.Logger.Debug("resolved parameters", "execution", exec.Name, "stage", ss.Name, "workflow", w.WorkflowRef.Name, "params", w.ResolvedParams)
+			r.logger.Debug("resolved parameters", "execution", exec.Name, "stage", ss.Name, "workflow", w.WorkflowRef.Name, "params", w.ResolvedParams)
 		}
 	}
 	r.rec = newRecorder(e.cfg.Client, r.st, fenceOf(l), e.cfg.StatusInterval, min(10*time.Second, e.cfg.PartitionTimeout),
@@ -79,7 +82,7 @@ func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lea
 			canceled:   r.cancelRequested,
 		}, journal)
 	r.st.changed = r.rec.Notify
-	r.events = newKubeEvents(e.cfg.Client, exec, e.cfg.Logger)
+	r.events = newKubeEvents(e.cfg.Client, exec, r.logger, prog.redact)
 	r.lastContact.Store(time.Now().UnixNano())
 	if exec.Annotations[AnnotationCancel] == "true" { // canceled while no runner was alive
 		r.cancelRequested()
@@ -121,7 +124,7 @@ func (r *runner) halt(reason stopReason) {
 
 func (r *runner) cancelRequested() {
 	if r.stopping() == running {
-		r.e.cfg.Logger.Info("cancel requested", "execution", r.st.name())
+		r.logger.Info("cancel requested", "execution", r.st.name())
 	}
 	r.halt(stopCanceled)
 }
@@ -129,7 +132,7 @@ func (r *runner) cancelRequested() {
 func (r *runner) recordFailed(err error) {
 	r.recordErr.CompareAndSwap(nil, err)
 	r.halt(stopRecordFailed)
-	r.e.cfg.Logger.Error("the execution's record cannot be written; no further action starts", "err", err)
+	r.logger.Error("the execution's record cannot be written; no further action starts", "err", err)
 }
 
 func (r *runner) stopping() stopReason { return stopReason(r.stop.Load()) }
@@ -194,7 +197,7 @@ func (r *runner) watchDrain(ctx context.Context) {
 	}
 	select {
 	case <-r.e.cfg.Drain:
-		r.e.cfg.Logger.Info("draining: no action starts any more; running ones finish", "execution", r.st.name())
+		r.logger.Info("draining: no action starts any more; running ones finish", "execution", r.st.name())
 		r.halt(stopDraining)
 	case <-ctx.Done():
 	}
@@ -214,9 +217,9 @@ func (r *runner) handOver(ctx context.Context, stopBackground func()) (*Result, 
 	if err != nil {
 		// Not all of it is in the record: the journal has the rest, and the Lease is left to
 		// expire rather than released, as after a crash.
-		r.e.cfg.Logger.Warn("record the hand-over", "execution", r.st.name(), "err", err)
+		r.logger.Warn("record the hand-over", "execution", r.st.name(), "err", err)
 	} else if err := r.lease.Release(fctx); err != nil {
-		r.e.cfg.Logger.Warn("release lease", "err", err)
+		r.logger.Warn("release lease", "err", err)
 	}
 	r.events.normal("ExecutionHandedOver", "%s", msg)
 	return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseRunning, Message: msg}, nil
@@ -271,16 +274,16 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 	pctx, cancel := context.WithTimeout(ctx, r.e.cfg.PartitionTimeout)
 	defer cancel()
 	if err := r.e.finishPlanStatus(pctx, exec); err != nil {
-		r.e.cfg.Logger.Error("update plan status", "plan", exec.Spec.PlanRef, "err", err)
+		r.logger.Error("update plan status", "plan", exec.Spec.PlanRef, "err", err)
 	}
 	stopBackground() // no renewal may race the release
 	// The record holds everything now: the journal has served its purpose. (Deleted only if it
 	// is still this runner's, and before the release, after which it could be another's.)
 	if err := r.rec.deleteJournal(pctx); err != nil {
-		r.e.cfg.Logger.Warn("delete the execution's journal", "journal", journalName(exec.Name), "err", err)
+		r.logger.Warn("delete the execution's journal", "journal", journalName(exec.Name), "err", err)
 	}
 	if err := r.lease.Release(pctx); err != nil {
-		r.e.cfg.Logger.Warn("release lease", "err", err)
+		r.logger.Warn("release lease", "err", err)
 	}
 	return &Result{Execution: exec, Phase: phase, Message: msg}, nil
 }
@@ -315,7 +318,7 @@ func (r *runner) recordEnd(ctx context.Context) error {
 		case errors.Is(err, errSuperseded), ctx.Err() != nil:
 			return err
 		}
-		r.e.cfg.Logger.Warn("record final status", "err", err)
+		r.logger.Warn("record final status", "err", err)
 		select {
 		case <-ctx.Done():
 			return err
@@ -365,7 +368,7 @@ func (r *runner) durable(ctx context.Context) bool {
 			}
 			return false
 		}
-		r.e.cfg.Logger.Debug("record not written yet; waiting", "err", err)
+		r.logger.Debug("record not written yet; waiting", "err", err)
 		select {
 		case <-ctx.Done():
 			return false
@@ -435,6 +438,6 @@ func (r *runner) outcome() (v1alpha1.ExecutionPhase, string, string) {
 func (r *runner) keepLease(ctx context.Context) {
 	if err := r.lease.Keep(ctx, r.contact); errors.Is(err, lease.ErrLost) {
 		r.halt(stopLeaseLost)
-		r.e.cfg.Logger.Error("lease lost", "lease", r.lease.Name)
+		r.logger.Error("lease lost", "lease", r.lease.Name)
 	}
 }

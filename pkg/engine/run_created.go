@@ -89,7 +89,7 @@ func (e *Engine) prepareCreated(ctx context.Context, exec *v1alpha1.DRPlanExecut
 			return nil, invalidf("spec.revertExecutionRef: %s ran plan %s, not %s; a Revert undoes an execution of its own plan",
 				target.Name, target.Spec.PlanRef, spec.PlanRef)
 		}
-		return e.prepareRevert(exec, target, plan)
+		return e.prepareRevert(ctx, exec, target, plan)
 	}
 	return nil, invalidf("spec.operationType %q: want Execute or Revert", spec.OperationType)
 }
@@ -143,7 +143,7 @@ func (e *Engine) Refuse(ctx context.Context, exec *v1alpha1.DRPlanExecution, why
 // Warn posts a Warning event about exec, as runs post theirs (a controller saying why it leaves
 // an execution alone, say).
 func (e *Engine) Warn(exec *v1alpha1.DRPlanExecution, reason, message string) {
-	events := newKubeEvents(e.cfg.Client, exec, e.cfg.Logger)
+	events := newKubeEvents(e.cfg.Client, exec, e.cfg.Logger, nil)
 	events.warning(reason, "%s", message)
 	events.close()
 }
@@ -172,7 +172,7 @@ func (e *Engine) refuse(ctx context.Context, exec *v1alpha1.DRPlanExecution, inv
 	if err := e.cfg.Client.Status().Update(ctx, latest); err != nil {
 		return nil, fmt.Errorf("record that %s cannot run: %w", exec.Name, err)
 	}
-	events := newKubeEvents(e.cfg.Client, latest, e.cfg.Logger)
+	events := newKubeEvents(e.cfg.Client, latest, e.cfg.Logger, nil)
 	events.warning("ExecutionInvalid", "%s", msg)
 	events.close()
 	e.cfg.Logger.Info("execution cannot run; recorded Failed", "execution", exec.Name, "reason", invalid)

@@ -21,6 +21,9 @@ type state struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	changed  func() // the recorder's Notify
+	// redact keeps sensitive values out of the record and the events: every message and output
+	// is redacted as it enters the state.
+	redact *redactor
 	// version counts the changes to the status: a write of a snapshot taken at version v makes
 	// every change up to v durable (the recorder's group commit).
 	version uint64
@@ -39,6 +42,7 @@ type at struct{ stage, workflow, action int }
 func (s *state) update(fn func(st *v1alpha1.DRPlanExecutionStatus), nodes ...at) {
 	s.mu.Lock()
 	fn(&s.exec.Status)
+	s.redactNodes(nodes)
 	refreshSummary(&s.exec.Status)
 	s.version++
 	if len(nodes) == 0 {
@@ -53,6 +57,27 @@ func (s *state) update(fn func(st *v1alpha1.DRPlanExecutionStatus), nodes ...at)
 	s.mu.Unlock()
 	if s.changed != nil {
 		s.changed()
+	}
+}
+
+// redactNodes redacts the messages and outputs of the nodes a change names, and the run's own
+// message (a change that names no node may have set it). The caller holds the lock.
+func (s *state) redactNodes(nodes []at) {
+	st := &s.exec.Status
+	st.Message = s.redact.String(st.Message)
+	for _, n := range nodes {
+		ss := &st.StageStatuses[n.stage]
+		if n.workflow < 0 {
+			ss.Message = s.redact.String(ss.Message)
+			continue
+		}
+		w := &ss.WorkflowExecutions[n.workflow]
+		if n.action < 0 {
+			w.Message = s.redact.String(w.Message)
+			continue
+		}
+		as := &w.ActionStatuses[n.action]
+		as.Message, as.Outputs = s.redact.String(as.Message), s.redact.Outputs(as.Outputs)
 	}
 }
 
@@ -131,6 +156,7 @@ func (s *state) name() string {
 func (s *state) emit(e Event) {
 	e.Time = s.now()
 	e.Execution = s.exec.Name
+	e.Message, e.Outputs, e.Rendered = s.redact.String(e.Message), s.redact.Outputs(e.Outputs), s.redact.Action(e.Rendered)
 	if s.logger != nil {
 		s.logger.Info("transition", "execution", e.Execution, "node", string(e.Type), "stage", e.Stage,
 			"workflow", e.Workflow, "action", e.Action, "phase", string(e.Phase), "attempt", e.Attempt, "message", e.Message)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -15,10 +16,26 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// valueFrom resolves a parameter's valueFrom.manifestRef: it reads the named object (or the one
-// the label selector and select rule pick) and extracts the JSONPath. It runs before the first
-// action, so the value is part of the execution's parameter snapshot.
-func (e *Engine) valueFrom(ctx context.Context, namespace string, ref *v1alpha1.ManifestRef) (string, error) {
+// valueFrom resolves a parameter's valueFrom. It runs before the first action, so the value is
+// part of the execution's parameter snapshot.
+func (e *Engine) valueFrom(ctx context.Context, namespace string, from *v1alpha1.ParameterValueFrom) (string, error) {
+	if ref := from.SecretKeyRef; ref != nil {
+		secret := &corev1.Secret{}
+		if err := e.cfg.ActionClient.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ref.Name}, secret); err != nil {
+			return "", fmt.Errorf("get Secret %s/%s: %w", namespace, ref.Name, err)
+		}
+		v, ok := secret.Data[ref.Key]
+		if !ok {
+			return "", fmt.Errorf("Secret %s/%s has no key %q", namespace, ref.Name, ref.Key)
+		}
+		return string(v), nil
+	}
+	return e.manifestValue(ctx, namespace, from.ManifestRef)
+}
+
+// manifestValue resolves a valueFrom.manifestRef: it reads the named object (or the one the label
+// selector and select rule pick) and extracts the JSONPath.
+func (e *Engine) manifestValue(ctx context.Context, namespace string, ref *v1alpha1.ManifestRef) (string, error) {
 	gv, err := schema.ParseGroupVersion(ref.APIVersion)
 	if err != nil {
 		return "", fmt.Errorf("apiVersion %q: %w", ref.APIVersion, err)

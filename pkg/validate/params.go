@@ -75,6 +75,17 @@ func checkParams(path *field.Path, params []v1alpha1.Parameter, role paramRole) 
 		if p.ValueFrom != nil && p.Value != nil {
 			fs.Errorf(pp.Child("valueFrom").String(), "Forbidden: value and valueFrom are mutually exclusive")
 		}
+		if from := p.ValueFrom; from != nil {
+			switch {
+			case from.ManifestRef != nil && from.SecretKeyRef != nil:
+				fs.Errorf(pp.Child("valueFrom").String(), "Forbidden: manifestRef and secretKeyRef are mutually exclusive")
+			case from.ManifestRef == nil && from.SecretKeyRef == nil:
+				fs.Errorf(pp.Child("valueFrom").String(), "Required value: valueFrom needs manifestRef or secretKeyRef")
+			}
+		}
+		if p.Sensitive != nil && !*p.Sensitive && p.ValueFrom != nil && p.ValueFrom.SecretKeyRef != nil {
+			fs.Warnf(pp.Child("sensitive").String(), "parameter %q reads a Secret and says sensitive: false: its value will be written to the execution's record, events and logs", p.Name)
+		}
 		if ref := valueFromRef(p); ref != nil && ref.Name != "" && ref.LabelSelector != "" {
 			fs.Errorf(pp.Child("valueFrom", "manifestRef").String(), "Forbidden: name and labelSelector are mutually exclusive")
 		}

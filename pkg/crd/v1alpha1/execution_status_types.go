@@ -74,6 +74,11 @@ type WorkflowExecutionStatus struct {
 	// (workflow defaults < globalParams < stage params < execution params; drctl addition).
 	// +optional
 	ResolvedParams map[string]string `json:"resolvedParams,omitempty"`
+	// SensitiveParams names the parameters whose values are sensitive: resolvedParams holds
+	// "REDACTED" for them, and a resume or revert reads them again from where they came from
+	// (drctl addition).
+	// +optional
+	SensitiveParams []string `json:"sensitiveParams,omitempty"`
 	// WorkflowSpec is the snapshot of the DRWorkflow spec as executed; a resume or revert uses it,
 	// never a later edit of the workflow (drctl addition). Its schema is left open to keep the CRD small.
 	// +kubebuilder:validation:Schemaless

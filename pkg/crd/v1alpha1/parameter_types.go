@@ -35,6 +35,12 @@ type Parameter struct {
 	// Description is the parameter description
 	// +optional
 	Description string `json:"description,omitempty"`
+	// Sensitive marks a value drctl never writes out: not in the execution's record (its
+	// resolvedParams says REDACTED), events, logs, progress or dry-run output, wherever the value
+	// appears. A value read from a Secret through valueFrom is sensitive unless this says false
+	// (drctl addition).
+	// +optional
+	Sensitive *bool `json:"sensitive,omitempty"`
 	// ValueFrom dynamically resolves a parameter value from a Kubernetes resource.
 	// Mutually exclusive with Value.
 	// +optional
@@ -46,6 +52,18 @@ type ParameterValueFrom struct {
 	// ManifestRef resolves a value from a Kubernetes resource field via JSONPath.
 	// +optional
 	ManifestRef *ManifestRef `json:"manifestRef,omitempty"`
+	// SecretKeyRef reads the value of one key of a Secret in the plan's namespace, decoded, as a
+	// container's env does. The parameter is sensitive (drctl addition).
+	// +optional
+	SecretKeyRef *SecretKeyRef `json:"secretKeyRef,omitempty"`
+}
+
+// SecretKeyRef names one key of a Secret.
+type SecretKeyRef struct {
+	// Name is the Secret's name.
+	Name string `json:"name"`
+	// Key is the key of the Secret's data.
+	Key string `json:"key"`
 }
 
 // ManifestSelect picks one object when a ManifestRef matches several.

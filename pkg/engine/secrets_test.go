@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// The values of sensitive parameters, and the forms they take on the way (JSON, URL-escaped).
+const (
+	secretToken  = `tok-3n&d/Q+9x"Z`
+	secretDBPass = "s3cr3t-DB-pass!"
+)
+
+// requireNoSecrets fails when text holds a sensitive value in any form.
+func requireNoSecrets(t *testing.T, where, text string) {
+	t.Helper()
+	for _, secret := range []string{secretToken, secretDBPass} {
+		for _, form := range []string{secret, strings.Trim(jsonString(secret), `"`), url.QueryEscape(secret), url.PathEscape(secret)} {
+			require.NotContains(t, text, form, "%s leaks a sensitive value:\n%s", where, text)
+		}
+	}
+}
+
+func toJSON(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(data)
+}
+
+// A run with sensitive parameters (one given with -p, one read from a Secret) uses their values
+// and writes them nowhere: not in the stored execution, its journal, its events, the engine's
+// events (progress, live view), logs, messages or a dry run; a revert reads them again.
+func TestSensitiveValuesAreWrittenNowhere(t *testing.T) {
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	f := newFixture(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			logMu.Lock()
+			defer logMu.Unlock()
+			return logs.Write(p)
+		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	type request struct {
+		path, query, auth, body string
+	}
+	var mu sync.Mutex
+	var requests []request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		requests = append(requests, request{r.URL.Path, r.URL.Query().Get("access_token"), r.Header.Get("X-Custom-Auth"), string(body)})
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/echo":
+			fmt.Fprintf(w, "ok %s %s", r.Header.Get("X-Custom-Auth"), secretDBPass)
+		case "/fail":
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, "bad token %s", r.Header.Get("X-Custom-Auth"))
+		}
+	}))
+	defer srv.Close()
+	require.NoError(t, f.client.Create(f.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace},
+		Data: map[string][]byte{"password": []byte(secretDBPass)}}))
+	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: notify}
+spec:
+  parameters:
+  - {name: token, sensitive: true}
+  - {name: dbpass, valueFrom: {secretKeyRef: {name: db, key: password}}}
+  - {name: region, default: eu-west}
+  actions:
+  - name: call
+    type: HTTP
+    http:
+      url: "%[1]s/call?access_token=$(params.token)&region=$(params.region)"
+      method: POST
+      headers: {X-Custom-Auth: "$(params.token)"}
+      body: '{"db": "$(params.dbpass)"}'
+    rollback:
+      type: HTTP
+      http:
+        url: "%[1]s/undo?access_token=$(params.token)"
+        method: POST
+        headers: {X-Custom-Auth: "$(params.token)"}
+  - name: echo
+    type: HTTP
+    http: {url: "%[1]s/echo", headers: {X-Custom-Auth: "$(params.token)"}}
+  - name: fail
+    type: HTTP
+    http: {url: "%[1]s/fail", headers: {X-Custom-Auth: "$(params.token)"}}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: secretive}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: notify}}]}]
+`, srv.URL))
+	params := func(o *ExecuteOptions) { o.Params = map[string]string{"token": secretToken} }
+
+	planned, err := f.engine.DryRun(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "secretive", Params: map[string]string{"token": secretToken}})
+	require.NoError(t, err)
+	requireNoSecrets(t, "the dry run", toJSON(t, planned))
+	assert.Contains(t, planned[0].Action.HTTP.Headers["X-Custom-Auth"], Redacted)
+
+	res := f.execute("secretive", params)
+	require.Equal(t, v1alpha1.PhaseFailed, res.Phase, res.Message)
+	mu.Lock()
+	require.Len(t, requests, 3)
+	assert.Equal(t, request{"/call", secretToken, secretToken, `{"db": "` + secretDBPass + `"}`}, requests[0], "the actions got the real values")
+	mu.Unlock()
+
+	exec := f.execution(res.Execution.Name)
+	requireNoSecrets(t, "the stored execution", toJSON(t, exec))
+	requireNoSecrets(t, "the result", res.Message+toJSON(t, res.Execution))
+	we := exec.Status.StageStatuses[0].WorkflowExecutions[0]
+	assert.Equal(t, []string{"dbpass", "token"}, we.SensitiveParams)
+	assert.Equal(t, map[string]string{"token": Redacted, "dbpass": Redacted, "region": "eu-west"}, we.ResolvedParams)
+	assert.Equal(t, Redacted, exec.Status.ResolvedParams["token"])
+	require.Len(t, exec.Spec.Params, 1)
+	assert.Equal(t, paramsSecretName(exec.Name), exec.Spec.Params[0].ValueFrom.SecretKeyRef.Name, "a -p value is kept in the execution's params Secret")
+	sealed := &corev1.Secret{}
+	require.NoError(t, f.client.Get(f.ctx, objectKey(f.namespace, paramsSecretName(exec.Name)), sealed))
+	assert.Equal(t, secretToken, string(sealed.Data["token"]))
+	assert.Equal(t, exec.UID, sealed.OwnerReferences[0].UID, "deleted with the execution")
+	assert.Contains(t, actionStatus(exec, "s", "notify", "fail").Message, "bad token "+Redacted)
+
+	var configMaps corev1.ConfigMapList
+	require.NoError(t, f.client.List(f.ctx, &configMaps, client.InNamespace(f.namespace)))
+	requireNoSecrets(t, "the journal", toJSON(t, configMaps))
+	requireNoSecrets(t, "the engine's events (progress, live view)", toJSON(t, f.events.Events()))
+
+	rev, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: res.Execution.Name})
+	require.NoError(t, err)
+	require.Equal(t, v1alpha1.PhaseSucceeded, rev.Phase, rev.Message)
+	mu.Lock()
+	last := requests[len(requests)-1]
+	mu.Unlock()
+	assert.Equal(t, request{"/undo", secretToken, secretToken, ""}, last, "the revert read the sensitive values again")
+	requireNoSecrets(t, "the revert", toJSON(t, f.execution(rev.Execution.Name))+rev.Message)
+
+	var events corev1.EventList
+	require.NoError(t, f.client.List(f.ctx, &events, client.InNamespace(f.namespace)))
+	require.NotEmpty(t, events.Items)
+	requireNoSecrets(t, "the Kubernetes events", toJSON(t, events))
+	logMu.Lock()
+	defer logMu.Unlock()
+	require.Contains(t, logs.String(), "http request", "debug logs were written")
+	requireNoSecrets(t, "the logs", logs.String())
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
