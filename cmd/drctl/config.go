@@ -14,7 +14,7 @@ import (
 
 // configKeys are the defaults a user may set in ~/.config/drctl/config.yaml or as DRCTL_*
 // environment variables (DRCTL_LOCK_TIMEOUT=2m). A flag given on the command line always wins.
-var configKeys = []string{"namespace", "progress", "log-format", "lock-timeout", "kube-api-qps", "kube-api-burst"}
+var configKeys = []string{"namespace", "progress", "log-format", "lock-timeout", "kube-api-qps", "kube-api-burst", "redact-header"}
 
 // configFile is where drctl reads its defaults: $DRCTL_CONFIG, else $XDG_CONFIG_HOME/drctl/config.yaml,
 // else ~/.config/drctl/config.yaml.
@@ -77,7 +77,11 @@ func applyConfig(cmd *cobra.Command, v *viper.Viper) error {
 		if f == nil || f.Changed || !v.IsSet(key) {
 			continue
 		}
-		if err := f.Value.Set(v.GetString(key)); err != nil {
+		value := v.GetString(key)
+		if f.Value.Type() == "stringSlice" { // a list in the file, or "a,b" in the environment
+			value = strings.Join(v.GetStringSlice(key), ",")
+		}
+		if err := f.Value.Set(value); err != nil {
 			errs = append(errs, fmt.Errorf("%s from the config or environment: %w", key, err))
 		}
 	}
@@ -106,7 +110,7 @@ else the config file (~/.config/drctl/config.yaml, or $DRCTL_CONFIG), else built
 				return err
 			}
 			builtIn := map[string]string{"namespace": "(from the kubeconfig context)", "progress": progressAuto, "log-format": "text", "lock-timeout": "0s",
-				"kube-api-qps": fmt.Sprint(defaultAPIQPS), "kube-api-burst": fmt.Sprint(defaultAPIBurst)}
+				"kube-api-qps": fmt.Sprint(defaultAPIQPS), "kube-api-burst": fmt.Sprint(defaultAPIBurst), "redact-header": ""}
 			out := map[string]map[string]string{}
 			for _, k := range configKeys {
 				value, source := builtIn[k], "default"

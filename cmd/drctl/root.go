@@ -24,6 +24,8 @@ type globals struct {
 	configFlags *genericclioptions.ConfigFlags
 	verbose     bool
 	logFormat   string
+	// redactHeaders are the --redact-header names: credentials in headers drctl never shows.
+	redactHeaders []string
 	// apiQPS and apiBurst are the client-side rate limit towards the API server (see restConfig).
 	apiQPS   float32
 	apiBurst int
@@ -99,6 +101,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 	g.configFlags.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentFlags().StringSliceVar(&g.redactHeaders, "redact-header", nil, "an HTTP header whose value is a credential, never shown or logged (repeatable; Authorization, cookies and names with token, secret, key or password always are)")
 	root.PersistentFlags().Float32Var(&g.apiQPS, "kube-api-qps", defaultAPIQPS, "requests per second drctl may send to the API server (client-side limit); a negative value sends without a limit, leaving protection to the server's API Priority and Fairness")
 	root.PersistentFlags().IntVar(&g.apiBurst, "kube-api-burst", defaultAPIBurst, "requests drctl may send in a burst above --kube-api-qps")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {

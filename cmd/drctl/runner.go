@@ -50,7 +50,7 @@ func newEngine(ctx context.Context, g *globals, obs engine.Observer, tune ...fun
 	}
 	ec := engine.Config{
 		Client: c, LeaseClient: leaseClient, Clock: clock, Observer: obs, Runner: engine.DiscoverRunner(ctx, c, engine.ModeCLI),
-		Logger: g.logger(),
+		Logger: g.logger(), SensitiveHeaders: g.redactHeaders,
 	}
 	for _, fn := range tune {
 		fn(&ec)

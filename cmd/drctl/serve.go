@@ -68,6 +68,7 @@ stopped hard and resumed once its plan Lease expires.`,
 				return err
 			}
 			opts.Logger = g.loggerFrom(slog.LevelInfo)
+			opts.SensitiveHeaders = g.redactHeaders
 			mgr, err := controller.NewManager(cmd.Context(), cfg, opts)
 			if err != nil {
 				return err

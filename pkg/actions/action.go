@@ -19,6 +19,9 @@ type Env struct {
 	Client client.WithWatch
 	// Logger receives debug details (rendered requests, with secrets redacted).
 	Logger *slog.Logger
+	// SensitiveHeaders are header names, beyond those SensitiveHeader knows, whose values are
+	// credentials and never logged (the user's --redact-header).
+	SensitiveHeaders []string
 	// Holding reports whether the runner still holds the plan. Cleanup an executor does on its
 	// own (deleting a timed-out Job) asks it first: a runner that lost the plan must not touch
 	// what the new owner has adopted. Nil means yes.

@@ -179,7 +179,7 @@ func (h *HTTP) Execute(ctx context.Context, env Env, req Request) (Result, error
 		httpReq.Header.Set(k, v)
 	}
 	if env.Logger != nil {
-		env.Logger.Debug("http request", "method", method, "url", spec.URL, "headers", redactHeaders(httpReq.Header), "body", spec.Body)
+		env.Logger.Debug("http request", "method", method, "url", spec.URL, "headers", redactHeaders(httpReq.Header, env.SensitiveHeaders), "body", spec.Body)
 	}
 	client := h.verified
 	if spec.InsecureSkipVerify {
@@ -198,7 +198,7 @@ func (h *HTTP) Execute(ctx context.Context, env Env, req Request) (Result, error
 		recorded = string(data[:maxRecordedBody])
 	}
 	if env.Logger != nil {
-		env.Logger.Debug("http response", "url", spec.URL, "status", resp.StatusCode, "latency", latency, "headers", redactHeaders(resp.Header), "body", recorded)
+		env.Logger.Debug("http response", "url", spec.URL, "status", resp.StatusCode, "latency", latency, "headers", redactHeaders(resp.Header, env.SensitiveHeaders), "body", recorded)
 	}
 	kept := recorded
 	if !req.KeepBody {
@@ -271,17 +271,31 @@ func firstBytes(s string, n int) string {
 	return s
 }
 
-// redactHeaders copies headers with credentials replaced by "REDACTED": Authorization, Cookie,
-// Set-Cookie, Proxy-Authorization, and any whose name mentions a token, secret, key or password.
-func redactHeaders(h http.Header) map[string]string {
+// redactHeaders copies headers with credentials replaced by "REDACTED": those SensitiveHeader
+// knows and those named in extra.
+func redactHeaders(h http.Header, extra []string) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		out[k] = strings.Join(v, ", ")
-		if SensitiveHeader(k) {
+		if IsSensitiveHeader(k, extra) {
 			out[k] = "REDACTED"
 		}
 	}
 	return out
+}
+
+// IsSensitiveHeader reports whether a header carries credentials: SensitiveHeader says so, or
+// extra names it (case-insensitive).
+func IsSensitiveHeader(name string, extra []string) bool {
+	if SensitiveHeader(name) {
+		return true
+	}
+	for _, e := range extra {
+		if strings.EqualFold(e, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // SensitiveHeader reports whether a header carries credentials and must never be shown: Authorization,

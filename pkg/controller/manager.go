@@ -193,7 +193,7 @@ func engineFactory(cfg *rest.Config, mgr manager.Manager, clock *lease.ServerClo
 	return func(obs engine.Observer, acting client.WithWatch) *engine.Engine {
 		return engine.New(engine.Config{
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Watcher: watcher, LeaseClient: leaseClient, ActionClient: acting,
-			Clock: clock, Observer: obs, Logger: opts.Logger, Runner: runner,
+			Clock: clock, Observer: obs, Logger: opts.Logger, Runner: runner, SensitiveHeaders: opts.SensitiveHeaders,
 			LeaseDuration: opts.LeaseDuration, PartitionTimeout: opts.PartitionTimeout, Drain: drain,
 		})
 	}, clients, nil

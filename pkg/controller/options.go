@@ -55,6 +55,8 @@ type Options struct {
 	RetryDelay time.Duration
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
+	// SensitiveHeaders names HTTP headers whose values are credentials (engine.Config).
+	SensitiveHeaders []string
 }
 
 // Defaults of Options.

@@ -46,6 +46,10 @@ type Config struct {
 	Observer Observer
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
+	// SensitiveHeaders names HTTP headers, beyond Authorization, cookies and names that mention a
+	// token, secret, key or password, whose values are credentials: they are redacted wherever
+	// drctl shows a request.
+	SensitiveHeaders []string
 	// Runner identifies this process in the Lease, the annotations and the status.
 	Runner v1alpha1.RunnerInfo
 

@@ -90,6 +90,7 @@ func (e *Engine) prepareRevert(ctx context.Context, exec, target *v1alpha1.DRPla
 	if err != nil {
 		return nil, err
 	}
+	prog.redact.headers = e.cfg.SensitiveHeaders
 	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}

@@ -170,3 +170,50 @@ spec:
 type writerFunc func([]byte) (int, error)
 
 func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
+
+// A header the user names sensitive (--redact-header) shows as REDACTED in a dry run and in the
+// engine's events, and is logged REDACTED, while the request carries it.
+func TestRedactHeaderNamesACredentialHeader(t *testing.T) {
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	f := newFixture(t, func(c *Config) {
+		c.SensitiveHeaders = []string{"x-tenant"}
+		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			logMu.Lock()
+			defer logMu.Unlock()
+			return logs.Write(p)
+		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Get("X-Tenant") }))
+	defer srv.Close()
+	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: tenant}
+spec:
+  actions:
+  - name: call
+    type: HTTP
+    http: {url: "%s/", headers: {X-Tenant: "acme:hunter2-literal", X-Trace: visible}}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: tenant}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: tenant}}]}]
+`, srv.URL))
+	planned, err := f.engine.DryRun(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "tenant"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"X-Tenant": Redacted, "X-Trace": "visible"}, planned[0].Action.HTTP.Headers)
+	res := f.execute("tenant")
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, "acme:hunter2-literal", got)
+	for _, e := range f.events.Events() {
+		if e.Rendered != nil {
+			assert.Equal(t, Redacted, e.Rendered.HTTP.Headers["X-Tenant"])
+		}
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	assert.NotContains(t, logs.String(), "hunter2")
+}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/validate"
 )
@@ -24,9 +25,12 @@ const Redacted = "REDACTED"
 // resolvedParams.
 const minRedactedLength = 4
 
-// redactor removes sensitive parameter values, and credentials written in URLs, from text.
+// redactor removes sensitive parameter values, and credentials written in URLs, from text; from
+// a request it shows, the values of credential headers too.
 type redactor struct {
 	replacer *strings.Replacer
+	// headers are the header names the user marked sensitive (Config.SensitiveHeaders).
+	headers []string
 }
 
 // newRedactor returns a redactor of values; with none it still redacts URL credentials.
@@ -118,7 +122,31 @@ func (r *redactor) Action(a *v1alpha1.Action) *v1alpha1.Action {
 	if err := json.Unmarshal(data, out); err != nil {
 		return a
 	}
+	for _, h := range []*v1alpha1.HTTPAction{out.HTTP, rollbackHTTP(out)} {
+		if h == nil {
+			continue
+		}
+		for name := range h.Headers {
+			if actions.IsSensitiveHeader(name, r.sensitiveHeaders()) {
+				h.Headers[name] = Redacted
+			}
+		}
+	}
 	return out
+}
+
+func (r *redactor) sensitiveHeaders() []string {
+	if r == nil {
+		return nil
+	}
+	return r.headers
+}
+
+func rollbackHTTP(a *v1alpha1.Action) *v1alpha1.HTTPAction {
+	if a.Rollback == nil {
+		return nil
+	}
+	return a.Rollback.HTTP
 }
 
 func (r *redactor) walk(v any) any {

@@ -65,7 +65,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		// Helm's before-hook-creation: the previous run's hook resource goes first.
 		ReplaceExisting: rendered.HookCleanup != nil && rendered.HookCleanup.BeforeCreate,
 	}
-	env := actions.Env{Client: r.e.cfg.ActionClient, Logger: r.logger.With("action", workflow+"/"+s.name),
+	env := actions.Env{Client: r.e.cfg.ActionClient, Logger: r.logger.With("action", workflow+"/"+s.name), SensitiveHeaders: r.e.cfg.SensitiveHeaders,
 		// A draining runner still holds the plan: it may clean up after its own attempts.
 		Holding: func() bool { return r.lease.Remaining() > 0 && (!r.interrupted() || r.stopping() == stopDraining) }}
 	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
