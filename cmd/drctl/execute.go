@@ -120,6 +120,9 @@ func printDryRun(ctx context.Context, g *globals, eng *engine.Engine, opts engin
 		if p.Condition != "" {
 			fmt.Fprintf(out, "# %s\n", p.Condition)
 		}
+		for _, r := range p.Reach {
+			fmt.Fprintf(out, "# reaches: %s\n", r)
+		}
 		data, err := yaml.Marshal(p.Action)
 		if err != nil {
 			return err

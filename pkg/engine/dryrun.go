@@ -3,9 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/validate"
 	"github.com/drctl/drctl/pkg/when"
 )
 
@@ -25,6 +29,9 @@ type PlannedAction struct {
 	// mode), turned into a delete by Delete mode, what its `when` decides ("runs: ..."), or that
 	// this is decided when its turn comes (it reads outputs); "" for an action that simply runs.
 	Condition string
+	// Reach lists what the action reaches beyond the plan's namespace or its own rights (see
+	// validate.ActionReach), and on a workflow's first action, the Secrets its parameters read.
+	Reach []string
 }
 
 // DryRun resolves the parameters and renders every action of a plan in execution order, with the
@@ -36,13 +43,15 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 		return nil, classify(err)
 	}
 	prog, exec := p.prog, p.exec
+	ns := planNamespace(p.plan)
 	var out []PlannedAction
 	for _, i := range prog.runOrder() {
 		sp := prog.stages[i]
 		for j, wp := range sp.workflows {
 			vars := wp.vars
 			vars.Outputs = outputPlaceholders(wp)
-			for _, s := range wp.steps {
+			secretReads := paramSecretReads(p.loaded, exec, exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef)
+			for k, s := range wp.steps {
 				rendered, err := RenderAction(s.action, vars)
 				if err != nil {
 					return nil, &InvalidError{What: prog.redact.String(err.Error())}
@@ -50,6 +59,10 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 				rendered = prog.redact.Action(rendered) // a dry run's output goes to CI logs
 				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback,
 					Condition: prog.plannedStep(s, wp.vars.Params), StageAfter: sp.dependsOn}
+				if k == 0 {
+					pa.Reach = append(pa.Reach, secretReads...)
+				}
+				pa.Reach = append(pa.Reach, actionReach(s.action, rendered, ns)...)
 				rendered.Rollback = nil
 				if pa.Rollback == nil {
 					pa.AutoRollback = DescribeAutoRollback(rendered)
@@ -59,6 +72,55 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 		}
 	}
 	return out, nil
+}
+
+// actionReach is what a dry run says an action reaches: judged on the rendered action, whose
+// namespaces are known, except for credentials in its URL, which are judged as written (a value
+// from a sensitive parameter is not a credential written into the plan).
+func actionReach(written, rendered *v1alpha1.Action, namespace string) []string {
+	var out []string
+	root := field.NewPath("action")
+	url := root.Child("http", "url").String()
+	for _, r := range validate.ActionReach(root, rendered, namespace) {
+		if r.Field != url {
+			out = append(out, r.What)
+		}
+	}
+	for _, r := range validate.ActionReach(root, written, namespace) {
+		if r.Field == url {
+			out = append(out, r.What)
+		}
+	}
+	return out
+}
+
+// paramSecretReads lists the Secrets the parameters of workflow wf read in this run: its
+// declarations, the plan's globalParams and stage params for it, the execution's params.
+func paramSecretReads(l *loaded, exec *v1alpha1.DRPlanExecution, wf v1alpha1.ObjectReference) []string {
+	if l == nil {
+		return nil
+	}
+	var layers [][]v1alpha1.Parameter
+	if w := l.workflows[workflowKey(wf.Namespace, wf.Name)]; w != nil {
+		layers = append(layers, w.Spec.Parameters)
+	}
+	layers = append(layers, l.plan.Spec.GlobalParams, exec.Spec.Params)
+	for _, st := range l.plan.Spec.Stages {
+		for _, ref := range st.Workflows {
+			if ref.WorkflowRef.Name == wf.Name && validate.WorkflowNamespace(l.plan, ref.WorkflowRef) == wf.Namespace {
+				layers = append(layers, ref.Params)
+			}
+		}
+	}
+	var out []string
+	for _, layer := range layers {
+		for _, p := range layer {
+			if msg := validate.ParamReach(p); msg != "" && !slices.Contains(out, msg) {
+				out = append(out, msg)
+			}
+		}
+	}
+	return out
 }
 
 // runOrder lists the stages in an order they can run in: each after the stages it waits for,

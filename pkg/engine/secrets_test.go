@@ -217,3 +217,48 @@ spec:
 	defer logMu.Unlock()
 	assert.NotContains(t, logs.String(), "hunter2")
 }
+
+// A dry run lists what the plan reaches, as validate warns of it: here, the Secrets read.
+func TestDryRunListsWhatThePlanReaches(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.client.Create(f.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace},
+		Data: map[string][]byte{"password": []byte(secretDBPass)}}))
+	f.apply(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: grant}
+spec:
+  parameters:
+  - {name: dbpass, valueFrom: {secretKeyRef: {name: db, key: password}}}
+  actions:
+  - name: bind
+    type: KubernetesResource
+    resource:
+      operation: Create
+      manifest: |
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: dr-admin}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+        subjects: [{kind: ServiceAccount, name: dr, namespace: $(planNamespace)}]
+  - name: call
+    type: HTTP
+    http: {url: "https://api.example.com/?password=$(params.dbpass)", insecureSkipVerify: true}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: grant}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: grant}}]}]
+`)
+	planned, err := f.engine.DryRun(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "grant"})
+	require.NoError(t, err)
+	require.Len(t, planned, 2)
+	assert.Equal(t, []string{
+		`reads Secret db (key password) for parameter "dbpass"`,
+		"creates cluster-scoped ClusterRoleBinding dr-admin: it affects the whole cluster",
+		"creates RBAC object ClusterRoleBinding dr-admin: it grants rights",
+	}, planned[0].Reach)
+	assert.Equal(t, []string{"skips TLS verification: anyone on the network path can read and answer the request"}, planned[1].Reach,
+		"a credential from a sensitive parameter is not one written into the URL")
+	requireNoSecrets(t, "the dry run", toJSON(t, planned))
+}

@@ -216,3 +216,37 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// What a plan reaches beyond its namespace or its own rights is a warning each: a reviewer sees
+// it, and --strict refuses it.
+func TestBlastRadiusIsWarned(t *testing.T) {
+	diags := validateFile(t, "blast-radius.yaml")
+	require.Empty(t, only(diags, SeverityError), dump(diags))
+	for field, want := range map[string]string{
+		"spec.parameters[0].valueFrom":                                       `reads Secret db (key password) for parameter "dbpass"`,
+		"spec.parameters[1].valueFrom":                                       `reads Secret kube-system/admin-token for parameter "token"`,
+		"spec.actions[2].job.template.spec.template.spec.serviceAccountName": "runs a Job as ServiceAccount cluster-operator",
+		"spec.actions[3].http.insecureSkipVerify":                            "skips TLS verification",
+		"spec.actions[4].http.url":                                           "169.254.169.254, a link-local or cloud metadata address",
+		"spec.actions[1].resource.manifest":                                  "applies ConfigMap routes in namespace payments, outside the plan's namespace shop",
+	} {
+		requireOne(t, diags, SeverityWarning, field, want)
+	}
+	var grant, url []string
+	for _, d := range only(diags, SeverityWarning) {
+		switch d.Field {
+		case "spec.actions[0].resource.manifest":
+			grant = append(grant, d.Message)
+		case "spec.actions[3].http.url":
+			url = append(url, d.Message)
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"creates cluster-scoped ClusterRoleBinding everyone-admin: it affects the whole cluster",
+		"creates RBAC object ClusterRoleBinding everyone-admin: it grants rights",
+	}, grant)
+	assert.ElementsMatch(t, []string{
+		"holds a password in the URL: it is logged wherever the URL is; use a header with a sensitive parameter",
+		`holds a literal credential in query parameter "api_key": use a sensitive parameter`,
+	}, url)
+}

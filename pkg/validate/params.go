@@ -75,6 +75,9 @@ func checkParams(path *field.Path, params []v1alpha1.Parameter, role paramRole) 
 		if p.ValueFrom != nil && p.Value != nil {
 			fs.Errorf(pp.Child("valueFrom").String(), "Forbidden: value and valueFrom are mutually exclusive")
 		}
+		if msg := ParamReach(p); msg != "" {
+			fs.Warnf(pp.Child("valueFrom").String(), "%s with the identity of whoever runs the plan", msg)
+		}
 		if from := p.ValueFrom; from != nil {
 			switch {
 			case from.ManifestRef != nil && from.SecretKeyRef != nil:

@@ -44,10 +44,12 @@ func CheckWorkflow(wf *v1alpha1.DRWorkflow, supply ParamSupply) Findings {
 		ap := actions.Index(i)
 		nodes = append(nodes, node{name: a.Name, dependsOn: a.DependsOn})
 		fs = append(fs, checkAction(ap, a, false)...)
+		fs = append(fs, reachWarnings(ActionReach(ap, a, wf.Namespace))...)
 		if a.Rollback != nil {
 			rp := ap.Child("rollback")
 			fs = append(fs, checkRollbackSchema(rp, a.Rollback)...)
 			fs = append(fs, checkAction(rp, a.Rollback, true)...)
+			fs = append(fs, reachWarnings(ActionReach(rp, a.Rollback, wf.Namespace))...)
 		}
 	}
 	fs = append(fs, checkDependencies(actions, "action", nodes)...)
