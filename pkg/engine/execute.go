@@ -105,7 +105,7 @@ func (e *Engine) prepareExecution(ctx context.Context, l *loaded, exec *v1alpha1
 	if err != nil {
 		return nil, err
 	}
-	prog.redact.headers = e.cfg.SensitiveHeaders
+	prog.buildRedactor(e.cfg.SensitiveHeaders)
 	// The program has the values; the record never does.
 	redactRecord(&exec.Status, sensitiveParams(l.plan.Spec.GlobalParams, exec.Spec.Params))
 	if err := packWorkflowSnapshots(&exec.Status); err != nil {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/drctl/drctl/pkg/actions"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/template"
 	"github.com/drctl/drctl/pkg/validate"
 )
 
@@ -24,9 +27,10 @@ type program struct {
 	redact *redactor
 }
 
-// buildRedactor sets the program's redactor from the values of its workflows' sensitive
-// parameters.
-func (p *program) buildRedactor() {
+// buildRedactor sets the program's redactor: it removes the values of its workflows' sensitive
+// parameters, and the values of credential headers (SensitiveHeader, or named in headers) its
+// HTTP actions send, wherever they appear (a server may echo them in a response).
+func (p *program) buildRedactor(headers []string) {
 	var values []string
 	for _, sp := range p.stages {
 		for _, wp := range sp.workflows {
@@ -35,9 +39,38 @@ func (p *program) buildRedactor() {
 					values = append(values, v)
 				}
 			}
+			for _, s := range wp.steps {
+				values = append(values, credentialHeaderValues(s.action, wp.vars, headers)...)
+			}
 		}
 	}
 	p.redact = newRedactor(values)
+	p.redact.headers = headers
+}
+
+// credentialHeaderValues are the values of the credential headers of an HTTP action and of its
+// rollback, rendered with the workflow's parameters (a value that reads outputs is not known
+// yet; its parameters' part is redacted if they are sensitive).
+func credentialHeaderValues(a *v1alpha1.Action, vars Vars, headers []string) []string {
+	var out []string
+	for a != nil {
+		if a.HTTP != nil {
+			for name, value := range a.HTTP.Headers {
+				if !actions.IsSensitiveHeader(name, headers) {
+					continue
+				}
+				if v, err := template.Render(value, vars.lookup); err == nil {
+					out = append(out, v)
+					// "Bearer abc": the credential alone too, as a server may echo just that.
+					if _, credential, ok := strings.Cut(v, " "); ok {
+						out = append(out, credential)
+					}
+				}
+			}
+		}
+		a = a.Rollback
+	}
+	return out
 }
 
 type stageProgram struct {
@@ -260,7 +293,6 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 		p.stages = append(p.stages, sp)
 	}
 	p.nameObjects(exec.Name)
-	p.buildRedactor()
 	return p, nil
 }
 

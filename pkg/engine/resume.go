@@ -58,7 +58,7 @@ func (e *Engine) resume(ctx context.Context, opts ResumeOptions) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	prog.redact.headers = e.cfg.SensitiveHeaders
+	prog.buildRedactor(e.cfg.SensitiveHeaders)
 	wait := opts.LockTimeout
 	if wait <= 0 {
 		// Long enough for the dead runner's Lease to expire, whatever duration it was taken with.

@@ -90,7 +90,7 @@ func (e *Engine) prepareRevert(ctx context.Context, exec, target *v1alpha1.DRPla
 	if err != nil {
 		return nil, err
 	}
-	prog.redact.headers = e.cfg.SensitiveHeaders
+	prog.buildRedactor(e.cfg.SensitiveHeaders)
 	if err := e.preflight(prog); err != nil {
 		return nil, err
 	}
@@ -342,7 +342,6 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 		p.stages = append(p.stages, sp)
 	}
 	p.nameObjects(exec.Name)
-	p.buildRedactor()
 	return p, nil
 }
 
