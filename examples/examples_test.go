@@ -26,7 +26,11 @@ func TestEveryExampleValidatesWithoutWarnings(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(dir, func(t *testing.T) {
 			diags, n := validate.ValidatePaths([]string{dir}, nil, validate.Options{})
-			require.Positive(t, n)
+			if dir == "rbac" { // Kubernetes RBAC objects only, run in cmd/drctl's TestOperatorRoleExampleIsEnough
+				require.Zero(t, n)
+			} else {
+				require.Positive(t, n)
+			}
 			for _, d := range diags {
 				require.Equal(t, validate.SeverityInfo, d.Severity, d.String())
 			}
