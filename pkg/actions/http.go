@@ -306,10 +306,15 @@ func SensitiveHeader(name string) bool {
 	case "authorization", "cookie", "set-cookie", "proxy-authorization":
 		return true
 	}
-	for _, s := range []string{"token", "secret", "key", "password"} {
+	for _, s := range []string{"token", "secret", "password", "passwd"} {
 		if strings.Contains(n, s) {
 			return true
 		}
 	}
-	return false
+	// X-Api-Key, X-Access-Key: credentials; Idempotency-Key, Sec-WebSocket-Key, X-Key-Id: not.
+	switch {
+	case !strings.Contains(n, "key"), strings.HasSuffix(n, "idempotency-key"), n == "sec-websocket-key", strings.HasSuffix(n, "key-id"):
+		return false
+	}
+	return true
 }

@@ -101,13 +101,15 @@ func (e *Engine) prepareExecution(ctx context.Context, l *loaded, exec *v1alpha1
 		}
 		return nil, &InvalidError{What: "cannot resolve parameters: " + err.Error()}
 	}
+	planSensitive := sensitiveParams(l.plan.Spec.GlobalParams, exec.Spec.Params)
+	spreadSensitive(&exec.Status, planSensitive)
 	prog, err := executeProgram(exec, planNamespace(l.plan))
 	if err != nil {
 		return nil, err
 	}
 	prog.buildRedactor(e.cfg.SensitiveHeaders)
 	// The program has the values; the record never does.
-	redactRecord(&exec.Status, sensitiveParams(l.plan.Spec.GlobalParams, exec.Spec.Params))
+	redactRecord(&exec.Status, planSensitive)
 	if err := packWorkflowSnapshots(&exec.Status); err != nil {
 		return nil, err
 	}
@@ -253,7 +255,11 @@ func (e *Engine) create(ctx context.Context, exec *v1alpha1.DRPlanExecution) err
 	if len(sealed) == 0 {
 		return nil
 	}
-	if err := e.storeSealedParams(ctx, exec, sealed); err != nil {
+	err := outdatedCRD(exec, sealed)
+	if err == nil {
+		err = e.storeSealedParams(ctx, exec, sealed)
+	}
+	if err != nil {
 		if derr := e.cfg.Client.Delete(ctx, exec); derr != nil && !apierrors.IsNotFound(derr) {
 			return fmt.Errorf("%w (and the execution, which ran nothing, could not be deleted: %v)", err, derr)
 		}

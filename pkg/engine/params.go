@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
@@ -71,6 +72,7 @@ func ResolveWorkflowParams(ctx context.Context, wf *v1alpha1.DRWorkflowSpec, pla
 	if exec.Spec.Mode != "" {
 		out["mode"] = string(exec.Spec.Mode)
 	}
+	sensitive := sensitiveParams(wf.Parameters, plan.Spec.GlobalParams, ref.Params, exec.Spec.Params)
 	for _, p := range wf.Parameters {
 		v, ok := out[p.Name]
 		if !ok {
@@ -78,7 +80,11 @@ func ResolveWorkflowParams(ctx context.Context, wf *v1alpha1.DRWorkflowSpec, pla
 			continue
 		}
 		if msg := validate.TypeMismatch(p.Type, v); msg != "" {
-			errs = append(errs, fmt.Sprintf("parameter %q: %q is %s", p.Name, v, msg))
+			shown := strconv.Quote(v)
+			if slices.Contains(sensitive, p.Name) {
+				shown = "its value (sensitive, not shown)"
+			}
+			errs = append(errs, fmt.Sprintf("parameter %q: %s is %s", p.Name, shown, msg))
 		}
 	}
 	if len(errs) > 0 {

@@ -266,6 +266,9 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 				vars:      Vars{Params: we.ResolvedParams, PlanName: exec.Spec.PlanRef, PlanNamespace: planNamespace, ExecutionName: exec.Name},
 				sensitive: we.SensitiveParams,
 			}
+			if err := unrestored(wp.vars.Params, ss.Name, we.WorkflowRef.Name); err != nil {
+				return nil, err
+			}
 			byName := map[string]*v1alpha1.Action{}
 			for i := range spec.Actions {
 				byName[spec.Actions[i].Name] = &spec.Actions[i]
@@ -294,6 +297,20 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 	}
 	p.nameObjects(exec.Name)
 	return p, nil
+}
+
+// unrestored refuses to derive a program from a record that holds a sensitive value as
+// REDACTED without saying which values are sensitive: rendering with "REDACTED" would send it.
+// That happens when the record was written through CRDs older than drctl's sensitive
+// parameters, which drop status.sensitiveParams.
+func unrestored(params map[string]string, stage, workflow string) error {
+	for name, v := range params {
+		if v == Redacted {
+			return fmt.Errorf("stage %s, workflow %s: parameter %q is recorded as %s and cannot be read again, as the record does not list it "+
+				"in sensitiveParams (were the CRDs installed by an older drctl? run `drctl install`)", stage, workflow, name, Redacted)
+		}
+	}
+	return nil
 }
 
 // linkDependencies makes the workflow a graph when an action names dependsOn (validation has

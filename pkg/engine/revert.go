@@ -322,6 +322,9 @@ func (e *Engine) revertProgram(exec, target *v1alpha1.DRPlanExecution) (*program
 					ExecutionName: target.Name, Outputs: outputs},
 				sensitive: fw.SensitiveParams,
 			}
+			if err := unrestored(wp.vars.Params, ss.Name, we.WorkflowRef.Name); err != nil {
+				return nil, err
+			}
 			for _, as := range we.ActionStatuses {
 				forward := findAction(fw.WorkflowSpec, as.Name)
 				if forward == nil {

@@ -54,6 +54,17 @@ func sealSensitiveParams(exec *v1alpha1.DRPlanExecution) map[string][]byte {
 	return sealed
 }
 
+// outdatedCRD says when the API server dropped the secretKeyRef of a sealed parameter: its
+// DRPlanExecution CRD predates them, and a resume or revert could not read the value again.
+func outdatedCRD(stored *v1alpha1.DRPlanExecution, sealed map[string][]byte) error {
+	for _, p := range stored.Spec.Params {
+		if _, ok := sealed[p.Name]; ok && (p.ValueFrom == nil || p.ValueFrom.SecretKeyRef == nil) {
+			return fmt.Errorf("the API server dropped valueFrom.secretKeyRef of parameter %q: the DRPlanExecution CRD is older than this drctl; run `drctl install` first", p.Name)
+		}
+	}
+	return nil
+}
+
 // storeSealedParams creates the params Secret of a created execution, owned by it (deleted with
 // it where a garbage collector runs).
 func (e *Engine) storeSealedParams(ctx context.Context, exec *v1alpha1.DRPlanExecution, values map[string][]byte) error {

@@ -16,23 +16,30 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// The values of sensitive parameters, and the forms they take on the way (JSON, URL-escaped).
+// The values of sensitive parameters, and the forms they take on the way (JSON, URL-escaped,
+// a YAML block line by line).
 const (
 	secretToken  = `tok-3n&d/Q+9x"Z`
 	secretDBPass = "s3cr3t-DB-pass!"
+	secretPEM    = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END KEY-----"
 )
 
 // requireNoSecrets fails when text holds a sensitive value in any form.
 func requireNoSecrets(t *testing.T, where, text string) {
 	t.Helper()
-	for _, secret := range []string{secretToken, secretDBPass} {
-		for _, form := range []string{secret, strings.Trim(jsonString(secret), `"`), url.QueryEscape(secret), url.PathEscape(secret)} {
+	for _, secret := range []string{secretToken, secretDBPass, secretPEM} {
+		forms := []string{secret, strings.Trim(jsonString(secret), `"`), url.QueryEscape(secret), url.PathEscape(secret)}
+		if lines := strings.Split(secret, "\n"); len(lines) > 2 {
+			forms = append(forms, lines[1:3]...) // the key's body lines, as a YAML block writes them
+		}
+		for _, form := range forms {
 			require.NotContains(t, text, form, "%s leaks a sensitive value:\n%s", where, text)
 		}
 	}
@@ -78,7 +85,7 @@ func TestSensitiveValuesAreWrittenNowhere(t *testing.T) {
 	}))
 	defer srv.Close()
 	require.NoError(t, f.client.Create(f.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace},
-		Data: map[string][]byte{"password": []byte(secretDBPass)}}))
+		Data: map[string][]byte{"password": []byte(secretDBPass), "pem": []byte(secretPEM)}}))
 	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRWorkflow
 metadata: {name: notify}
@@ -86,8 +93,19 @@ spec:
   parameters:
   - {name: token, sensitive: true}
   - {name: dbpass, valueFrom: {secretKeyRef: {name: db, key: password}}}
+  - {name: pem, valueFrom: {secretKeyRef: {name: db, key: pem}}}
   - {name: region, default: eu-west}
   actions:
+  - name: key
+    type: KubernetesResource
+    resource:
+      operation: Create
+      manifest: |
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: tls-copy}
+        stringData:
+          tls.key: $(params.pem)
   - name: call
     type: HTTP
     http:
@@ -109,31 +127,47 @@ spec:
     http: {url: "%[1]s/fail", headers: {X-Custom-Auth: "$(params.token)"}}
 ---
 apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: bystander}
+spec:
+  actions:
+  - name: ping
+    type: HTTP
+    http: {url: "%[1]s/ping"}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRPlan
 metadata: {name: secretive}
 spec:
-  stages: [{name: s, workflows: [{workflowRef: {name: notify}}]}]
+  stages: [{name: first, workflows: [{workflowRef: {name: bystander}}]}, {name: s, workflows: [{workflowRef: {name: notify}}]}]
 `, srv.URL))
 	params := func(o *ExecuteOptions) { o.Params = map[string]string{"token": secretToken} }
 
 	planned, err := f.engine.DryRun(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "secretive", Params: map[string]string{"token": secretToken}})
 	require.NoError(t, err)
 	requireNoSecrets(t, "the dry run", toJSON(t, planned))
-	assert.Contains(t, planned[0].Action.HTTP.Headers["X-Custom-Auth"], Redacted)
+	require.Len(t, planned, 5)
+	assert.Equal(t, "call", planned[2].Action.Name)
+	assert.Equal(t, Redacted, planned[2].Action.HTTP.Headers["X-Custom-Auth"])
 
 	res := f.execute("secretive", params)
 	require.Equal(t, v1alpha1.PhaseFailed, res.Phase, res.Message)
 	mu.Lock()
-	require.Len(t, requests, 3)
-	assert.Equal(t, request{"/call", secretToken, secretToken, `{"db": "` + secretDBPass + `"}`}, requests[0], "the actions got the real values")
+	require.Len(t, requests, 4)
+	assert.Equal(t, request{"/call", secretToken, secretToken, `{"db": "` + secretDBPass + `"}`}, requests[1], "the actions got the real values")
 	mu.Unlock()
+	copied := &corev1.Secret{}
+	require.NoError(t, f.client.Get(f.ctx, objectKey(f.namespace, "tls-copy"), copied))
+	assert.Equal(t, secretPEM, string(copied.Data["tls.key"]))
 
 	exec := f.execution(res.Execution.Name)
 	requireNoSecrets(t, "the stored execution", toJSON(t, exec))
 	requireNoSecrets(t, "the result", res.Message+toJSON(t, res.Execution))
-	we := exec.Status.StageStatuses[0].WorkflowExecutions[0]
-	assert.Equal(t, []string{"dbpass", "token"}, we.SensitiveParams)
-	assert.Equal(t, map[string]string{"token": Redacted, "dbpass": Redacted, "region": "eu-west"}, we.ResolvedParams)
+	we := exec.Status.StageStatuses[1].WorkflowExecutions[0]
+	assert.Equal(t, []string{"dbpass", "pem", "token"}, we.SensitiveParams)
+	assert.Equal(t, map[string]string{"token": Redacted, "dbpass": Redacted, "pem": Redacted, "region": "eu-west"}, we.ResolvedParams)
+	bystander := exec.Status.StageStatuses[0].WorkflowExecutions[0]
+	assert.Equal(t, Redacted, bystander.ResolvedParams["token"], "a -p value reaches every workflow, and is sensitive in every one")
 	assert.Equal(t, Redacted, exec.Status.ResolvedParams["token"])
 	require.Len(t, exec.Spec.Params, 1)
 	assert.Equal(t, paramsSecretName(exec.Name), exec.Spec.Params[0].ValueFrom.SecretKeyRef.Name, "a -p value is kept in the execution's params Secret")
@@ -142,6 +176,7 @@ spec:
 	assert.Equal(t, secretToken, string(sealed.Data["token"]))
 	assert.Equal(t, exec.UID, sealed.OwnerReferences[0].UID, "deleted with the execution")
 	assert.Contains(t, actionStatus(exec, "s", "notify", "fail").Message, "bad token "+Redacted)
+	assert.Equal(t, "ok "+Redacted+" "+Redacted, actionStatus(exec, "s", "notify", "echo").Outputs.HTTPResponse.Body)
 
 	var configMaps corev1.ConfigMapList
 	require.NoError(t, f.client.List(f.ctx, &configMaps, client.InNamespace(f.namespace)))
@@ -155,6 +190,7 @@ spec:
 	last := requests[len(requests)-1]
 	mu.Unlock()
 	assert.Equal(t, request{"/undo", secretToken, secretToken, ""}, last, "the revert read the sensitive values again")
+	require.True(t, apierrors.IsNotFound(f.client.Get(f.ctx, objectKey(f.namespace, "tls-copy"), &corev1.Secret{})), "the revert deleted the created Secret")
 	requireNoSecrets(t, "the revert", toJSON(t, f.execution(rev.Execution.Name))+rev.Message)
 
 	var events corev1.EventList
@@ -261,4 +297,44 @@ spec:
 	assert.Equal(t, []string{"skips TLS verification: anyone on the network path can read and answer the request"}, planned[1].Reach,
 		"a credential from a sensitive parameter is not one written into the URL")
 	requireNoSecrets(t, "the dry run", toJSON(t, planned))
+}
+
+// A record that holds REDACTED without naming the value sensitive (written through CRDs older
+// than sensitiveParams) is refused, not rendered with the text "REDACTED".
+func TestARecordWithUnlistedRedactedValuesIsRefused(t *testing.T) {
+	exec := &v1alpha1.DRPlanExecution{ObjectMeta: metav1.ObjectMeta{Name: "old", Namespace: "ns"}, Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: "p"}}
+	exec.Status.StageStatuses = []v1alpha1.StageStatus{{Name: "s", WorkflowExecutions: []v1alpha1.WorkflowExecutionStatus{{
+		WorkflowRef:    v1alpha1.ObjectReference{Name: "w", Namespace: "ns"},
+		ResolvedParams: map[string]string{"token": Redacted},
+		WorkflowSpec:   &v1alpha1.DRWorkflowSpec{Actions: []v1alpha1.Action{{Name: "a", Type: v1alpha1.ActionHTTP, HTTP: &v1alpha1.HTTPAction{URL: "https://x.example/"}}}},
+		ActionStatuses: []v1alpha1.ActionStatus{{Name: "a"}},
+	}}}}
+	_, err := executeProgram(exec, "ns")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `parameter "token" is recorded as REDACTED and cannot be read again`)
+	assert.Contains(t, err.Error(), "drctl install")
+}
+
+// A sensitive value of the wrong type is refused without being shown.
+func TestASensitiveValueOfTheWrongTypeIsNotShown(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.client.Create(f.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace},
+		Data: map[string][]byte{"port": []byte(secretDBPass)}}))
+	f.apply(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: w}
+spec:
+  parameters: [{name: port, type: number, valueFrom: {secretKeyRef: {name: db, key: port}}}]
+  actions: [{name: a, type: HTTP, http: {url: "https://x.example/$(params.port)"}}]
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: typed}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: w}}]}]
+`)
+	_, err := f.engine.Execute(f.ctx, ExecuteOptions{Namespace: f.namespace, Plan: "typed"})
+	require.True(t, IsInvalid(err), "%v", err)
+	assert.Contains(t, err.Error(), `parameter "port": its value (sensitive, not shown) is`)
+	requireNoSecrets(t, "the error", err.Error())
 }

@@ -40,9 +40,7 @@ func newRedactor(values []string) *redactor {
 		if len(v) < minRedactedLength {
 			continue
 		}
-		// The value as written, inside a JSON string (a rendered body, a recorded object), and
-		// escaped for a URL's query or path (renderURL escapes it so).
-		forms = append(forms, v, strings.Trim(jsonString(v), `"`), url.QueryEscape(v), url.PathEscape(v))
+		forms = append(forms, valueForms(v)...)
 	}
 	// Longest first: a value that contains another is replaced whole.
 	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
@@ -58,6 +56,28 @@ func newRedactor(values []string) *redactor {
 	return r
 }
 
+// valueForms are the ways a value appears in what drctl writes: as written; inside a JSON
+// string, with and without HTML escaping (a rendered body, a recorded object); escaped for a URL's
+// query, whole path or path segments (renderURL); single-quoted YAML; and line by line, as a YAML
+// block scalar writes a multi-line value (a PEM key, say).
+func valueForms(v string) []string {
+	htmlEscaped, _ := json.Marshal(v)
+	segments := strings.Split(v, "/")
+	for i, s := range segments {
+		segments[i] = url.PathEscape(s)
+	}
+	forms := []string{v, strings.Trim(jsonString(v), `"`), strings.Trim(string(htmlEscaped), `"`),
+		url.QueryEscape(v), url.PathEscape(v), strings.Join(segments, "/"), strings.ReplaceAll(v, "'", "''")}
+	if strings.Contains(v, "\n") {
+		for _, line := range strings.Split(v, "\n") {
+			if line = strings.TrimSpace(line); len(line) >= minRedactedLength {
+				forms = append(forms, line)
+			}
+		}
+	}
+	return forms
+}
+
 var (
 	// urlUserinfo is the password of https://user:password@host.
 	urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]*@`)
@@ -71,9 +91,7 @@ func (r *redactor) String(s string) string {
 	if s == "" {
 		return s
 	}
-	if r != nil && r.replacer != nil {
-		s = r.replacer.Replace(s)
-	}
+	s = r.values(s)
 	if strings.Contains(s, "://") {
 		s = urlUserinfo.ReplaceAllString(s, "${1}:"+Redacted+"@")
 	}
@@ -83,18 +101,27 @@ func (r *redactor) String(s string) string {
 	return s
 }
 
-// Outputs returns outputs with the text an action received (a response body, named values)
-// redacted; references to objects are names, never secrets.
+// values returns s with every sensitive value replaced by Redacted.
+func (r *redactor) values(s string) string {
+	if r == nil || r.replacer == nil {
+		return s
+	}
+	return r.replacer.Replace(s)
+}
+
+// Outputs returns outputs with the sensitive values in the text an action received (a response
+// body, named values) redacted. Only known values: a later action, a resume or a revert reads
+// outputs, so a presigned URL in a body must stay whole. References to objects are names.
 func (r *redactor) Outputs(o *v1alpha1.ActionOutputs) *v1alpha1.ActionOutputs {
 	if o == nil {
 		return nil
 	}
 	out := o.DeepCopy()
 	if h := out.HTTPResponse; h != nil {
-		h.Body = r.String(h.Body)
+		h.Body = r.values(h.Body)
 	}
 	for k, v := range out.Values {
-		out.Values[k] = r.String(v)
+		out.Values[k] = r.values(v)
 	}
 	return out
 }
@@ -105,22 +132,24 @@ func (r *redactor) Action(a *v1alpha1.Action) *v1alpha1.Action {
 	if a == nil {
 		return nil
 	}
+	// What cannot be redacted is not shown: the action's name and type only.
+	bare := &v1alpha1.Action{Name: a.Name, Type: a.Type}
 	data, err := json.Marshal(a)
 	if err != nil {
-		return a
+		return bare
 	}
 	var generic any
 	if err := json.Unmarshal(data, &generic); err != nil {
-		return a
+		return bare
 	}
 	generic = r.walk(generic)
 	data, err = json.Marshal(generic)
 	if err != nil {
-		return a
+		return bare
 	}
 	out := &v1alpha1.Action{}
 	if err := json.Unmarshal(data, out); err != nil {
-		return a
+		return bare
 	}
 	for _, h := range []*v1alpha1.HTTPAction{out.HTTP, rollbackHTTP(out)} {
 		if h == nil {
@@ -251,11 +280,14 @@ func (e *Engine) restoreSensitive(ctx context.Context, exec *v1alpha1.DRPlanExec
 			if we.WorkflowSpec == nil {
 				return nil, fail("the record has no snapshot of it")
 			}
-			values, err := ResolveWorkflowParams(ctx, we.WorkflowSpec, plan, ref, out, e.valueFrom)
+			values, err := resolveOnly(ctx, we.SensitiveParams, we.WorkflowSpec, plan, ref, out, e.valueFrom)
 			if err != nil {
 				return nil, fail("%v", err)
 			}
 			params := maps.Clone(we.ResolvedParams)
+			if params == nil {
+				params = map[string]string{}
+			}
 			for _, name := range we.SensitiveParams {
 				v, ok := values[name]
 				if !ok {
@@ -267,6 +299,31 @@ func (e *Engine) restoreSensitive(ctx context.Context, exec *v1alpha1.DRPlanExec
 		}
 	}
 	return out, nil
+}
+
+// resolveOnly resolves the parameters names of a workflow run, from the same layers as
+// ResolveWorkflowParams, leaving out every other parameter: a revert must not fail because an
+// object some other parameter was read from is gone.
+func resolveOnly(ctx context.Context, names []string, wf *v1alpha1.DRWorkflowSpec, plan *v1alpha1.DRPlan, ref v1alpha1.WorkflowReference,
+	exec *v1alpha1.DRPlanExecution, valueFrom ValueFromResolver) (map[string]string, error) {
+	keep := func(params []v1alpha1.Parameter) []v1alpha1.Parameter {
+		var out []v1alpha1.Parameter
+		for _, p := range params {
+			if slices.Contains(names, p.Name) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	wfOnly := wf.DeepCopy()
+	wfOnly.Parameters = keep(wf.Parameters)
+	planOnly := plan.DeepCopy()
+	planOnly.Spec.GlobalParams = keep(plan.Spec.GlobalParams)
+	refOnly := *ref.DeepCopy()
+	refOnly.Params = keep(ref.Params)
+	execOnly := exec.DeepCopy()
+	execOnly.Spec.Params = keep(exec.Spec.Params)
+	return ResolveWorkflowParams(ctx, wfOnly, planOnly, refOnly, execOnly, valueFrom)
 }
 
 // stageReference finds the reference of a stage that ran workflow wf, the occurrence-th of the
@@ -291,6 +348,32 @@ func stageReference(plan *v1alpha1.DRPlan, stage string, wf v1alpha1.ObjectRefer
 		}
 	}
 	return v1alpha1.WorkflowReference{}, false
+}
+
+// spreadSensitive makes sensitivity a property of a parameter's name across the run: a value
+// one workflow declares sensitive is redacted in every workflow's resolvedParams that holds it
+// (an execution's params reach every workflow). Each workflow's sensitiveParams becomes the
+// sensitive names among its resolved parameters.
+func spreadSensitive(st *v1alpha1.DRPlanExecutionStatus, planLevel []string) {
+	union := slices.Clone(planLevel)
+	for i := range st.StageStatuses {
+		for _, we := range st.StageStatuses[i].WorkflowExecutions {
+			union = append(union, we.SensitiveParams...)
+		}
+	}
+	for i := range st.StageStatuses {
+		for j := range st.StageStatuses[i].WorkflowExecutions {
+			we := &st.StageStatuses[i].WorkflowExecutions[j]
+			var names []string
+			for _, name := range union {
+				if _, ok := we.ResolvedParams[name]; ok && !slices.Contains(names, name) {
+					names = append(names, name)
+				}
+			}
+			slices.Sort(names)
+			we.SensitiveParams = names
+		}
+	}
 }
 
 // redactRecord replaces the values of sensitive parameters in a new execution's status by

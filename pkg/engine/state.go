@@ -78,6 +78,9 @@ func (s *state) redactNodes(nodes []at) {
 		}
 		as := &w.ActionStatuses[n.action]
 		as.Message, as.Outputs = s.redact.String(as.Message), s.redact.Outputs(as.Outputs)
+		for i := range as.ClusterStatuses {
+			as.ClusterStatuses[i].Message = s.redact.String(as.ClusterStatuses[i].Message)
+		}
 	}
 }
 

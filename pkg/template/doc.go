@@ -6,7 +6,10 @@
 //	$(executionName)      {{ .executionName }}
 //	$(outputs.act.field)  {{ .outputs.act.field }}
 //
-// Names may contain letters, digits, '-' and '_'. `$$(` writes a literal `$(`.
+// Names may contain letters, digits, '-' and '_'. `$$(params.x)` writes a literal `$(params.x)`;
+// `$$(` before any other name is left as written (`$$(POD_NAME)` is Kubernetes' own escape, for
+// Kubernetes to read). Placeholders take no blanks and no trim markers: `$( params.x )` and
+// `{{- .params.x }}` are errors, so that none passes through unrendered.
 //
 // Kubernetes and shells use `$(...)` themselves (`$(POD_NAME)` in a container's args, `$(date)` in
 // a script), so `$(...)` is a drctl placeholder only when it starts with a name drctl defines;

@@ -321,13 +321,14 @@ func aliasPosition(c chunk, name string) (line, col int) {
 			if text[j] != '*' || j > 0 && !strings.ContainsRune(" \t[{,:-", rune(text[j-1])) {
 				continue
 			}
-			rest := text[j+1:]
-			if end := strings.IndexAny(rest, " \t,]}"); end >= 0 {
-				rest = rest[:end]
+			end := j + 1 // the alias name runs to the next blank or flow indicator
+			for end < len(text) && !strings.ContainsRune(" \t,[]{}", rune(text[end])) {
+				end++
 			}
-			if rest != "" && (name == "" || rest == name) {
+			if alias := text[j+1 : end]; alias != "" && (name == "" || alias == name) {
 				return c.line + i, j + 1
 			}
+			j = end - 1 // each character is read once, however many '*' the line holds
 		}
 	}
 	return c.line, 1

@@ -40,10 +40,19 @@ func uniqueNames(path *field.Path, names []string) (Findings, map[string]int) {
 	return fs, first
 }
 
+// MaxParams is the most parameters one list (a workflow's declarations, a plan's globalParams, a
+// stage's or a run's params) may hold: every stage reference is checked against its workflow's.
+const MaxParams = 1000
+
 // checkParams checks a parameter list: names valid and unique, values of the declared type, no
 // placeholders inside values (parameters may not reference parameters), value and valueFrom not
 // both. A supplied parameter with default but no value is honoured as the value, with a warning.
 func checkParams(path *field.Path, params []v1alpha1.Parameter, role paramRole) Findings {
+	if n := len(params); n > MaxParams {
+		var fs Findings
+		fs.Errorf(path.String(), "Too many: %d parameters: drctl takes at most %d in one list", n, MaxParams)
+		return fs
+	}
 	names := make([]string, len(params))
 	for i, p := range params {
 		names[i] = p.Name

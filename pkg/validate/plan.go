@@ -68,9 +68,14 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 	snapshots := map[*v1alpha1.DRWorkflow]bool{}
 	after := StageDependencies(plan.Spec.Stages)
 	explicit := slices.ContainsFunc(plan.Spec.Stages, func(s v1alpha1.Stage) bool { return len(s.DependsOn) > 0 })
+	supply := newSupplied(plan, execParams)
 	for i, st := range plan.Spec.Stages {
 		sp := stages.Index(i)
 		nodes = append(nodes, node{name: st.Name, dependsOn: after[i]})
+		if n := len(st.Workflows); n > MaxStageWorkflows {
+			fs.Errorf(sp.Child("workflows").String(), "Too many: %d workflows: drctl runs at most %d per stage; split them over several stages", n, MaxStageWorkflows)
+			continue
+		}
 		if i > 0 && explicit && len(st.DependsOn) == 0 {
 			fs.Warnf(sp.Child("name").String(), "stage %q names no dependsOn while other stages do, so it starts with the run, at the same time as %q; to run it after %q, add dependsOn: [%s]", st.Name, plan.Spec.Stages[0].Name, plan.Spec.Stages[i-1].Name, plan.Spec.Stages[i-1].Name)
 		}
@@ -87,7 +92,7 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 				refs.missing(&fs, rp.Child("workflowRef").String(), "Not found: DRWorkflow %s", qualified(ns, ref.WorkflowRef.Name))
 				continue
 			}
-			fs = append(fs, checkSuppliedParams(plan, rp, ref, wf, execParams, globalUsed)...)
+			fs = append(fs, supply.check(rp, ref, wf, globalUsed)...)
 			workflows++
 			actions += len(wf.Spec.Actions)
 			snapshots[wf] = true
@@ -114,46 +119,79 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 	return fs
 }
 
-// checkSuppliedParams checks one workflow reference against its workflow: every required parameter
-// supplied (by globalParams or the stage's params), supplied values of the declared type, and
-// stage params the workflow does not know about (ignored, so a warning). It records in globalUsed
-// the global parameters this workflow declares or uses.
-func checkSuppliedParams(plan *v1alpha1.DRPlan, rp *field.Path, ref v1alpha1.WorkflowReference, wf *v1alpha1.DRWorkflow,
-	execParams []v1alpha1.Parameter, globalUsed map[string]bool) Findings {
-	var fs Findings
-	type supplied struct {
-		param v1alpha1.Parameter
-		path  *field.Path
-	}
-	values := map[string]supplied{}
+// MaxStageWorkflows is the most workflow references a stage may hold.
+const MaxStageWorkflows = 1000
+
+// suppliedParam is a value a plan or a run supplies, and where it is written.
+type suppliedParam struct {
+	param v1alpha1.Parameter
+	path  *field.Path
+}
+
+// supplied knows what a plan supplies to its workflows: its globalParams and the run's own
+// params, indexed once, and each workflow's used parameters, computed once however many stages
+// reference it.
+type supplied struct {
+	global, exec map[string]suppliedParam
+	used         map[*v1alpha1.DRWorkflow]map[string]bool
+}
+
+func newSupplied(plan *v1alpha1.DRPlan, execParams []v1alpha1.Parameter) *supplied {
+	s := &supplied{global: map[string]suppliedParam{}, exec: map[string]suppliedParam{}, used: map[*v1alpha1.DRWorkflow]map[string]bool{}}
 	for i, p := range plan.Spec.GlobalParams {
-		values[p.Name] = supplied{p, field.NewPath("spec", "globalParams").Index(i)}
-	}
-	for i, p := range ref.Params {
-		values[p.Name] = supplied{p, rp.Child("params").Index(i)}
+		s.global[p.Name] = suppliedParam{p, field.NewPath("spec", "globalParams").Index(i)}
 	}
 	for i, p := range execParams {
-		values[p.Name] = supplied{p, field.NewPath(ExecutionParamsField).Index(i)}
+		s.exec[p.Name] = suppliedParam{p, field.NewPath(ExecutionParamsField).Index(i)}
 	}
-	used := usedParams(wf)
+	return s
+}
+
+// check checks one workflow reference against its workflow: every required parameter supplied
+// (by globalParams or the stage's params), supplied values of the declared type, and stage
+// params the workflow does not know about (ignored, so a warning). It records in globalUsed the
+// global parameters this workflow declares or uses.
+func (s *supplied) check(rp *field.Path, ref v1alpha1.WorkflowReference, wf *v1alpha1.DRWorkflow, globalUsed map[string]bool) Findings {
+	var fs Findings
+	stage := map[string]suppliedParam{}
+	for i, p := range ref.Params {
+		stage[p.Name] = suppliedParam{p, rp.Child("params").Index(i)}
+	}
+	lookup := func(name string) (suppliedParam, bool) { // the run's params override the stage's, which override the plan's
+		for _, layer := range []map[string]suppliedParam{s.exec, stage, s.global} {
+			if v, ok := layer[name]; ok {
+				return v, true
+			}
+		}
+		return suppliedParam{}, false
+	}
+	used, seen := s.used[wf]
+	if !seen {
+		used = usedParams(wf)
+		s.used[wf] = used
+	}
 	declared := map[string]bool{}
 	for _, p := range wf.Spec.Parameters {
 		declared[p.Name] = true
-		globalUsed[p.Name] = true
+		if !seen {
+			globalUsed[p.Name] = true
+		}
 		provided := false
-		if s, ok := values[p.Name]; ok {
-			value, known, given := suppliedValue(s.param)
+		if sp, ok := lookup(p.Name); ok {
+			value, known, given := suppliedValue(sp.param)
 			provided = given
 			if msg := TypeMismatch(p.Type, value); known && msg != "" {
-				fs.Errorf(s.path.Child(valueField(s.param)).String(), "Invalid value %q for parameter %q of workflow %s: %s", value, p.Name, wf.Name, msg)
+				fs.Errorf(sp.path.Child(valueField(sp.param)).String(), "Invalid value %q for parameter %q of workflow %s: %s", value, p.Name, wf.Name, msg)
 			}
 		}
 		if !provided && IsRequired(p) {
 			fs.Errorf(rp.Child("workflowRef").String(), "Required value: workflow %s requires parameter %q; supply it in spec.globalParams or in this stage's params", wf.Name, p.Name)
 		}
 	}
-	for name := range used {
-		globalUsed[name] = true
+	if !seen {
+		for name := range used {
+			globalUsed[name] = true
+		}
 	}
 	for i, p := range ref.Params {
 		if !declared[p.Name] && !used[p.Name] {

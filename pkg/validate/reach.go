@@ -134,10 +134,15 @@ func urlReach(raw string) []string {
 	if len(errs) > 0 {
 		return nil
 	}
-	literal := raw
-	for i := len(refs) - 1; i >= 0; i-- { // placeholders (a sensitive parameter, say) are not literals
-		literal = literal[:refs[i].Start] + actions.StandIn + literal[refs[i].End:]
+	var b strings.Builder // placeholders (a sensitive parameter, say) are not literals
+	last := 0
+	for _, r := range refs {
+		b.WriteString(raw[last:r.Start])
+		b.WriteString(actions.StandIn)
+		last = r.End
 	}
+	b.WriteString(raw[last:])
+	literal := b.String()
 	u, err := url.Parse(literal)
 	if err != nil {
 		return nil
