@@ -250,3 +250,24 @@ func TestBlastRadiusIsWarned(t *testing.T) {
 		`holds a literal credential in query parameter "api_key": use a sensitive parameter`,
 	}, url)
 }
+
+// Duplicate keys are counted past the first hundred; inputs together are capped too.
+func TestDuplicatesAndTotalInputAreBounded(t *testing.T) {
+	doc := "apiVersion: v1\nkind: ConfigMap\ndata:\n" + strings.Repeat("  k: v\n", 1000)
+	diags := run(t, doc)
+	assert.Len(t, diags, MaxDiagnosticsPerDocument+1)
+	assert.Contains(t, dump(diags), "899 more duplicate keys in this document are not shown")
+
+	dir := t.TempDir()
+	var files []string
+	comment := strings.Repeat("---\n# "+strings.Repeat("x", 1<<20)+"\n", 7) // seven empty documents
+	for i := range 5 {
+		f := filepath.Join(dir, fmt.Sprintf("part-%d.yaml", i))
+		require.NoError(t, os.WriteFile(f, []byte(comment), 0o600))
+		files = append(files, f)
+	}
+	diags, _ = ValidatePaths([]string{dir}, nil, Options{})
+	require.Len(t, diags, 1)
+	assert.Equal(t, files[4], diags[0].File)
+	assert.Contains(t, diags[0].Message, "not read: the inputs hold more than 32 MiB together")
+}

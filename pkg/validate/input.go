@@ -13,6 +13,9 @@ import (
 const (
 	MaxFileBytes     = 8 << 20
 	MaxDocumentBytes = 3 << 19 // 1.5 MiB
+	// MaxTotalBytes bounds all inputs of one validation together (a directory of many files):
+	// the documents are checked against each other, so all of them are held at once.
+	MaxTotalBytes = 32 << 20
 )
 
 // readInput reads r to its end, or fails once it holds more than MaxFileBytes.

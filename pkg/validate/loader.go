@@ -34,12 +34,25 @@ const stdinName = "<stdin>"
 func Load(paths []string, stdin io.Reader) ([]*Document, []Diagnostic) {
 	var docs []*Document
 	var diags []Diagnostic
+	total := 0
+	// overTotal reports, once, that the inputs together exceed MaxTotalBytes.
+	overTotal := func(file string, size int) bool {
+		total += size
+		if total <= MaxTotalBytes {
+			return false
+		}
+		diags = append(diags, fileError(file, "not read: the inputs hold more than %d MiB together; validate them in parts", MaxTotalBytes>>20))
+		return true
+	}
 	for _, p := range paths {
 		if p == StdinPath {
 			data, err := readInput(stdin)
 			if err != nil {
 				diags = append(diags, fileError(stdinName, "read: %v", err))
 				continue
+			}
+			if overTotal(stdinName, len(data)) {
+				break
 			}
 			d, ds := parseFile(stdinName, data)
 			docs, diags = append(docs, d...), append(diags, ds...)
@@ -55,6 +68,9 @@ func Load(paths []string, stdin io.Reader) ([]*Document, []Diagnostic) {
 			if err != nil {
 				diags = append(diags, fileError(f, "read: %v", err))
 				continue
+			}
+			if overTotal(f, len(data)) {
+				return docs, diags
 			}
 			d, ds := parseFile(f, data)
 			docs, diags = append(docs, d...), append(diags, ds...)
@@ -161,6 +177,11 @@ func parseFile(file string, data []byte) ([]*Document, []Diagnostic) {
 			continue // empty document or only comments
 		}
 		if dups := duplicateKeys(root); len(dups) > 0 {
+			if len(dups) > MaxDiagnosticsPerDocument {
+				p.diags = append(p.diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line, Column: 1,
+					Message: fmt.Sprintf("%d more duplicate keys in this document are not shown: fix the %d shown first", len(dups)-MaxDiagnosticsPerDocument, MaxDiagnosticsPerDocument)})
+				dups = dups[:MaxDiagnosticsPerDocument]
+			}
 			for _, d := range dups {
 				p.diags = append(p.diags, Diagnostic{Severity: SeverityError, File: file, Line: c.line + d.Line - 1, Column: d.Column,
 					Message: fmt.Sprintf("duplicate key %q (first at line %d): YAML keeps only the last value, which a reviewer may not see, so drctl refuses the document", clip(d.Key), c.line+d.FirstLine-1)})
