@@ -56,15 +56,8 @@ func toJSON(t *testing.T, v any) string {
 // and writes them nowhere: not in the stored execution, its journal, its events, the engine's
 // events (progress, live view), logs, messages or a dry run; a revert reads them again.
 func TestSensitiveValuesAreWrittenNowhere(t *testing.T) {
-	var logs bytes.Buffer
-	var logMu sync.Mutex
-	f := newFixture(t, func(c *Config) {
-		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-			logMu.Lock()
-			defer logMu.Unlock()
-			return logs.Write(p)
-		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	})
+	logs := &lockedBuffer{}
+	f := newFixture(t, func(c *Config) { c.Logger = debugLogger(logs) })
 	type request struct {
 		path, query, auth, body string
 	}
@@ -84,8 +77,7 @@ func TestSensitiveValuesAreWrittenNowhere(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	require.NoError(t, f.client.Create(f.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace},
-		Data: map[string][]byte{"password": []byte(secretDBPass), "pem": []byte(secretPEM)}}))
+	f.dbSecret(map[string]string{"password": secretDBPass, "pem": secretPEM})
 	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRWorkflow
 metadata: {name: notify}
@@ -197,28 +189,49 @@ spec:
 	require.NoError(t, f.client.List(f.ctx, &events, client.InNamespace(f.namespace)))
 	require.NotEmpty(t, events.Items)
 	requireNoSecrets(t, "the Kubernetes events", toJSON(t, events))
-	logMu.Lock()
-	defer logMu.Unlock()
 	require.Contains(t, logs.String(), "http request", "debug logs were written")
 	requireNoSecrets(t, "the logs", logs.String())
 }
 
-type writerFunc func([]byte) (int, error)
+// lockedBuffer collects logs written from the run's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
 
-func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func debugLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// dbSecret creates the Secret "db" of the fixture's namespace.
+func (f *fixture) dbSecret(data map[string]string) {
+	f.t.Helper()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace}, Data: map[string][]byte{}}
+	for k, v := range data {
+		secret.Data[k] = []byte(v)
+	}
+	require.NoError(f.t, f.client.Create(f.ctx, secret))
+}
 
 // A header the user names sensitive (--redact-header) shows as REDACTED in a dry run and in the
 // engine's events, and is logged REDACTED, while the request carries it.
 func TestRedactHeaderNamesACredentialHeader(t *testing.T) {
-	var logs bytes.Buffer
-	var logMu sync.Mutex
+	logs := &lockedBuffer{}
 	f := newFixture(t, func(c *Config) {
 		c.SensitiveHeaders = []string{"x-tenant"}
-		c.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-			logMu.Lock()
-			defer logMu.Unlock()
-			return logs.Write(p)
-		}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.Logger = debugLogger(logs)
 	})
 	var got string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Get("X-Tenant") }))
@@ -249,16 +262,13 @@ spec:
 			assert.Equal(t, Redacted, e.Rendered.HTTP.Headers["X-Tenant"])
 		}
 	}
-	logMu.Lock()
-	defer logMu.Unlock()
 	assert.NotContains(t, logs.String(), "hunter2")
 }
 
 // A dry run lists what the plan reaches, as validate warns of it: here, the Secrets read.
 func TestDryRunListsWhatThePlanReaches(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.client.Create(f.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace},
-		Data: map[string][]byte{"password": []byte(secretDBPass)}}))
+	f.dbSecret(map[string]string{"password": secretDBPass})
 	f.apply(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRWorkflow
 metadata: {name: grant}
@@ -318,8 +328,7 @@ func TestARecordWithUnlistedRedactedValuesIsRefused(t *testing.T) {
 // A sensitive value of the wrong type is refused without being shown.
 func TestASensitiveValueOfTheWrongTypeIsNotShown(t *testing.T) {
 	f := newFixture(t)
-	require.NoError(t, f.client.Create(f.ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: f.namespace},
-		Data: map[string][]byte{"port": []byte(secretDBPass)}}))
+	f.dbSecret(map[string]string{"port": secretDBPass})
 	f.apply(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRWorkflow
 metadata: {name: w}
