@@ -26,7 +26,7 @@ func (e *Engine) valueFrom(ctx context.Context, namespace string, from *v1alpha1
 		}
 		v, ok := secret.Data[ref.Key]
 		if !ok {
-			return "", fmt.Errorf("Secret %s/%s has no key %q", namespace, ref.Name, ref.Key)
+			return "", fmt.Errorf("no key %q in Secret %s/%s", ref.Key, namespace, ref.Name)
 		}
 		return string(v), nil
 	}
