@@ -136,9 +136,9 @@ func NewHTTP() *HTTP {
 }
 
 // keepCredentialsOnHost follows up to ten redirects, as Go's client does, but a redirect to
-// another scheme, host or port carries none of the headers the action set except Accept and
-// Content-Type: Go drops Authorization and Cookie itself, and an X-Api-Key or a custom token
-// header is a credential for the first host just the same.
+// another scheme, host or port carries none of the headers the action set except Accept,
+// Accept-Encoding, Content-Type and User-Agent: Go drops Authorization and Cookie itself, and an
+// X-Api-Key or a custom token header is a credential for the first host just the same.
 func keepCredentialsOnHost(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return errors.New("stopped after 10 redirects")
