@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"sigs.k8s.io/yaml"
+
+	"github.com/drctl/drctl/pkg/progress"
 )
 
 // configKeys are the defaults a user may set in ~/.config/drctl/config.yaml or as DRCTL_*
@@ -109,7 +111,7 @@ else the config file (~/.config/drctl/config.yaml, or $DRCTL_CONFIG), else built
 			if err != nil {
 				return err
 			}
-			builtIn := map[string]string{"namespace": "(from the kubeconfig context)", "progress": progressAuto, "log-format": "text", "lock-timeout": "0s",
+			builtIn := map[string]string{"namespace": "(from the kubeconfig context)", "progress": progress.Auto, "log-format": "text", "lock-timeout": "0s",
 				"kube-api-qps": fmt.Sprint(defaultAPIQPS), "kube-api-burst": fmt.Sprint(defaultAPIBurst), "redact-header": ""}
 			out := map[string]map[string]string{}
 			for _, k := range configKeys {

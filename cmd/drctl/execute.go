@@ -10,6 +10,7 @@ import (
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/progress"
 )
 
 func newExecuteCommand(g *globals) *cobra.Command {
@@ -45,7 +46,7 @@ by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost
 				return err
 			}
 			if dryRun {
-				rf.progress = progressPlain
+				rf.progress = progress.Plain
 			}
 			s, err := g.newRunSession(cmd.Context(), &rf)
 			if err != nil {
@@ -99,7 +100,7 @@ func parseMode(m string) (v1alpha1.ExecutionMode, error) {
 func printDryRun(ctx context.Context, g *globals, eng *engine.Engine, opts engine.ExecuteOptions) error {
 	planned, err := eng.DryRun(ctx, opts)
 	if err != nil {
-		return g.finishRun(nil, err)
+		return finishRun(nil, nil, err)
 	}
 	out := g.streams.Out
 	mode := ""

@@ -24,6 +24,7 @@ import (
 	"github.com/drctl/drctl/internal/testenv"
 	"github.com/drctl/drctl/pkg/crd"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/progress"
 )
 
 // cluster prepares the API server for a command test: CRDs installed, a fresh namespace, a
@@ -91,10 +92,14 @@ func TestExecuteRevertAndExitCodes(t *testing.T) {
 
 	code, out, _ = drctl(t, "", append([]string{"execute", "web-failover", "--name", "run-2", "-p", "target=broken", "--progress", "json"}, k...)...)
 	assert.Equal(t, 1, code, "the run failed")
+	records := jsonLines(t, out)
+	assert.Equal(t, "Started", records[0]["type"])
+	assert.Equal(t, "run-2", records[0]["execution"])
+	assert.Equal(t, "Finished", records[len(records)-1]["type"])
+	assert.Equal(t, "Failed", records[len(records)-1]["phase"])
 	var failed map[string]any
-	for _, l := range strings.Split(out, "\n") {
-		var ev map[string]any
-		if json.Unmarshal([]byte(l), &ev) == nil && ev["phase"] == "Failed" && ev["action"] == "switch" {
+	for _, ev := range records {
+		if ev["phase"] == "Failed" && ev["action"] == "switch" {
 			failed = ev
 		}
 	}
@@ -248,4 +253,19 @@ spec:
 	list := &v1alpha1.DRPlanExecutionList{}
 	require.NoError(t, c.List(context.Background(), list, client.InNamespace(ns)))
 	assert.Empty(t, list.Items)
+}
+
+// jsonLines parses --progress json output: every line of it must be one record of the schema.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var records []map[string]any
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var r map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &r), "a line that is not JSON: %q", l)
+		require.Equal(t, float64(progress.SchemaVersion), r["version"], l)
+		require.NotEmpty(t, r["type"], l)
+		records = append(records, r)
+	}
+	require.NotEmpty(t, records)
+	return records
 }

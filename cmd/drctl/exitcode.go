@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
 // Exit codes, the same for every command and progress mode (see README "Exit codes").
@@ -54,6 +56,20 @@ func exitCode(err error) int {
 		return int(silent)
 	case errors.As(err, &coded):
 		return coded.code
+	default:
+		return exitFailed
+	}
+}
+
+// phaseExitCode maps how a run ended to the exit code.
+func phaseExitCode(p v1alpha1.ExecutionPhase) int {
+	switch p {
+	case v1alpha1.PhaseSucceeded:
+		return exitOK
+	case v1alpha1.PhaseCanceled:
+		return exitCanceled
+	case v1alpha1.PhaseUnknown:
+		return exitUnknown
 	default:
 		return exitFailed
 	}

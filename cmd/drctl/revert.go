@@ -98,7 +98,7 @@ A finished execution ignores the request. When no runner is alive, cancel record
 			}
 			res, err := eng.Cancel(cmd.Context(), ns, args[0])
 			if err != nil {
-				return g.finishRun(nil, err)
+				return finishRun(nil, nil, err)
 			}
 			fmt.Fprintln(g.streams.Out, res.Message)
 			return nil

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/progress"
 )
 
 // runFlags are the flags every command that runs a plan shares.
@@ -20,7 +20,7 @@ type runFlags struct {
 
 func (f *runFlags) add(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for a plan locked by another run (default: fail at once with exit code 3)")
-	cmd.Flags().StringVar(&f.progress, "progress", progressAuto, "progress output: auto, tty, plain or json")
+	cmd.Flags().StringVar(&f.progress, "progress", progress.Auto, "progress output: auto, tty, plain or json")
 	cmd.Flags().DurationVar(&f.leaseDuration, "lease-duration", lease.DefaultDuration,
 		"how long the plan's lock outlives this runner if it dies (a resume of the run waits that long); a runner that cannot renew it for two thirds of this starts no action (at least 3s)")
 	cmd.Flags().DurationVar(&f.partitionTimeout, "partition-timeout", engine.DefaultPartitionTimeout,
@@ -43,8 +43,8 @@ func (f *runFlags) tune(c *engine.Config) {
 	c.LeaseDuration, c.PartitionTimeout = f.leaseDuration, f.partitionTimeout
 }
 
-// finishRun prints the summary and maps the outcome to an exit code.
-func (g *globals) finishRun(res *engine.Result, err error) error {
+// finishRun has r show how the run ended and maps the outcome to an exit code.
+func finishRun(r progress.Renderer, res *engine.Result, err error) error {
 	if err != nil {
 		switch {
 		case engine.IsInvalid(err):
@@ -54,7 +54,7 @@ func (g *globals) finishRun(res *engine.Result, err error) error {
 		}
 		return err
 	}
-	fmt.Fprintln(g.streams.Out, summary(res))
+	r.Finish(res)
 	if code := phaseExitCode(res.Phase); code != exitOK {
 		return silentExit(code)
 	}

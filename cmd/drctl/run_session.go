@@ -11,6 +11,7 @@ import (
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/progress"
 	"github.com/drctl/drctl/pkg/tui"
 )
 
@@ -21,6 +22,9 @@ type runSession struct {
 	eng  *engine.Engine
 	ns   string
 	mode string // tty, plain or json
+	// render shows the run's start, events (plain, json) and end; under the live view, the
+	// headline and the end as plain lines.
+	render progress.Renderer
 
 	mu       sync.Mutex
 	execName string
@@ -42,12 +46,11 @@ func (g *globals) newRunSession(ctx context.Context, rf *runFlags) (*runSession,
 		return nil, err
 	}
 	s := &runSession{g: g, mode: g.resolveProgress(rf.progress)}
-	var obs engine.Observer
-	if s.mode == progressTTY {
+	s.render = progress.New(s.mode, g.streams.Out)
+	var obs engine.Observer = s.render
+	if s.mode == progress.TTY {
 		s.buf = &tui.Buffer{}
 		obs = s.buf
-	} else {
-		obs = newProgress(s.mode, g.streams.Out)
 	}
 	eng, ns, err := newEngine(ctx, g, obs, rf.tune)
 	if err != nil {
@@ -62,13 +65,13 @@ func (g *globals) newRunSession(ctx context.Context, rf *runFlags) (*runSession,
 func (g *globals) resolveProgress(mode string) string {
 	smart := g.streams.StdoutTTY && os.Getenv("CI") == "" && os.Getenv("TERM") != "dumb"
 	switch {
-	case mode == progressAuto && smart:
-		return progressTTY
-	case mode == progressAuto:
-		return progressPlain
-	case mode == progressTTY && !g.streams.StdoutTTY:
+	case mode == progress.Auto && smart:
+		return progress.TTY
+	case mode == progress.Auto:
+		return progress.Plain
+	case mode == progress.TTY && !g.streams.StdoutTTY:
 		fmt.Fprintln(g.streams.ErrOut, "--progress tty needs a terminal; printing plain progress")
-		return progressPlain
+		return progress.Plain
 	}
 	return mode
 }
@@ -79,8 +82,8 @@ func (s *runSession) started(e *v1alpha1.DRPlanExecution, headline string) {
 	s.mu.Lock()
 	s.execName = e.Name
 	s.mu.Unlock()
-	fmt.Fprintln(s.g.streams.Out, headline)
-	if s.mode != progressTTY {
+	s.render.Start(e, headline)
+	if s.mode != progress.TTY {
 		return
 	}
 	s.model = tui.NewModel(tui.NewTree(e), s.buf, tui.ViewOptions{
@@ -192,5 +195,13 @@ func (s *runSession) run(ctx context.Context, fn func(context.Context) (*engine.
 		s.program.Send(tui.DoneMsg{})
 		<-s.viewEnd
 	}
-	return s.g.finishRun(res, err)
+	return finishRun(s.render, res, err)
+}
+
+// checkProgress refuses an unknown --progress value (exit code 2).
+func checkProgress(mode string) error {
+	if err := progress.CheckMode(mode); err != nil {
+		return invalidInput("%v", err)
+	}
+	return nil
 }

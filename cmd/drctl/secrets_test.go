@@ -67,12 +67,7 @@ spec:
 	run(0, "execute", "secretive", "-p", "token="+token, "--dry-run")
 	run(1, "execute", "secretive", "-p", "token="+token, "--progress", "plain")
 	out := run(1, "execute", "secretive", "-p", "token="+token, "--progress", "json")
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if strings.HasPrefix(line, "{") {
-			var event map[string]any
-			require.NoError(t, json.Unmarshal([]byte(line), &event), line)
-		}
-	}
+	jsonLines(t, out) // every line a JSON record
 	var execs v1alpha1.DRPlanExecutionList
 	require.NoError(t, c.List(context.Background(), &execs, client.InNamespace(ns)))
 	require.Len(t, execs.Items, 2)

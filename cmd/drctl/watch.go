@@ -13,11 +13,12 @@ import (
 	"github.com/drctl/drctl/pkg/crd"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/progress"
 	"github.com/drctl/drctl/pkg/tui"
 )
 
 func newWatchCommand(g *globals) *cobra.Command {
-	var progress string
+	var mode string
 	cmd := &cobra.Command{
 		Use:   "watch EXECUTION",
 		Short: "Follow an execution run by any runner, read-only, until it ends",
@@ -32,13 +33,13 @@ serve. It exits when the execution ends, with its exit code (0 succeeded, 1 fail
 			return completeNames(cmd.Context(), g, v1alpha1.KindDRPlanExecution), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkProgress(progress); err != nil {
+			if err := checkProgress(mode); err != nil {
 				return err
 			}
-			return watchExecution(cmd.Context(), g, args[0], g.resolveProgress(progress))
+			return watchExecution(cmd.Context(), g, args[0], g.resolveProgress(mode))
 		},
 	}
-	cmd.Flags().StringVar(&progress, "progress", progressAuto, "progress output: auto, tty, plain or json")
+	cmd.Flags().StringVar(&mode, "progress", progress.Auto, "progress output: auto, tty, plain or json")
 	return cmd
 }
 
@@ -60,26 +61,29 @@ func watchExecution(ctx context.Context, g *globals, name, mode string) error {
 		return &exitError{code: exitFailed, err: fmt.Errorf("get DRPlanExecution %s/%s: %w", ns, name, err)}
 	}
 	tree := tui.NewTree(exec)
-	if ended(exec) {
-		fmt.Fprintln(g.streams.Out, tui.RenderTree(tree, tui.Style{}, time.Now(), 0))
-		return g.finishRun(&engine.Result{Execution: exec, Phase: exec.Status.Phase, Message: exec.Status.Message}, nil)
+	render := progress.New(mode, g.streams.Out)
+	if ended(exec) { // its final frame at once
+		if mode == progress.JSON {
+			render.Start(exec, fmt.Sprintf("execution %s/%s has ended", ns, name))
+			render.Snapshot(exec)
+		} else {
+			fmt.Fprintln(g.streams.Out, tui.RenderTree(tree, tui.Style{}, time.Now(), 0))
+		}
+		return finishRun(render, &engine.Result{Execution: exec, Phase: exec.Status.Phase, Message: exec.Status.Message}, nil)
 	}
-	fmt.Fprintf(g.streams.Out, "watching execution %s/%s (plan %s, %s)\n", ns, name, exec.Spec.PlanRef, exec.Spec.OperationType)
+	render.Start(exec, fmt.Sprintf("watching execution %s/%s (plan %s, %s)", ns, name, exec.Spec.PlanRef, exec.Spec.OperationType))
 
-	var observer engine.Observer
+	var observer engine.Observer = render
 	var program *tea.Program
 	var model *tui.Model
 	var viewEnd chan struct{}
-	if mode == progressTTY {
+	if mode == progress.TTY {
 		buf := &tui.Buffer{}
 		observer = buf
 		model = tui.NewModel(tree, buf, tui.ViewOptions{Color: os.Getenv("NO_COLOR") == ""})
 		program, viewEnd = g.startLiveView(model, "")
 	} else {
-		observer = newProgress(mode, g.streams.Out)
-		if mode == progressPlain {
-			fmt.Fprintln(g.streams.Out, tui.RenderTree(tree, tui.Style{ASCII: true}, time.Now(), 0))
-		}
+		render.Snapshot(exec) // where the run stands as the watch joins it
 	}
 
 	final, err := follow(ctx, c, exec, tree, observer, func() bool { return model != nil && model.Detached })
@@ -93,7 +97,7 @@ func watchExecution(ctx context.Context, g *globals, name, mode string) error {
 	if final == nil { // the view was closed
 		return nil
 	}
-	return g.finishRun(&engine.Result{Execution: final, Phase: final.Status.Phase, Message: final.Status.Message}, nil)
+	return finishRun(render, &engine.Result{Execution: final, Phase: final.Status.Phase, Message: final.Status.Message}, nil)
 }
 
 // follow watches exec until it ends, feeding observer the events between successive records.

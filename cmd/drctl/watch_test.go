@@ -51,4 +51,20 @@ func TestWatchFollowsARunElsewhereAndEndsWithItsExitCode(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "✗ switch")
 	assert.Contains(t, out, "execution run-f Failed")
+
+	// In JSON, only JSON: the run as it stands (a snapshot of every node), then its end.
+	code, out, _ = drctl(t, "", append([]string{"watch", "run-f", "--progress", "json"}, k...)...)
+	assert.Equal(t, 1, code)
+	records := jsonLines(t, out)
+	assert.Equal(t, "Started", records[0]["type"])
+	assert.Equal(t, "Finished", records[len(records)-1]["type"])
+	var switchState map[string]any
+	for _, r := range records {
+		if r["action"] == "switch" {
+			switchState = r
+		}
+	}
+	require.NotNil(t, switchState, out)
+	assert.Equal(t, true, switchState["snapshot"])
+	assert.Equal(t, "Failed", switchState["phase"])
 }

@@ -190,6 +190,18 @@ func (t *Tree) Progress() (done, total int) {
 	return done, total
 }
 
+// Path names the node as the engine's events do: its stage, its workflow's label and its action,
+// "" for the levels below it.
+func (n *Node) Path() (stage, workflow, action string) {
+	switch n.Kind {
+	case engine.EventStage:
+		return n.stage, "", ""
+	case engine.EventWorkflow:
+		return n.stage, n.workflow, ""
+	}
+	return n.stage, n.workflow, n.Name
+}
+
 // Flatten lists the nodes in display order: each stage, its workflows, their actions.
 func (t *Tree) Flatten() []*Node {
 	var out []*Node

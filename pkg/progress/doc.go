@@ -1,0 +1,7 @@
+// Package progress renders a run for a stream that is not the live view: plain lines a person
+// reads in a CI log, or JSON lines a script reads (--progress plain, --progress json).
+//
+// A renderer is told that the run started (or that a watch joined it), receives every engine
+// event, and is told how the run ended. In JSON every line written to the stream is one JSON
+// object of the schema described in README ("Progress as JSON"), carrying SchemaVersion.
+package progress

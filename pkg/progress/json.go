@@ -1,0 +1,99 @@
+package progress
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/tui"
+)
+
+// SchemaVersion is the version of the JSON lines --progress json writes. It changes only when a
+// field is removed or changes meaning; new fields and types may appear within a version.
+const SchemaVersion = 1
+
+// Record types of the JSON stream, beyond the node types of engine events (Execution, Stage,
+// Workflow, Action, Retry).
+const (
+	// TypeStarted is the first line: the run began, or a watch joined it.
+	TypeStarted = "Started"
+	// TypeFinished is the last line: how the run ended.
+	TypeFinished = "Finished"
+)
+
+// Record is one line of --progress json.
+type Record struct {
+	Version   int    `json:"version"`
+	Type      string `json:"type"`
+	Time      string `json:"ts"`
+	Execution string `json:"execution"`
+	// Namespace, Plan and Operation are set on Started and Finished.
+	Namespace string `json:"namespace,omitempty"`
+	Plan      string `json:"plan,omitempty"`
+	Operation string `json:"operation,omitempty"`
+	// Stage, Workflow and Action name the node of an event ("" above it).
+	Stage    string                  `json:"stage"`
+	Workflow string                  `json:"workflow"`
+	Action   string                  `json:"action"`
+	Phase    v1alpha1.ExecutionPhase `json:"phase"`
+	Attempt  int                     `json:"attempt"`
+	Message  string                  `json:"message"`
+	// Snapshot marks the node states a watch reports when it joins a run midway: where each
+	// node stands, not a transition that just happened.
+	Snapshot bool `json:"snapshot,omitempty"`
+	// Succeeded, Failed, Skipped and Duration are set on Finished.
+	Succeeded *int   `json:"succeeded,omitempty"`
+	Failed    *int   `json:"failed,omitempty"`
+	Skipped   *int   `json:"skipped,omitempty"`
+	Duration  string `json:"duration,omitempty"`
+}
+
+// jsonLines writes one Record per line, and nothing else.
+type jsonLines struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+	now func() time.Time
+}
+
+func newJSON(w io.Writer) *jsonLines { return &jsonLines{enc: json.NewEncoder(w), now: time.Now} }
+
+func (j *jsonLines) write(r Record) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r.Version = SchemaVersion
+	if r.Time == "" {
+		r.Time = j.now().UTC().Format(time.RFC3339Nano)
+	}
+	_ = j.enc.Encode(r)
+}
+
+func (j *jsonLines) Start(exec *v1alpha1.DRPlanExecution, headline string) {
+	j.write(Record{Type: TypeStarted, Execution: exec.Name, Namespace: exec.Namespace, Plan: exec.Spec.PlanRef,
+		Operation: string(exec.Spec.OperationType), Phase: exec.Status.Phase, Message: headline})
+}
+
+// Snapshot writes one record per node of the run, as it stands.
+func (j *jsonLines) Snapshot(exec *v1alpha1.DRPlanExecution) {
+	tree := tui.NewTree(exec)
+	j.write(Record{Type: string(engine.EventExecution), Execution: exec.Name, Phase: exec.Status.Phase, Message: exec.Status.Message, Snapshot: true})
+	for _, n := range tree.Flatten() {
+		r := Record{Type: string(n.Kind), Execution: exec.Name, Phase: n.Phase, Attempt: n.Attempts, Message: n.Message, Snapshot: true}
+		r.Stage, r.Workflow, r.Action = n.Path()
+		j.write(r)
+	}
+}
+
+func (j *jsonLines) Observe(e engine.Event) {
+	j.write(Record{Type: string(e.Type), Time: e.Time.UTC().Format(time.RFC3339Nano), Execution: e.Execution,
+		Stage: e.Stage, Workflow: e.Workflow, Action: e.Action, Phase: e.Phase, Attempt: e.Attempt, Message: e.Message})
+}
+
+func (j *jsonLines) Finish(res *engine.Result) {
+	s := Summarize(res)
+	j.write(Record{Type: TypeFinished, Execution: s.Execution, Namespace: s.Namespace, Plan: res.Execution.Spec.PlanRef,
+		Operation: string(res.Execution.Spec.OperationType), Phase: s.Phase, Message: s.Message,
+		Succeeded: &s.Succeeded, Failed: &s.Failed, Skipped: &s.Skipped, Duration: s.Duration})
+}
