@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/viper"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/progress"
 )
 
@@ -52,11 +53,11 @@ func loadConfig() (*viper.Viper, error) {
 		if errors.As(err, &notFound) {
 			return v, nil
 		}
-		return nil, invalidInput("config %s: %v", file, err)
+		return nil, cmdutil.Invalidf("config %s: %v", file, err)
 	}
 	for _, k := range v.AllKeys() {
 		if !knownKey(k) {
-			return nil, invalidInput("config %s: unknown key %q: want one of %s", file, k, strings.Join(configKeys, ", "))
+			return nil, cmdutil.Invalidf("config %s: unknown key %q: want one of %s", file, k, strings.Join(configKeys, ", "))
 		}
 	}
 	return v, nil
@@ -88,7 +89,7 @@ func applyConfig(cmd *cobra.Command, v *viper.Viper) error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return invalidInput("%v", err)
+		return cmdutil.Invalidf("%v", err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/tui"
@@ -31,7 +32,7 @@ workflow and action with phase, attempts, duration and message, the outputs, and
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kind, ok := kinds[args[0]]
 			if !ok {
-				return invalidInput("unknown resource %q: want plan, workflow or execution", args[0])
+				return cmdutil.Invalidf("unknown resource %q: want plan, workflow or execution", args[0])
 			}
 			c, ns, err := kubeClient(g)
 			if err != nil {

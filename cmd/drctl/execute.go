@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/progress"
@@ -76,7 +77,7 @@ func parseParams(kvs []string) (map[string]string, error) {
 	for _, kv := range kvs {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, invalidInput("-p %q: want name=value", kv)
+			return nil, cmdutil.Invalidf("-p %q: want name=value", kv)
 		}
 		out[k] = v
 	}
@@ -93,7 +94,7 @@ func parseMode(m string) (v1alpha1.ExecutionMode, error) {
 			return mode, nil
 		}
 	}
-	return "", invalidInput("unknown --mode %q: want Install, Upgrade, Delete or Rollback", m)
+	return "", cmdutil.Invalidf("unknown --mode %q: want Install, Upgrade, Delete or Rollback", m)
 }
 
 // printDryRun prints every rendered action, in order, as YAML, with the rollback it would get.

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
@@ -60,7 +61,7 @@ the objects as -o json, yaml or name.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kind, ok := kinds[args[0]]
 			if !ok {
-				return invalidInput("unknown resource %q: want plans, workflows or executions", args[0])
+				return cmdutil.Invalidf("unknown resource %q: want plans, workflows or executions", args[0])
 			}
 			name := ""
 			if len(args) == 2 {
@@ -83,7 +84,7 @@ func (o *listOptions) run(ctx context.Context, g *globals, kind, name string) er
 	}
 	sel, err := labels.Parse(o.selector)
 	if err != nil {
-		return invalidInput("-l %q: %v", o.selector, err)
+		return cmdutil.Invalidf("-l %q: %v", o.selector, err)
 	}
 	list, err := listKind(ctx, c, kind, ns, name, sel)
 	if err != nil {
@@ -111,7 +112,7 @@ func listKind(ctx context.Context, c client.Client, kind, ns, name string, sel l
 		return nil, err
 	}
 	if name != "" && isEmpty(list) {
-		return nil, &exitError{code: exitFailed, err: fmt.Errorf("%s %q not found in namespace %q", kind, name, ns)}
+		return nil, fmt.Errorf("%s %q not found in namespace %q", kind, name, ns)
 	}
 	return list, nil
 }
@@ -187,7 +188,7 @@ func (o *listOptions) print(g *globals, list runtime.Object, ns string) error {
 	}
 	p, err := o.printFlags.ToPrinter()
 	if err != nil {
-		return invalidInput("%v", err)
+		return cmdutil.Invalidf("%v", err)
 	}
 	if format == "name" {
 		return printEach(list, func(obj runtime.Object) error { return p.PrintObj(obj, g.streams.Out) })

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/drctl/drctl/internal/version"
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/controller"
 	"github.com/drctl/drctl/pkg/crd"
 )
@@ -59,7 +60,7 @@ election, a Service and the webhook configurations (serve injects their CA at st
 				return printInstall(g, output, serve, serveOpts)
 			}
 			if cmd.Flags().Changed("output") {
-				return invalidInput("-o/--output prints the manifests: it needs --dry-run=client")
+				return cmdutil.Invalidf("-o/--output prints the manifests: it needs --dry-run=client")
 			}
 			cfg, err := restConfig(g)
 			if err != nil {
@@ -90,7 +91,7 @@ func defaultImage() string { return "ghcr.io/drctl/drctl:" + version.Get().Versi
 // printInstall writes what install would apply: the CRDs, and with serve the controller.
 func printInstall(g *globals, output string, serve bool, o controller.ManifestOptions) error {
 	if output != "yaml" && output != "json" {
-		return invalidInput("unknown -o %q: want yaml or json", output)
+		return cmdutil.Invalidf("unknown -o %q: want yaml or json", output)
 	}
 	crds, err := crd.CRDs()
 	if err != nil {
@@ -195,7 +196,7 @@ confirmation unless --yes is given; without a terminal to ask on, --yes is requi
 // confirm asks on the terminal; anything but y/yes aborts. Without a terminal it refuses.
 func confirm(g *globals, warning string) error {
 	if !g.streams.StdinTTY {
-		return invalidInput("refusing to continue without confirmation: stdin is not a terminal; pass --yes")
+		return cmdutil.Invalidf("refusing to continue without confirmation: stdin is not a terminal; pass --yes")
 	}
 	fmt.Fprintf(g.streams.ErrOut, "%s\nContinue? [y/N] ", warning)
 	answer, _ := bufio.NewReader(g.streams.In).ReadString('\n')
@@ -203,7 +204,7 @@ func confirm(g *globals, warning string) error {
 	case "y", "yes":
 		return nil
 	}
-	return &exitError{code: exitCanceled, err: fmt.Errorf("aborted: nothing was changed")}
+	return &cmdutil.DeclinedError{What: "aborted: nothing was changed"}
 }
 
 // parseDryRun accepts kubectl's --dry-run values that make sense for drctl.
@@ -214,9 +215,9 @@ func parseDryRun(v string) (server bool, err error) {
 	case "server":
 		return true, nil
 	case "client":
-		return false, invalidInput(`--dry-run=client is not supported: the CRDs can only be checked by the API server; use --dry-run=server`)
+		return false, cmdutil.Invalidf(`--dry-run=client is not supported: the CRDs can only be checked by the API server; use --dry-run=server`)
 	}
-	return false, invalidInput(`invalid --dry-run value %q: want "none" or "server"`, v)
+	return false, cmdutil.Invalidf(`invalid --dry-run value %q: want "none" or "server"`, v)
 }
 
 type dryRunMode int
@@ -238,5 +239,5 @@ func parseInstallDryRun(v string) (dryRunMode, error) {
 	case "client":
 		return dryRunClient, nil
 	}
-	return dryRunNone, invalidInput(`invalid --dry-run value %q: want "none", "server" or "client"`, v)
+	return dryRunNone, cmdutil.Invalidf(`invalid --dry-run value %q: want "none", "server" or "client"`, v)
 }

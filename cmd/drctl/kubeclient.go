@@ -7,6 +7,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/drctl/drctl/internal/version"
+	"github.com/drctl/drctl/pkg/cmdutil"
 )
 
 // client-go's own defaults (5 requests per second, bursts of 10) throttle one run of a plan: a
@@ -23,7 +24,7 @@ const (
 func restConfig(g *globals) (*rest.Config, error) {
 	// Checked here, where a client is made: validate and config view work whatever the limits say.
 	if qps := float64(g.apiQPS); math.IsNaN(qps) || math.IsInf(qps, 0) || qps == 0 || (qps > 0 && g.apiBurst < 1) {
-		return nil, invalidInput("kube-api-qps %v, kube-api-burst %d (from the flags, the config file or DRCTL_KUBE_API_*): want a positive rate with a burst of at least 1, or a negative rate for no client-side limit", g.apiQPS, g.apiBurst)
+		return nil, cmdutil.Invalidf("kube-api-qps %v, kube-api-burst %d (from the flags, the config file or DRCTL_KUBE_API_*): want a positive rate with a burst of at least 1, or a negative rate for no client-side limit", g.apiQPS, g.apiBurst)
 	}
 	cfg, err := g.configFlags.ToRESTConfig()
 	if err != nil {

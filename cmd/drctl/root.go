@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,12 +14,17 @@ import (
 	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/drctl/drctl/internal/iostreams"
+	validatecmd "github.com/drctl/drctl/pkg/cmd/validate"
+	versioncmd "github.com/drctl/drctl/pkg/cmd/version"
+	"github.com/drctl/drctl/pkg/cmdutil"
 )
 
 // globals are what every command shares: streams, the kubectl-style connection flags, logging,
 // and the process's interrupt signals.
 type globals struct {
-	streams     *iostreams.IOStreams
+	streams *iostreams.IOStreams
+	// factory is what the commands that live in packages of their own (pkg/cmd) are given.
+	factory     *cmdutil.Factory
 	configFlags *genericclioptions.ConfigFlags
 	verbose     bool
 	logFormat   string
@@ -67,15 +71,14 @@ func runAs(ctx context.Context, name string, streams *iostreams.IOStreams, args 
 	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	var silent silentExit
-	if err != nil && !errors.As(err, &silent) {
+	if err != nil && !cmdutil.Reported(err) {
 		fmt.Fprintln(streams.ErrOut, "Error:", err)
 	}
-	return exitCode(err)
+	return cmdutil.ExitCode(err)
 }
 
 func newRootCommand(streams *iostreams.IOStreams, interrupts <-chan os.Signal) *cobra.Command {
-	g := &globals{streams: streams, configFlags: genericclioptions.NewConfigFlags(true), interrupts: interrupts}
+	g := &globals{streams: streams, factory: &cmdutil.Factory{IOStreams: streams}, configFlags: genericclioptions.NewConfigFlags(true), interrupts: interrupts}
 	root := &cobra.Command{
 		Use:   "drctl",
 		Short: "Run Kubernetes disaster-recovery plans from your terminal",
@@ -96,7 +99,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitInvalid, err: err}
+		return cmdutil.Invalid(err)
 	})
 	g.configFlags.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
@@ -113,13 +116,13 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 			return err
 		}
 		if g.logFormat != "text" && g.logFormat != "json" {
-			return invalidInput("unknown --log-format %q: want text or json", g.logFormat)
+			return cmdutil.Invalidf("unknown --log-format %q: want text or json", g.logFormat)
 		}
 		return nil
 	}
 
 	root.AddCommand(
-		newValidateCommand(g),
+		validatecmd.NewCmdValidate(g.factory, nil),
 		newExecuteCommand(g),
 		newRevertCommand(g),
 		newResumeCommand(g),
@@ -133,7 +136,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		newInstallCommand(g),
 		newServeCommand(g),
 		newUninstallCommand(g),
-		newVersionCommand(g),
+		versioncmd.NewCmdVersion(g.factory, nil),
 	)
 	root.Args = cobra.NoArgs // `drctl foo`: unknown command, a usage error
 	wrapArgs(root)
@@ -151,7 +154,7 @@ func wrapArgs(c *cobra.Command) {
 	check := c.Args
 	c.Args = func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
-			return &exitError{code: exitInvalid, err: err}
+			return cmdutil.Invalid(err)
 		}
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drctl/drctl/internal/lease"
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/progress"
 )
@@ -30,10 +31,10 @@ func (f *runFlags) add(cmd *cobra.Command) {
 // validate rejects timings that cannot be honoured, rather than silently replacing them.
 func (f *runFlags) validate() error {
 	if f.leaseDuration < 3*time.Second {
-		return invalidInput("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", f.leaseDuration)
+		return cmdutil.Invalidf("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", f.leaseDuration)
 	}
 	if f.partitionTimeout <= 0 {
-		return invalidInput("--partition-timeout %s: want a positive duration", f.partitionTimeout)
+		return cmdutil.Invalidf("--partition-timeout %s: want a positive duration", f.partitionTimeout)
 	}
 	return nil
 }
@@ -43,20 +44,11 @@ func (f *runFlags) tune(c *engine.Config) {
 	c.LeaseDuration, c.PartitionTimeout = f.leaseDuration, f.partitionTimeout
 }
 
-// finishRun has r show how the run ended and maps the outcome to an exit code.
+// finishRun has r show how the run ended; the error says it for the exit code (cmdutil.ExitCode).
 func finishRun(r progress.Renderer, res *engine.Result, err error) error {
 	if err != nil {
-		switch {
-		case engine.IsInvalid(err):
-			return &exitError{code: exitInvalid, err: err}
-		case engine.IsLocked(err):
-			return &exitError{code: exitLocked, err: err}
-		}
 		return err
 	}
 	r.Finish(res)
-	if code := phaseExitCode(res.Phase); code != exitOK {
-		return silentExit(code)
-	}
-	return nil
+	return cmdutil.RunOutcome(res.Phase)
 }

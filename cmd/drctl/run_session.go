@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/progress"
@@ -201,7 +202,7 @@ func (s *runSession) run(ctx context.Context, fn func(context.Context) (*engine.
 // checkProgress refuses an unknown --progress value (exit code 2).
 func checkProgress(mode string) error {
 	if err := progress.CheckMode(mode); err != nil {
-		return invalidInput("%v", err)
+		return cmdutil.Invalidf("%v", err)
 	}
 	return nil
 }

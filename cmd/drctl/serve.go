@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/controller"
 	"github.com/drctl/drctl/pkg/engine"
 )
@@ -43,25 +44,25 @@ stopped hard and resumed once its plan Lease expires.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.MaxConcurrentExecutions <= 0 {
-				return invalidInput("--max-concurrent-executions %d: want at least 1", opts.MaxConcurrentExecutions)
+				return cmdutil.Invalidf("--max-concurrent-executions %d: want at least 1", opts.MaxConcurrentExecutions)
 			}
 			if opts.ReconcileInterval <= 0 {
-				return invalidInput("--reconcile-interval %s: want a positive duration", opts.ReconcileInterval)
+				return cmdutil.Invalidf("--reconcile-interval %s: want a positive duration", opts.ReconcileInterval)
 			}
 			if opts.LeaseDuration < 3*time.Second {
-				return invalidInput("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", opts.LeaseDuration)
+				return cmdutil.Invalidf("--lease-duration %s is too short: at least 3s (the API server's clock is known to a second)", opts.LeaseDuration)
 			}
 			if opts.LeaderElectionLeaseDuration < 3*time.Second {
-				return invalidInput("--leader-election-lease-duration %s is too short: at least 3s", opts.LeaderElectionLeaseDuration)
+				return cmdutil.Invalidf("--leader-election-lease-duration %s is too short: at least 3s", opts.LeaderElectionLeaseDuration)
 			}
 			if opts.WebhookPort < 0 || opts.WebhookPort > 65535 {
-				return invalidInput("--webhook-port %d: want a port, or 0 for no webhooks", opts.WebhookPort)
+				return cmdutil.Invalidf("--webhook-port %d: want a port, or 0 for no webhooks", opts.WebhookPort)
 			}
 			if opts.ShutdownGrace <= 0 {
-				return invalidInput("--shutdown-grace %s: want a positive duration", opts.ShutdownGrace)
+				return cmdutil.Invalidf("--shutdown-grace %s: want a positive duration", opts.ShutdownGrace)
 			}
 			if opts.PartitionTimeout <= 0 {
-				return invalidInput("--partition-timeout %s: want a positive duration", opts.PartitionTimeout)
+				return cmdutil.Invalidf("--partition-timeout %s: want a positive duration", opts.PartitionTimeout)
 			}
 			cfg, err := restConfig(g)
 			if err != nil {

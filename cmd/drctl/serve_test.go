@@ -22,6 +22,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/controller"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
@@ -282,7 +283,7 @@ func TestServeResumesACLIRunKilledMidWay(t *testing.T) {
 	}
 	// While the CLI runs it, serve leaves the plan alone, and another CLI run is refused.
 	code, out := runDrctl(t, "execute", "web-failover", "--kubeconfig", kubeconfig, "-n", ns)
-	assert.Equal(t, exitLocked, code, out)
+	assert.Equal(t, cmdutil.ExitLocked, code, out)
 	require.NoError(t, run.Process.Signal(syscall.SIGKILL))
 	_ = run.Wait()
 	killed := time.Now()

@@ -58,7 +58,7 @@ func watchExecution(ctx context.Context, g *globals, name, mode string) error {
 	}
 	exec := &v1alpha1.DRPlanExecution{}
 	if err := c.Get(ctx, objectKey(ns, name), exec); err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("get DRPlanExecution %s/%s: %w", ns, name, err)}
+		return fmt.Errorf("get DRPlanExecution %s/%s: %w", ns, name, err)
 	}
 	tree := tui.NewTree(exec)
 	render := progress.New(mode, g.streams.Out)
