@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -64,7 +63,7 @@ func (g *globals) newRunSession(ctx context.Context, rf *runFlags) (*runSession,
 // resolveProgress turns auto into tty on a capable terminal and plain elsewhere (CI, TERM=dumb,
 // output redirected). tty without a terminal falls back to plain: never redraw into a log.
 func (g *globals) resolveProgress(mode string) string {
-	smart := g.streams.StdoutTTY && os.Getenv("CI") == "" && os.Getenv("TERM") != "dumb"
+	smart := g.streams.SmartTerminal()
 	switch {
 	case mode == progress.Auto && smart:
 		return progress.TTY
@@ -88,7 +87,7 @@ func (s *runSession) started(e *v1alpha1.DRPlanExecution, headline string) {
 		return
 	}
 	s.model = tui.NewModel(tui.NewTree(e), s.buf, tui.ViewOptions{
-		Color:      os.Getenv("NO_COLOR") == "",
+		Color:      !s.g.streams.NoColor,
 		LockHolder: fmt.Sprintf("execution %s by %s@%s pid %s", e.Name, e.Annotations[engine.AnnotationRunnerUser], e.Annotations[engine.AnnotationRunnerHost], e.Annotations[engine.AnnotationRunnerPID]),
 		ETA:        s.eta(e),
 		Cancel:     s.cancel,

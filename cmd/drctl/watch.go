@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -80,7 +79,7 @@ func watchExecution(ctx context.Context, g *globals, name, mode string) error {
 	if mode == progress.TTY {
 		buf := &tui.Buffer{}
 		observer = buf
-		model = tui.NewModel(tree, buf, tui.ViewOptions{Color: os.Getenv("NO_COLOR") == ""})
+		model = tui.NewModel(tree, buf, tui.ViewOptions{Color: !g.streams.NoColor})
 		program, viewEnd = g.startLiveView(model, "")
 	} else {
 		render.Snapshot(exec) // where the run stands as the watch joins it

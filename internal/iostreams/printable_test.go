@@ -31,3 +31,21 @@ func TestPrintableWriterKeepsSplitCharacters(t *testing.T) {
 	}
 	assert.Equal(t, `a\u009b1m ✓ \x1b[0m`+"\n", out.String())
 }
+
+func TestTerminalAbilities(t *testing.T) {
+	for _, tc := range []struct {
+		s                     IOStreams
+		smart, color, prompts bool
+	}{
+		{IOStreams{StdinTTY: true, StdoutTTY: true}, true, true, true},
+		{IOStreams{StdinTTY: true, StdoutTTY: true, NoColor: true}, true, false, true},
+		{IOStreams{StdinTTY: true, StdoutTTY: true, CI: true}, false, false, false},
+		{IOStreams{StdinTTY: true, StdoutTTY: true, DumbTerminal: true}, false, false, true},
+		{IOStreams{StdoutTTY: true}, true, true, false},
+		{IOStreams{StdinTTY: true}, false, false, false},
+	} {
+		assert.Equal(t, tc.smart, tc.s.SmartTerminal(), "%+v", tc.s)
+		assert.Equal(t, tc.color, tc.s.ColorEnabled(), "%+v", tc.s)
+		assert.Equal(t, tc.prompts, tc.s.CanPrompt(), "%+v", tc.s)
+	}
+}
