@@ -72,13 +72,3 @@ func Unescape(s string) string {
 	b.WriteString(s[last:])
 	return b.String()
 }
-
-// IsSinglePlaceholder reports whether s is exactly one placeholder and nothing else, in which case
-// a renderer may re-read the value as YAML (so `replicas: $(params.replicas)` becomes a number).
-func IsSinglePlaceholder(s string) (Ref, bool) {
-	refs, errs := Parse(s)
-	if len(errs) == 0 && len(refs) == 1 && refs[0].Start == 0 && refs[0].End == len(s) {
-		return refs[0], true
-	}
-	return Ref{}, false
-}

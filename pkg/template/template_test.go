@@ -95,14 +95,3 @@ func TestRenderReportsEveryUndefinedName(t *testing.T) {
 	assert.Contains(t, err.Error(), `undefined parameter "b"`)
 	assert.Contains(t, err.Error(), "missing closing '}}'")
 }
-
-func TestIsSinglePlaceholder(t *testing.T) {
-	_, ok := IsSinglePlaceholder("$(params.replicas)")
-	assert.True(t, ok)
-	_, ok = IsSinglePlaceholder("{{ .params.replicas }}")
-	assert.True(t, ok)
-	_, ok = IsSinglePlaceholder(" $(params.replicas)")
-	assert.False(t, ok)
-	_, ok = IsSinglePlaceholder("$(params.a)$(params.b)")
-	assert.False(t, ok)
-}

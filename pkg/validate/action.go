@@ -58,7 +58,7 @@ func checkAction(path *field.Path, a *v1alpha1.Action, rollback bool) Findings {
 	}
 	if t := actions.Lookup(a.Type); t != nil && t.Set(a) && a.Rollback == nil {
 		if rb := t.RollbackOf(a); rb.Kind == actions.RollbackRequired {
-			fs.Errorf(path.Child("rollback").String(), "Required value: %s operation %s needs a rollback: %s (FR-004a/c/h)", a.Type, t.Operation(a), rb.What)
+			fs.Errorf(path.Child("rollback").String(), "Required value: %s operation %s needs a rollback: %s", a.Type, t.Operation(a), rb.What)
 		}
 	}
 	return fs
