@@ -378,7 +378,7 @@ func killAndResume(t *testing.T, kubeconfig string, c client.Client, url string,
 	assert.Zero(t, labelled(t, c, &batchv1.JobList{}, ns, "run"), "the revert left the Job of the run")
 }
 
-// httpPath is the path an HTTP action of thirtyActions calls, from its "stage/workflow[j]/action".
+// httpPath is the path an HTTP action of thirtyActions calls, from its "stage/workflow(tag=x)/action".
 func httpPath(ns, action string) string {
 	parts := strings.Split(action, "/")
 	stage, wf, name := parts[0], parts[1], parts[2]
@@ -386,11 +386,11 @@ func httpPath(ns, action string) string {
 	case strings.HasPrefix(wf, "calls"):
 		tag := stage
 		if stage == "apps" {
-			tag = map[string]string{"calls[0]": "web", "calls[1]": "api"}[wf]
+			tag = map[string]string{"calls(tag=web)": "web", "calls(tag=api)": "api"}[wf]
 		}
 		return "/" + ns + "/" + tag + "/" + name
 	case strings.HasPrefix(wf, "data") && name == "d1":
-		return "/" + ns + "/" + map[string]string{"data[0]": "mysql", "data[1]": "redis"}[wf] + "/d1"
+		return "/" + ns + "/" + map[string]string{"data(tag=mysql)": "mysql", "data(tag=redis)": "redis"}[wf] + "/d1"
 	case name == "verify" || name == "report":
 		return "/" + ns + "/migrate/" + name
 	}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"log/slog"
 	"sync"
 	"time"
@@ -369,18 +371,75 @@ func countPhase(p v1alpha1.ExecutionPhase, completed, running, pending, failed *
 	}
 }
 
-// WorkflowLabel names workflow j of a stage for people and in events: its name, with its
-// position when the stage runs the same workflow more than once (with different parameters).
-func WorkflowLabel(st *v1alpha1.StageStatus, j int) string {
-	name := st.WorkflowExecutions[j].WorkflowRef.Name
-	n := 0
-	for _, w := range st.WorkflowExecutions {
-		if w.WorkflowRef.Name == name {
-			n++
+// objectWorkflow names a workflow in the labels of the objects its actions create: its name, with
+// its position when the stage runs it more than once. Unlike WorkflowLabel it never changes with
+// parameters, so a resume adopts what an earlier drctl created, and positions never collide.
+func (s *state) objectWorkflow(a at) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.exec.Status.StageStatuses[a.stage]
+	name := st.WorkflowExecutions[a.workflow].WorkflowRef.Name
+	for i, w := range st.WorkflowExecutions {
+		if i != a.workflow && w.WorkflowRef.Name == name {
+			return fmt.Sprintf("%s[%d]", name, a.workflow)
 		}
 	}
-	if n > 1 {
-		return fmt.Sprintf("%s[%d]", name, j)
-	}
 	return name
+}
+
+// WorkflowLabel names workflow j of a stage for people and in events: its name, and when the
+// stage runs the same workflow more than once, the parameters that tell the runs apart
+// ("service-failover(service=payment)"), or its position where none do.
+func WorkflowLabel(st *v1alpha1.StageStatus, j int) string {
+	name := st.WorkflowExecutions[j].WorkflowRef.Name
+	var same []int
+	for i, w := range st.WorkflowExecutions {
+		if w.WorkflowRef.Name == name {
+			same = append(same, i)
+		}
+	}
+	if len(same) == 1 {
+		return name
+	}
+	label := distinguishingLabel(st, same, j)
+	for _, i := range same { // two runs alike in every parameter: only their positions differ
+		if i != j && distinguishingLabel(st, same, i) == label {
+			return fmt.Sprintf("%s[%d]", name, j)
+		}
+	}
+	return label
+}
+
+// distinguishingLabel is name(k=v,...) over the parameters whose values differ among the runs
+// same (sensitive ones and the mode left out), at most three of them.
+func distinguishingLabel(st *v1alpha1.StageStatus, same []int, j int) string {
+	params := st.WorkflowExecutions[j].ResolvedParams
+	var keys []string
+	for k, v := range params {
+		if k == "mode" || v == Redacted {
+			continue
+		}
+		for _, i := range same {
+			if other, ok := st.WorkflowExecutions[i].ResolvedParams[k]; !ok || other != v {
+				keys = append(keys, k)
+				break
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return fmt.Sprintf("%s[%d]", st.WorkflowExecutions[j].WorkflowRef.Name, j)
+	}
+	sort.Strings(keys)
+	if len(keys) > 3 {
+		keys = keys[:3]
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		v := params[k]
+		if len(v) > 32 {
+			v = v[:29] + "..."
+		}
+		parts[i] = k + "=" + v
+	}
+	return st.WorkflowExecutions[j].WorkflowRef.Name + "(" + strings.Join(parts, ",") + ")"
 }

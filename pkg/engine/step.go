@@ -58,7 +58,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 	req := actions.Request{
 		Action:     rendered,
 		Namespace:  r.namespace,
-		Labels:     map[string]string{LabelExecution: labelValue(r.st.exec.Name), LabelAction: labelValue(workflow + "." + s.name)},
+		Labels:     map[string]string{LabelExecution: labelValue(r.st.exec.Name), LabelAction: labelValue(r.st.objectWorkflow(a) + "." + s.name)},
 		ObjectName: s.objectName,
 		Recorded:   recorded.Outputs,
 		KeepBody:   s.keepBody,
