@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -222,6 +223,16 @@ func TestVerboseJSONLogsGoToStderrWithSecretsRedacted(t *testing.T) {
 	code, _, errOut = drctl(t, "", "execute", "web-failover", "--log-format", "xml", "--kubeconfig", kubeconfig, "-n", ns)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown --log-format "xml"`)
+
+	// --log-file takes the logs off the terminal (where they would draw over the live view).
+	logFile := filepath.Join(t.TempDir(), "drctl.log")
+	code, _, errOut = drctl(t, "", "execute", "web-failover", "-v", "--log-file", logFile, "--kubeconfig", kubeconfig, "-n", ns)
+	require.Equal(t, 0, code, errOut)
+	assert.NotContains(t, errOut, "http request")
+	logged, err := os.ReadFile(logFile)
+	require.NoError(t, err)
+	assert.Contains(t, string(logged), `msg="http request"`)
+	assert.NotContains(t, string(logged), "hunter2")
 }
 
 // A plan that chooses its actions by mode: --dry-run shows each condition's answer for the

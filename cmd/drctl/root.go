@@ -28,6 +28,10 @@ type globals struct {
 	configFlags *genericclioptions.ConfigFlags
 	verbose     bool
 	logFormat   string
+	// logFile, when set, receives the logs instead of stderr (--log-file): under the live view,
+	// a log line on the terminal would draw over it.
+	logFile string
+	logOut  io.Writer
 	// redactHeaders are the --redact-header names: credentials in headers drctl never shows.
 	redactHeaders []string
 	// apiQPS and apiBurst are the client-side rate limit towards the API server (see restConfig).
@@ -103,7 +107,8 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 	})
 	g.configFlags.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().StringVar(&g.logFile, "log-file", "", "write logs to this file (appended) instead of stderr")
 	root.PersistentFlags().StringSliceVar(&g.redactHeaders, "redact-header", nil, "an HTTP header whose value is a credential, never shown or logged (repeatable; Authorization, cookies and names with token, secret, key or password always are)")
 	root.PersistentFlags().Float32Var(&g.apiQPS, "kube-api-qps", defaultAPIQPS, "requests per second drctl may send to the API server (client-side limit); a negative value sends without a limit, leaving protection to the server's API Priority and Fairness")
 	root.PersistentFlags().IntVar(&g.apiBurst, "kube-api-burst", defaultAPIBurst, "requests drctl may send in a burst above --kube-api-qps")
@@ -117,6 +122,13 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		}
 		if g.logFormat != "text" && g.logFormat != "json" {
 			return cmdutil.Invalidf("unknown --log-format %q: want text or json", g.logFormat)
+		}
+		if g.logFile != "" {
+			f, err := os.OpenFile(g.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				return cmdutil.Invalidf("--log-file: %v", err)
+			}
+			g.logOut = iostreams.NewPrintableWriter(f) // closed when the process exits
 		}
 		return nil
 	}
@@ -160,7 +172,7 @@ func wrapArgs(c *cobra.Command) {
 	}
 }
 
-// logger writes structured logs to stderr, never to stdout where progress and data go: warnings
+// logger writes structured logs to stderr (or --log-file), never to stdout where progress and data go: warnings
 // and errors by default, everything from debug up with -v (transitions at info, rendered
 // parameters and requests at debug, credentials redacted).
 func (g *globals) logger() *slog.Logger { return g.loggerFrom(slog.LevelWarn) }
@@ -171,7 +183,10 @@ func (g *globals) loggerFrom(level slog.Level) *slog.Logger {
 	if g.verbose {
 		opts.Level = slog.LevelDebug
 	}
-	var w io.Writer = g.streams.ErrOut
+	w := g.streams.ErrOut
+	if g.logOut != nil {
+		w = g.logOut
+	}
 	if g.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

@@ -2,9 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
-	"log/slog"
 	"sync"
 	"time"
 
