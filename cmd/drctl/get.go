@@ -19,14 +19,6 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
-// kinds are the resources `drctl get` and `drctl describe` take, by every name kubectl would.
-var kinds = map[string]string{
-	"plan": v1alpha1.KindDRPlan, "plans": v1alpha1.KindDRPlan, "drp": v1alpha1.KindDRPlan, "drplan": v1alpha1.KindDRPlan, "drplans": v1alpha1.KindDRPlan,
-	"workflow": v1alpha1.KindDRWorkflow, "workflows": v1alpha1.KindDRWorkflow, "drw": v1alpha1.KindDRWorkflow, "drworkflow": v1alpha1.KindDRWorkflow, "drworkflows": v1alpha1.KindDRWorkflow,
-	"execution": v1alpha1.KindDRPlanExecution, "executions": v1alpha1.KindDRPlanExecution, "drpe": v1alpha1.KindDRPlanExecution,
-	"drplanexecution": v1alpha1.KindDRPlanExecution, "drplanexecutions": v1alpha1.KindDRPlanExecution,
-}
-
 // listOptions are the flags of commands that list.
 type listOptions struct {
 	selector      string
@@ -56,10 +48,11 @@ the objects as -o json, yaml or name.`,
 			if len(args) == 0 {
 				return []string{"plans", "workflows", "executions"}, cobra.ShellCompDirectiveNoFileComp
 			}
-			return completeNames(cmd.Context(), g, kinds[args[0]]), cobra.ShellCompDirectiveNoFileComp
+			kind, _ := cmdutil.ResourceKind(args[0])
+			return completeNames(cmd.Context(), g, kind), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, ok := kinds[args[0]]
+			kind, ok := cmdutil.ResourceKind(args[0])
 			if !ok {
 				return cmdutil.Invalidf("unknown resource %q: want plans, workflows or executions", args[0])
 			}

@@ -11,9 +11,11 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/drctl/drctl/internal/iostreams"
+	describecmd "github.com/drctl/drctl/pkg/cmd/describe"
 	validatecmd "github.com/drctl/drctl/pkg/cmd/validate"
 	versioncmd "github.com/drctl/drctl/pkg/cmd/version"
 	"github.com/drctl/drctl/pkg/cmdutil"
@@ -82,7 +84,12 @@ func runAs(ctx context.Context, name string, streams *iostreams.IOStreams, args 
 }
 
 func newRootCommand(streams *iostreams.IOStreams, interrupts <-chan os.Signal) *cobra.Command {
-	g := &globals{streams: streams, factory: &cmdutil.Factory{IOStreams: streams}, configFlags: genericclioptions.NewConfigFlags(true), interrupts: interrupts}
+	g := &globals{streams: streams, configFlags: genericclioptions.NewConfigFlags(true), interrupts: interrupts}
+	g.factory = &cmdutil.Factory{
+		IOStreams:     streams,
+		KubeClient:    func() (client.Client, string, error) { return kubeClient(g) },
+		CompleteNames: func(ctx context.Context, kind string) []string { return completeNames(ctx, g, kind) },
+	}
 	root := &cobra.Command{
 		Use:   "drctl",
 		Short: "Run Kubernetes disaster-recovery plans from your terminal",
@@ -140,7 +147,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		newResumeCommand(g),
 		newCancelCommand(g),
 		newGetCommand(g),
-		newDescribeCommand(g),
+		describecmd.NewCmdDescribe(g.factory, nil),
 		newHistoryCommand(g),
 		newStatusCommand(g),
 		newWatchCommand(g),

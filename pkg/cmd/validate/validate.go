@@ -48,7 +48,7 @@ Documents of other kinds are skipped. Exit code 0 means valid (warnings allowed 
 
   # Validate a plan whose workflows live elsewhere
   kubectl kustomize overlays/prod | drctl validate -f - --allow-missing-refs`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Validate(); err != nil {
 				return err

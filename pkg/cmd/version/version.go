@@ -26,7 +26,7 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 		Use:     "version",
 		Short:   "Print drctl's version, commit, build date and Go version",
 		Example: "  drctl version\n  drctl version -o json",
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if err := opts.Validate(); err != nil {
 				return err
