@@ -47,6 +47,9 @@ by another run, 4 canceled, 5 outcome unknown (API server unreachable, lock lost
 				return err
 			}
 			if dryRun {
+				if rf.progress == progress.JSON {
+					return cmdutil.Invalidf("--dry-run prints the rendered actions as YAML; --progress json does not apply to it")
+				}
 				rf.progress = progress.Plain
 			}
 			s, err := g.newRunSession(cmd.Context(), &rf)

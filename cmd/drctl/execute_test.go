@@ -185,6 +185,10 @@ func TestDryRunRendersEverythingAndCreatesNothing(t *testing.T) {
 	wf := &v1alpha1.DRWorkflow{}
 	require.NoError(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "web"}, wf))
 	assert.Empty(t, wf.Status.Phase, "not even a workflow's status is written")
+
+	code, _, errOut = drctl(t, "", "execute", "web-failover", "--dry-run", "--progress", "json", "--kubeconfig", kubeconfig, "-n", ns)
+	assert.Equal(t, 2, code, "a dry run prints YAML, which is not the JSON stream asked for")
+	assert.Contains(t, errOut, "--progress json does not apply")
 }
 
 func findLine(lines []string, substr string) string {

@@ -45,10 +45,11 @@ Unknown execution first ends it (Canceled), so that it can no longer be resumed.
 // revertSummary says what a Revert will undo, in the order it will.
 func revertSummary(e *v1alpha1.DRPlanExecution) string {
 	var lines []string
-	for _, ss := range e.Status.StageStatuses {
-		for _, w := range ss.WorkflowExecutions {
+	for i, ss := range e.Status.StageStatuses {
+		labels := engine.WorkflowLabels(&e.Status.StageStatuses[i])
+		for j, w := range ss.WorkflowExecutions {
 			for _, a := range w.ActionStatuses {
-				lines = append(lines, fmt.Sprintf("  undo %s/%s/%s", ss.Name, w.WorkflowRef.Name, a.Name))
+				lines = append(lines, fmt.Sprintf("  undo %s/%s/%s", ss.Name, labels[j], a.Name))
 			}
 		}
 	}

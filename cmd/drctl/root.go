@@ -113,7 +113,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		return cmdutil.Invalid(err)
 	})
 	g.configFlags.AddFlags(root.PersistentFlags())
-	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug details (rendered parameters and requests, secrets redacted) to stderr or --log-file")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logFile, "log-file", "", "write logs to this file (appended) instead of stderr")
 	root.PersistentFlags().StringSliceVar(&g.redactHeaders, "redact-header", nil, "an HTTP header whose value is a credential, never shown or logged (repeatable; Authorization, cookies and names with token, secret, key or password always are)")

@@ -44,9 +44,14 @@ func (f *runFlags) tune(c *engine.Config) {
 	c.LeaseDuration, c.PartitionTimeout = f.leaseDuration, f.partitionTimeout
 }
 
-// finishRun has r show how the run ended; the error says it for the exit code (cmdutil.ExitCode).
+// finishRun has r (nil before any progress) show how the run ended; the error says it for the
+// exit code (cmdutil.ExitCode). A run that ends in an error still gets its last progress line.
 func finishRun(r progress.Renderer, res *engine.Result, err error) error {
+	if r == nil {
+		return err
+	}
 	if err != nil {
+		r.Abort(err)
 		return err
 	}
 	r.Finish(res)

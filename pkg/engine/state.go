@@ -26,6 +26,8 @@ type state struct {
 	// redact keeps sensitive values out of the record and the events: every message and output
 	// is redacted as it enters the state.
 	redact *redactor
+	// labels are the workflow labels of each stage, computed once (WorkflowLabels).
+	labels map[int][]string
 	// version counts the changes to the status: a write of a snapshot taken at version v makes
 	// every change up to v durable (the recorder's group commit).
 	version uint64
@@ -177,7 +179,13 @@ func (s *state) names(a at) (stage, workflow, action string) {
 	st := &s.exec.Status.StageStatuses[a.stage]
 	stage = st.Name
 	if a.workflow >= 0 {
-		workflow = WorkflowLabel(st, a.workflow)
+		if s.labels == nil {
+			s.labels = map[int][]string{}
+		}
+		if s.labels[a.stage] == nil { // the parameters never change during a run
+			s.labels[a.stage] = WorkflowLabels(st)
+		}
+		workflow = s.labels[a.stage][a.workflow]
 		if a.action >= 0 {
 			action = st.WorkflowExecutions[a.workflow].ActionStatuses[a.action].Name
 		}
@@ -387,47 +395,64 @@ func (s *state) objectWorkflow(a at) string {
 	return name
 }
 
-// WorkflowLabel names workflow j of a stage for people and in events: its name, and when the
-// stage runs the same workflow more than once, the parameters that tell the runs apart
-// ("service-failover(service=payment)"), or its position where none do.
-func WorkflowLabel(st *v1alpha1.StageStatus, j int) string {
-	name := st.WorkflowExecutions[j].WorkflowRef.Name
-	var same []int
-	for i, w := range st.WorkflowExecutions {
-		if w.WorkflowRef.Name == name {
-			same = append(same, i)
-		}
-	}
-	if len(same) == 1 {
-		return name
-	}
-	label := distinguishingLabel(st, same, j)
-	for _, i := range same { // two runs alike in every parameter: only their positions differ
-		if i != j && distinguishingLabel(st, same, i) == label {
-			return fmt.Sprintf("%s[%d]", name, j)
-		}
-	}
-	return label
-}
+// WorkflowLabel names workflow j of a stage for people and in events (see WorkflowLabels).
+func WorkflowLabel(st *v1alpha1.StageStatus, j int) string { return WorkflowLabels(st)[j] }
 
-// distinguishingLabel is name(k=v,...) over the parameters whose values differ among the runs
-// same (sensitive ones and the mode left out), at most three of them.
-func distinguishingLabel(st *v1alpha1.StageStatus, same []int, j int) string {
-	params := st.WorkflowExecutions[j].ResolvedParams
-	var keys []string
-	for k, v := range params {
-		if k == "mode" || v == Redacted {
+// WorkflowLabels names every workflow of a stage: its name, and when the stage runs the same
+// workflow more than once, the parameters that tell the runs apart
+// ("service-failover(service=payment)"), at most three, or its position where none do. Sensitive
+// values and the mode are never shown. It takes time linear in the stage's parameters.
+func WorkflowLabels(st *v1alpha1.StageStatus) []string {
+	runs := st.WorkflowExecutions
+	groups := map[string][]int{}
+	for i, w := range runs {
+		groups[w.WorkflowRef.Name] = append(groups[w.WorkflowRef.Name], i)
+	}
+	labels := make([]string, len(runs))
+	for name, same := range groups {
+		if len(same) == 1 {
+			labels[same[0]] = name
 			continue
 		}
+		// A parameter tells the runs apart when some run lacks it or holds another value.
+		varies := map[string]bool{}
 		for _, i := range same {
-			if other, ok := st.WorkflowExecutions[i].ResolvedParams[k]; !ok || other != v {
-				keys = append(keys, k)
-				break
+			for k, v := range runs[i].ResolvedParams {
+				if varies[k] || k == "mode" || v == Redacted {
+					continue
+				}
+				for _, o := range same {
+					if other, ok := runs[o].ResolvedParams[k]; !ok || other != v {
+						varies[k] = true
+						break
+					}
+				}
+			}
+		}
+		seen := map[string]int{}
+		for _, i := range same {
+			labels[i] = distinguishingLabel(name, runs[i].ResolvedParams, varies)
+			seen[labels[i]]++
+		}
+		for _, i := range same { // runs alike in every parameter: only their positions differ
+			if seen[labels[i]] > 1 || labels[i] == name {
+				labels[i] = fmt.Sprintf("%s[%d]", name, i)
 			}
 		}
 	}
+	return labels
+}
+
+// distinguishingLabel is name(k=v,...) over the parameters of params that vary, at most three.
+func distinguishingLabel(name string, params map[string]string, varies map[string]bool) string {
+	var keys []string
+	for k := range params {
+		if varies[k] && params[k] != Redacted {
+			keys = append(keys, k)
+		}
+	}
 	if len(keys) == 0 {
-		return fmt.Sprintf("%s[%d]", st.WorkflowExecutions[j].WorkflowRef.Name, j)
+		return name
 	}
 	sort.Strings(keys)
 	if len(keys) > 3 {
@@ -435,11 +460,11 @@ func distinguishingLabel(st *v1alpha1.StageStatus, same []int, j int) string {
 	}
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		v := params[k]
+		v := []rune(params[k])
 		if len(v) > 32 {
-			v = v[:29] + "..."
+			v = append(v[:29], []rune("...")...)
 		}
-		parts[i] = k + "=" + v
+		parts[i] = k + "=" + string(v)
 	}
-	return st.WorkflowExecutions[j].WorkflowRef.Name + "(" + strings.Join(parts, ",") + ")"
+	return name + "(" + strings.Join(parts, ",") + ")"
 }

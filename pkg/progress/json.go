@@ -56,6 +56,8 @@ type jsonLines struct {
 	mu  sync.Mutex
 	enc *json.Encoder
 	now func() time.Time
+	// started is the run's Started record, once written.
+	started *Record
 }
 
 func newJSON(w io.Writer) *jsonLines { return &jsonLines{enc: json.NewEncoder(w), now: time.Now} }
@@ -71,8 +73,25 @@ func (j *jsonLines) write(r Record) {
 }
 
 func (j *jsonLines) Start(exec *v1alpha1.DRPlanExecution, headline string) {
-	j.write(Record{Type: TypeStarted, Execution: exec.Name, Namespace: exec.Namespace, Plan: exec.Spec.PlanRef,
-		Operation: string(exec.Spec.OperationType), Phase: exec.Status.Phase, Message: headline})
+	r := Record{Type: TypeStarted, Execution: exec.Name, Namespace: exec.Namespace, Plan: exec.Spec.PlanRef,
+		Operation: string(exec.Spec.OperationType), Phase: exec.Status.Phase, Message: headline}
+	j.mu.Lock()
+	j.started = &r
+	j.mu.Unlock()
+	j.write(r)
+}
+
+// Abort ends a started stream with a Finished record that has no phase: the outcome is not
+// known here (drctl describe execution tells it).
+func (j *jsonLines) Abort(err error) {
+	j.mu.Lock()
+	started := j.started
+	j.mu.Unlock()
+	if started == nil {
+		return
+	}
+	j.write(Record{Type: TypeFinished, Execution: started.Execution, Namespace: started.Namespace, Plan: started.Plan,
+		Operation: started.Operation, Message: err.Error()})
 }
 
 // Snapshot writes one record per node of the run, as it stands.

@@ -78,3 +78,5 @@ func nodeName(e engine.Event) string {
 		return "action " + e.Stage + "/" + e.Workflow + "/" + e.Action
 	}
 }
+
+func (p *plain) Abort(error) {}

@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -87,4 +88,18 @@ func TestCheckMode(t *testing.T) {
 		assert.NoError(t, CheckMode(m))
 	}
 	assert.EqualError(t, CheckMode("yaml"), `unknown --progress "yaml": want auto, tty, plain or json`)
+}
+
+// A stream that was started ends with a Finished record even when following the run stops on an
+// error; one that never started writes nothing.
+func TestJSONAbortEndsAStartedStream(t *testing.T) {
+	var out bytes.Buffer
+	r := newJSON(&out)
+	r.now = func() time.Time { return clock }
+	r.Abort(errors.New("no API server"))
+	assert.Empty(t, out.String())
+	r.Start(aRun(), "execution dr/prod-failover-1 started (plan prod-failover)")
+	out.Reset()
+	r.Abort(errors.New("stopped at once: the execution stays Running"))
+	assert.Equal(t, `{"version":1,"type":"Finished","ts":"2026-11-28T03:15:00Z","execution":"prod-failover-1","namespace":"dr","plan":"prod-failover","operation":"Execute","stage":"","workflow":"","action":"","phase":"","attempt":0,"message":"stopped at once: the execution stays Running"}`+"\n", out.String())
 }

@@ -18,6 +18,10 @@ type Renderer interface {
 	Snapshot(exec *v1alpha1.DRPlanExecution)
 	// Finish shows how the run ended.
 	Finish(res *engine.Result)
+	// Abort shows that following the run stopped on err (a hard stop, a lost connection): in
+	// JSON a Finished record without a phase, once the run was started; in plain nothing (the
+	// error is printed on stderr).
+	Abort(err error)
 }
 
 // New returns the renderer of mode (Plain or JSON) writing to w.

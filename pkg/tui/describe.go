@@ -90,8 +90,9 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 	fmt.Fprintln(tw, "  STAGE\tWORKFLOW\tACTION\tPHASE\tATTEMPTS\tDURATION\tMESSAGE")
 	for i, ss := range st.StageStatuses {
 		fmt.Fprintf(tw, "  %s\t\t\t%s\t\t%s\t%s\n", ss.Name, or(string(ss.Phase), "Pending"), or(ss.Duration, "-"), ss.Message)
+		labels := engine.WorkflowLabels(&st.StageStatuses[i])
 		for j, w := range ss.WorkflowExecutions {
-			fmt.Fprintf(tw, "  \t%s\t\t%s\t\t%s\t%s\n", w.WorkflowRef.Name, or(string(w.Phase), "Pending"), or(w.Duration, "-"), w.Message)
+			fmt.Fprintf(tw, "  \t%s\t\t%s\t\t%s\t%s\n", labels[j], or(string(w.Phase), "Pending"), or(w.Duration, "-"), w.Message)
 			for _, a := range w.ActionStatuses {
 				name := a.Name
 				if deps := after.of(i, j, a.Name); len(deps) > 0 {
@@ -106,8 +107,9 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 	}
 	_ = tw.Flush()
 	var outputs []string
-	for _, ss := range st.StageStatuses {
-		for _, w := range ss.WorkflowExecutions {
+	for i, ss := range st.StageStatuses {
+		labels := engine.WorkflowLabels(&st.StageStatuses[i])
+		for j, w := range ss.WorkflowExecutions {
 			for _, a := range w.ActionStatuses {
 				vals := engine.OutputValues(a.Outputs)
 				if len(vals) == 0 {
@@ -120,7 +122,7 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 					}
 					kv = append(kv, k+"="+vals[k])
 				}
-				outputs = append(outputs, fmt.Sprintf("  %s/%s/%s:\t%s", ss.Name, w.WorkflowRef.Name, a.Name, strings.Join(kv, " ")))
+				outputs = append(outputs, fmt.Sprintf("  %s/%s/%s:\t%s", ss.Name, labels[j], a.Name, strings.Join(kv, " ")))
 			}
 		}
 	}

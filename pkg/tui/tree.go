@@ -61,9 +61,10 @@ func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
 		stage := &Node{Kind: engine.EventStage, Name: ss.Name, Phase: ss.Phase, Message: ss.Message, stage: ss.Name}
 		setTimes(stage, ss.StartTime, ss.CompletionTime)
 		t.index[ss.Name] = stage
+		labels := engine.WorkflowLabels(ss)
 		for j := range ss.WorkflowExecutions {
 			we := &ss.WorkflowExecutions[j]
-			label := engine.WorkflowLabel(ss, j)
+			label := labels[j]
 			wf := &Node{Kind: engine.EventWorkflow, Name: label, Phase: we.Phase, Message: we.Message, depth: 1, stage: ss.Name, workflow: label}
 			setTimes(wf, we.StartTime, we.CompletionTime)
 			t.index[ss.Name+"/"+label] = wf
