@@ -42,12 +42,21 @@ test: test-tools ## Unit, compatibility, integration and fault tests against a r
 FUZZ_TIME ?= 15s
 FUZZ_TARGETS = ./pkg/template:FuzzRender ./pkg/engine:FuzzRenderDocument ./pkg/validate:FuzzValidate
 
+# Go's fuzzer can stop at -fuzztime while it minimizes a new input and then reports "context
+# deadline exceeded" with no failing input: that run found nothing and passes. Any other failure,
+# and every crasher ("Failing input written to ..."), fails.
 .PHONY: fuzz
 fuzz: ## Fuzz the template parser, the document renderer and the loader+validator (FUZZ_TIME each)
-	@for target in $(FUZZ_TARGETS); do \
+	@log=$$(mktemp); trap 'rm -f $$log' EXIT; \
+	for target in $(FUZZ_TARGETS); do \
 		pkg=$${target%%:*}; name=$${target##*:}; \
 		echo "go test -run '^$$' -fuzz '^$$name$$' -fuzztime $(FUZZ_TIME) -fuzzminimizetime 3s $$pkg"; \
-		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime 3s $$pkg || exit 1; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime 3s $$pkg 2>&1 | tee $$log; \
+		status=$${PIPESTATUS[0]}; \
+		if [ $$status -ne 0 ]; then \
+			if grep -q 'Failing input written' $$log || ! grep -q 'context deadline exceeded' $$log; then exit 1; fi; \
+			echo "$$name: stopped at its deadline while minimizing, no failing input: passed"; \
+		fi; \
 	done
 
 # `make bench` runs the in-process Go benchmarks (their own API server, output printed), then
