@@ -56,13 +56,7 @@ type journalEntry struct {
 
 // journalName is the journal ConfigMap of an execution: <execution>.journal. The dot keeps it
 // apart from the objects of actions, whose generated names never hold one.
-func journalName(execution string) string {
-	const suffix = ".journal"
-	if len(execution)+len(suffix) > 253 {
-		execution = execution[:253-len(suffix)-9] + "-" + shortHash(execution)
-	}
-	return execution + suffix
-}
+func journalName(execution string) string { return executionObjectName(execution, ".journal") }
 
 // nodeEntry copies node n of st, at version v.
 func nodeEntry(st *v1alpha1.DRPlanExecutionStatus, n at, v uint64) journalEntry {

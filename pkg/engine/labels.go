@@ -82,3 +82,13 @@ func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:8]
 }
+
+// executionObjectName names an object that belongs to an execution itself (its journal, its
+// params Secret): <execution><suffix>, cut with a hash to stay a valid name (253 characters). The
+// suffix starts with a dot, which the objects of actions never hold.
+func executionObjectName(execution, suffix string) string {
+	if len(execution)+len(suffix) > 253 {
+		execution = execution[:253-len(suffix)-9] + "-" + shortHash(execution)
+	}
+	return execution + suffix
+}

@@ -16,13 +16,7 @@ const LabelParamsOf = "dr.bkbcs.tencent.com/params-of"
 
 // paramsSecretName is the Secret of an execution's sensitive parameters: <execution>.params (the
 // dot keeps it apart from the objects of actions, as the journal's).
-func paramsSecretName(execution string) string {
-	const suffix = ".params"
-	if len(execution)+len(suffix) > 253 {
-		execution = execution[:253-len(suffix)-9] + "-" + shortHash(execution)
-	}
-	return execution + suffix
-}
+func paramsSecretName(execution string) string { return executionObjectName(execution, ".params") }
 
 // sealSensitiveParams takes the values of a new execution's own sensitive parameters (given
 // with -p) out of its spec: each becomes a secretKeyRef to the execution's params Secret, so the
