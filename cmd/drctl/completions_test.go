@@ -14,6 +14,7 @@ import (
 
 	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/internal/testenv"
+	"github.com/drctl/drctl/pkg/cmd/root"
 )
 
 var shells = []string{"bash", "zsh", "fish", "powershell"}
@@ -56,11 +57,11 @@ func TestCompletionOfCommandsAndNamesNeverHangs(t *testing.T) {
 }
 
 func TestRunningAsTheKubectlPlugin(t *testing.T) {
-	assert.Equal(t, "kubectl dr", displayName("/usr/local/bin/kubectl-dr"))
-	assert.Equal(t, "kubectl dr", displayName(`C:\bin\kubectl-dr.exe`))
-	assert.Equal(t, "drctl", displayName("./bin/drctl"))
+	assert.Equal(t, "kubectl dr", root.DisplayName("/usr/local/bin/kubectl-dr"))
+	assert.Equal(t, "kubectl dr", root.DisplayName(`C:\bin\kubectl-dr.exe`))
+	assert.Equal(t, "drctl", root.DisplayName("./bin/drctl"))
 	streams, _, out, _ := iostreams.Test()
-	code := runAs(context.Background(), "kubectl dr", streams, []string{"execute", "--help"}, nil)
+	code := root.Run(context.Background(), "kubectl dr", streams, []string{"execute", "--help"}, nil)
 	require.Equal(t, 0, code)
 	assert.Contains(t, out.String(), "kubectl dr execute PLAN [flags]")
 	assert.Contains(t, out.String(), "  kubectl dr execute prod-failover --dry-run")

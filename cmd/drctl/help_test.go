@@ -7,13 +7,14 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/drctl/drctl/internal/iostreams"
+	"github.com/drctl/drctl/pkg/cmd/root"
 )
 
 // TestEveryCommandHasExamples: -h of every drctl command shows commands that really run.
 func TestEveryCommandHasExamples(t *testing.T) {
 	streams, _, _, _ := iostreams.Test()
-	root := newRootCommand(streams, nil)
-	root.InitDefaultCompletionCmd()
+	drctl := root.NewCmdRoot(streams, nil)
+	drctl.InitDefaultCompletionCmd()
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for _, sub := range c.Commands() {
@@ -26,6 +27,6 @@ func TestEveryCommandHasExamples(t *testing.T) {
 			walk(sub)
 		}
 	}
-	assert.NotEmpty(t, root.Example)
-	walk(root)
+	assert.NotEmpty(t, drctl.Example)
+	walk(drctl)
 }

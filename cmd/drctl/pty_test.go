@@ -77,6 +77,13 @@ func TestLiveViewInAPseudoTerminal(t *testing.T) {
 	scr := &screen{}
 	go func() { _, _ = io.Copy(scr, tty) }()
 
+	// On a terminal, execute first shows what the run touches and asks.
+	scr.waitFor(t, `About to execute plan `+ns+`/web-failover: 1 stages, 2 actions\.`)
+	scr.waitFor(t, `Touches: HTTP 127\.0\.0\.1:\d+`)
+	scr.waitFor(t, `A revert cannot undo \(1\):\s+web/web/wait: HTTP actions have no automatic rollback`)
+	scr.waitFor(t, `Continue\? \[y/N\] `)
+	_, err = tty.Write([]byte("y\n"))
+	require.NoError(t, err)
 	scr.waitFor(t, `execution `+ns+`/run-tty started \(plan web-failover\)`)
 	scr.waitFor(t, `Execute run-tty · plan web-failover`)
 	scr.waitFor(t, `switch`)

@@ -16,3 +16,6 @@ func usage(check cobra.PositionalArgs) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// RangeArgs is cobra.RangeArgs as a usage error.
+func RangeArgs(lo, hi int) cobra.PositionalArgs { return usage(cobra.RangeArgs(lo, hi)) }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -314,14 +315,7 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // OperationLabel names an execution's operation with its mode: "Execute (Delete)", "Revert".
 func OperationLabel(op v1alpha1.OperationType, mode v1alpha1.ExecutionMode) string {

@@ -18,8 +18,17 @@ import (
 // Buffer collects a run's events for the live view: it is the engine's Observer, and the view
 // drains it on every frame, so a burst of events costs one redraw.
 type Buffer struct {
-	mu     sync.Mutex
-	events []engine.Event
+	mu       sync.Mutex
+	events   []engine.Event
+	warnings []string
+}
+
+// Warn keeps a warning about the run for the next frame: the view shows it, since a line written
+// to the terminal beside the view would be drawn over.
+func (b *Buffer) Warn(message string) {
+	b.mu.Lock()
+	b.warnings = append(b.warnings, message)
+	b.mu.Unlock()
 }
 
 // Observe keeps e for the next frame.
@@ -29,12 +38,21 @@ func (b *Buffer) Observe(e engine.Event) {
 	b.mu.Unlock()
 }
 
-func (b *Buffer) drain() []engine.Event {
+// TakeWarnings returns the warnings no view has shown, and forgets them.
+func (b *Buffer) TakeWarnings() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := b.events
-	b.events = nil
-	return out
+	w := b.warnings
+	b.warnings = nil
+	return w
+}
+
+func (b *Buffer) drain() ([]engine.Event, []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	events, warnings := b.events, b.warnings
+	b.events, b.warnings = nil, nil
+	return events, warnings
 }
 
 // ViewOptions configure the live view.
@@ -52,6 +70,10 @@ type ViewOptions struct {
 	// Now is the clock (fixed in tests).
 	Now func() time.Time
 }
+
+// maxWarningLines is how many warnings the header shows; it counts the rest, so the tree keeps
+// the screen.
+const maxWarningLines = 3
 
 // frameInterval paces redraws: at most 20 a second, however many events arrive.
 const frameInterval = 50 * time.Millisecond
@@ -75,6 +97,8 @@ type Model struct {
 	confirm  bool
 	frame    int
 	notice   string
+	// warnings are the run's warnings, shown in the header (the first maxWarningLines).
+	warnings []string
 	// Detached is true when the user closed the view before the run ended.
 	Detached bool
 	done     bool
@@ -117,9 +141,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) apply() {
-	for _, e := range m.buf.drain() {
+	events, warnings := m.buf.drain()
+	for _, e := range events {
 		m.tree.Apply(e)
 	}
+	m.warnings = append(m.warnings, warnings...)
 }
 
 func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
@@ -247,6 +273,13 @@ func (m *Model) header(now time.Time, width int) []string {
 	}
 	if m.opts.LockHolder != "" {
 		lines = append(lines, truncate("lock: "+m.opts.LockHolder, width))
+	}
+	for i, w := range m.warnings {
+		if i == maxWarningLines {
+			lines = append(lines, fmt.Sprintf("(%d more warnings)", len(m.warnings)-i))
+			break
+		}
+		lines = append(lines, truncate("warning: "+w, width))
 	}
 	if t.Message != "" && (v1alpha1.IsFinished(t.Phase) || t.Phase == v1alpha1.PhaseUnknown) {
 		lines = append(lines, truncate(t.Message, width))

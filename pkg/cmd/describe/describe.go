@@ -21,7 +21,7 @@ import (
 // Options are the arguments of drctl describe.
 type Options struct {
 	IO         *iostreams.IOStreams
-	KubeClient func() (client.Client, string, error)
+	KubeClient func() (client.WithWatch, string, error)
 	Now        func() time.Time
 
 	// Kind is the object's kind (DRPlan, DRWorkflow or DRPlanExecution), Name its name.

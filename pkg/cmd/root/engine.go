@@ -1,8 +1,8 @@
-package main
+package root
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -13,16 +13,16 @@ import (
 	"github.com/drctl/drctl/pkg/engine"
 )
 
-// newEngine builds an engine for the kubeconfig context of the global flags, with obs receiving
-// its events.
-func newEngine(ctx context.Context, g *globals, obs engine.Observer, tune ...func(*engine.Config)) (*engine.Engine, string, error) {
-	cfg, err := restConfig(g)
+// newEngine builds an engine for the kubeconfig context of the flags, with obs receiving its
+// events.
+func (g *globals) newEngine(ctx context.Context, obs engine.Observer, tune ...func(*engine.Config)) (*engine.Engine, string, error) {
+	cfg, err := g.restConfig()
 	if err != nil {
 		return nil, "", err
 	}
-	namespace, _, err := g.configFlags.ToRawKubeConfigLoader().Namespace()
+	namespace, err := g.namespace()
 	if err != nil {
-		return nil, "", fmt.Errorf("namespace: %w", err)
+		return nil, "", err
 	}
 	clock := lease.NewServerClock()
 	cfg = rest.CopyConfig(cfg)
@@ -50,7 +50,7 @@ func newEngine(ctx context.Context, g *globals, obs engine.Observer, tune ...fun
 	}
 	ec := engine.Config{
 		Client: c, LeaseClient: leaseClient, Clock: clock, Observer: obs, Runner: engine.DiscoverRunner(ctx, c, engine.ModeCLI),
-		Logger: g.logger(), SensitiveHeaders: g.redactHeaders,
+		Logger: g.logger(slog.LevelWarn), SensitiveHeaders: g.redactHeaders,
 	}
 	for _, fn := range tune {
 		fn(&ec)

@@ -1,0 +1,153 @@
+// Package execute is `drctl execute`: it runs a DR plan stored in the cluster and records the run
+// in a new DRPlanExecution, or with --dry-run prints every rendered action and creates nothing.
+package execute
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drctl/drctl/internal/iostreams"
+	"github.com/drctl/drctl/pkg/cmdutil"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
+	"github.com/drctl/drctl/pkg/progress"
+	"github.com/drctl/drctl/pkg/tui"
+)
+
+// Options are the arguments and flags of drctl execute.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Factory *cmdutil.Factory
+
+	cmdutil.RunFlags
+	// Plan is the DRPlan to run; Name the DRPlanExecution's name ("" for a generated one).
+	Plan, Name string
+	// RawParams are the -p name=value flags; Params the same, parsed.
+	RawParams []string
+	Params    map[string]string
+	// RawMode is --mode as typed; Mode the same, in the API's spelling.
+	RawMode string
+	Mode    v1alpha1.ExecutionMode
+	DryRun  bool
+}
+
+// NewCmdExecute builds the command; runF, when set, runs instead of Run once the flags are
+// checked.
+func NewCmdExecute(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "execute PLAN",
+		Short: "Run a DR plan and record it in a new DRPlanExecution",
+		Long: `Execute validates the plan and its workflows as stored in the cluster, takes the plan's lock
+(a Lease), creates a DRPlanExecution and runs it to the end, printing every transition. The first
+line names the execution, for drctl revert, cancel and resume.
+
+On a terminal it first shows what the run will touch and asks to go on (--yes does not ask);
+without a terminal it never asks.
+
+Exit codes: 0 succeeded, 1 failed, 2 invalid plan or input (nothing changed), 3 the plan is locked
+by another run, 4 canceled (or declined), 5 outcome unknown (API server unreachable, lock lost).`,
+		Example: `  # Fail over, overriding a parameter
+  drctl execute prod-failover -n dr -p targetCluster=cluster-b
+
+  # See every rendered action and its rollback, creating nothing
+  drctl execute prod-failover --dry-run
+
+  # Machine-readable progress for a pipeline
+  drctl execute prod-failover --progress json`,
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: cmdutil.CompleteNameOf(f, v1alpha1.KindDRPlan),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Plan = args[0]
+			if err := opts.Complete(); err != nil {
+				return err
+			}
+			if err := opts.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&opts.RawParams, "param", "p", nil, "name=value overriding every other parameter source; repeatable")
+	cmd.Flags().StringVar(&opts.RawMode, "mode", "", "execution mode: Install, Upgrade, Delete or Rollback (spec.mode)")
+	cmd.Flags().StringVar(&opts.Name, "name", "", "name of the DRPlanExecution (default <plan>-<yyyymmdd-hhmmss>-<random>)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "render every action in order with its rollback, and create nothing")
+	cmdutil.AddYesFlag(cmd, &opts.Yes)
+	opts.AddRunFlags(cmd)
+	return cmd
+}
+
+// Complete parses -p and --mode.
+func (o *Options) Complete() error {
+	o.Params = map[string]string{}
+	for _, kv := range o.RawParams {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return cmdutil.Invalidf("-p %q: want name=value", kv)
+		}
+		o.Params[k] = v
+	}
+	mode, err := parseMode(o.RawMode)
+	o.Mode = mode
+	return err
+}
+
+// Validate checks the flags together (exit code 2 when they are wrong).
+func (o *Options) Validate() error {
+	if o.DryRun && o.Progress == progress.JSON {
+		return cmdutil.Invalidf("--dry-run prints the rendered actions as YAML; --progress json does not apply to it")
+	}
+	return o.RunFlags.Validate()
+}
+
+// parseMode reads --mode in any case (conditions write it lower-cased, the API capitalised).
+func parseMode(m string) (v1alpha1.ExecutionMode, error) {
+	if m == "" {
+		return "", nil
+	}
+	for _, mode := range []v1alpha1.ExecutionMode{v1alpha1.ModeInstall, v1alpha1.ModeUpgrade, v1alpha1.ModeDelete, v1alpha1.ModeRollback} {
+		if strings.EqualFold(m, string(mode)) {
+			return mode, nil
+		}
+	}
+	return "", cmdutil.Invalidf("unknown --mode %q: want Install, Upgrade, Delete or Rollback", m)
+}
+
+// Run runs the plan (or prints its dry run).
+func Run(ctx context.Context, o *Options) error {
+	if o.DryRun {
+		o.Progress = progress.Plain // the dry run's YAML is all it prints
+	}
+	s, err := cmdutil.NewRunSession(ctx, o.Factory, &o.RunFlags)
+	if err != nil {
+		return err
+	}
+	opts := engine.ExecuteOptions{Plan: o.Plan, Name: o.Name, Namespace: s.Namespace, Params: o.Params, Mode: o.Mode,
+		LockTimeout: o.LockTimeout, OnWarning: s.Warn}
+	if o.DryRun {
+		return printDryRun(ctx, o.IO.Out, s.Engine, opts)
+	}
+	if !o.Yes && o.IO.CanPrompt() {
+		var warnings []string
+		dry := opts
+		dry.OnWarning = func(w string) { warnings = append(warnings, w) }
+		planned, err := s.Engine.DryRun(ctx, dry)
+		if err != nil {
+			return err
+		}
+		if err := cmdutil.Confirm(o.IO, tui.ExecuteSummary(s.Namespace, o.Plan, o.Mode, planned, warnings)); err != nil {
+			return err
+		}
+		opts.OnWarning = nil // the summary has shown them
+	}
+	opts.OnStart = func(e *v1alpha1.DRPlanExecution) {
+		s.Started(e, fmt.Sprintf("execution %s/%s started (plan %s)", e.Namespace, e.Name, e.Spec.PlanRef))
+	}
+	return s.Run(ctx, func(ctx context.Context) (*engine.Result, error) { return s.Engine.Execute(ctx, opts) })
+}
