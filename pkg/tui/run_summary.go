@@ -27,8 +27,8 @@ func ExecuteSummary(namespace, plan string, mode v1alpha1.ExecutionMode, planned
 	for _, p := range planned {
 		stages[p.Stage] = true
 		where := fmt.Sprintf("%s/%s/%s", p.Stage, p.Workflow, p.Action.Name)
-		if strings.HasPrefix(p.Condition, "skipped") {
-			skipped = append(skipped, where)
+		if why, ok := strings.CutPrefix(p.Condition, "skipped: "); ok {
+			skipped = append(skipped, where+": "+why)
 			continue
 		}
 		touched[touches(p.Action, namespace)] = true
@@ -49,7 +49,7 @@ func ExecuteSummary(namespace, plan string, mode v1alpha1.ExecutionMode, planned
 	writeList(&b, "Skipped by their conditions", skipped)
 	writeList(&b, "Reaches beyond the plan's namespace or rights", reach)
 	writeList(&b, "A revert cannot undo", noRollback)
-	fmt.Fprintf(&b, "drctl execute %s --dry-run shows every rendered action.\n", plan)
+	fmt.Fprintf(&b, "drctl execute %s -n %s --dry-run shows every rendered action.\n", plan, namespace)
 	return b.String()
 }
 
@@ -72,7 +72,7 @@ func RevertSummary(target *v1alpha1.DRPlanExecution) string {
 	fmt.Fprintf(&b, "About to revert %s/%s (%s of plan %s, %s): %d succeeded actions to undo.\n",
 		target.Namespace, target.Name, OperationLabel(target.Spec.OperationType, target.Spec.Mode), target.Spec.PlanRef,
 		orPending(target.Status.Phase), len(undo))
-	writeList(&b, "Undone (custom rollback, else automatic, else skipped), about in this order", undo)
+	writeList(&b, "Undone last first, each by its custom rollback, else the automatic one, else skipped", undo)
 	return b.String()
 }
 

@@ -17,6 +17,12 @@ func printDryRun(ctx context.Context, out io.Writer, eng *engine.Engine, opts en
 	if err != nil {
 		return err
 	}
+	return writeDryRun(out, opts, planned)
+}
+
+// writeDryRun writes the planned actions of a dry run as YAML documents, each with comments
+// saying where it runs, whether it runs, what it reaches and its rollback.
+func writeDryRun(out io.Writer, opts engine.ExecuteOptions, planned []engine.PlannedAction) error {
 	mode := ""
 	if opts.Mode != "" {
 		mode = ", mode " + string(opts.Mode)

@@ -4,6 +4,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,22 +53,40 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	plan := &v1alpha1.DRPlan{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: o.Plan}, plan); err != nil {
+	v := &view{Namespace: ns, Plan: &v1alpha1.DRPlan{}}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: o.Plan}, v.Plan); err != nil {
 		return fmt.Errorf("get DRPlan %s/%s: %w", ns, o.Plan, err)
 	}
-	info, err := lease.Describe(ctx, c, lease.NewServerClock(), ns, lease.Name(o.Plan))
-	if err != nil {
+	if v.Lock, err = lease.Describe(ctx, c, lease.NewServerClock(), ns, lease.Name(o.Plan)); err != nil {
 		return err
 	}
-	w := o.IO.Out
-	fmt.Fprintf(w, "Plan:            %s/%s\n", ns, o.Plan)
+	if cur := v.Plan.Status.CurrentExecution; cur != nil {
+		exec := &v1alpha1.DRPlanExecution{}
+		if c.Get(ctx, client.ObjectKey{Namespace: ns, Name: cur.Name}, exec) == nil {
+			v.Running = exec
+		}
+	}
+	v.write(o.IO.Out)
+	return nil
+}
+
+// view is what status shows: the plan, its running execution (nil when there is none or it
+// cannot be read) and its lock (nil when free).
+type view struct {
+	Namespace string
+	Plan      *v1alpha1.DRPlan
+	Running   *v1alpha1.DRPlanExecution
+	Lock      *lease.Info
+}
+
+func (v *view) write(w io.Writer) {
+	plan := v.Plan
+	fmt.Fprintf(w, "Plan:            %s/%s\n", v.Namespace, plan.Name)
 	fmt.Fprintf(w, "Phase:           %s\n", orNone(string(plan.Status.Phase)))
 	blocking := "" // an unfinished execution with no live runner: no new run starts until it is dealt with
 	if cur := plan.Status.CurrentExecution; cur != nil {
-		exec := &v1alpha1.DRPlanExecution{}
 		phase := "unknown"
-		if c.Get(ctx, client.ObjectKey{Namespace: ns, Name: cur.Name}, exec) == nil {
+		if exec := v.Running; exec != nil {
 			phase = fmt.Sprintf("%s, %s actions done", orNone(string(exec.Status.Phase)), orNone(exec.Status.Progress))
 			if !v1alpha1.IsFinished(exec.Status.Phase) {
 				blocking = fmt.Sprintf("%s (%s)", cur.Name, orNone(string(exec.Status.Phase)))
@@ -77,7 +96,7 @@ func Run(ctx context.Context, o *Options) error {
 	} else {
 		fmt.Fprintf(w, "Running:         <none>\n")
 	}
-	switch {
+	switch info := v.Lock; {
 	case info == nil && blocking != "":
 		fmt.Fprintf(w, "Lock:            free, but %s has no live runner and blocks new runs: resume, revert or cancel it\n", blocking)
 	case info == nil:
@@ -95,7 +114,6 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}
 	fmt.Fprintf(w, "Last succeeded:  %s\n", last)
-	return nil
 }
 
 func orNone(s string) string {

@@ -1,19 +1,16 @@
 package validate
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/drctl/drctl/internal/cmdtest"
 	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/pkg/cmdutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // Flags are checked, and turned into Options, without reading a file.
 func TestFlags(t *testing.T) {
@@ -59,13 +56,7 @@ func TestOutputGolden(t *testing.T) {
 			err := Run(&Options{IO: streams, Files: []string{filepath.Join("testdata", "plans.yaml")}, Output: output})
 			assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
 			assert.True(t, cmdutil.Reported(err), "the diagnostics said it")
-			golden := filepath.Join("testdata", "plans."+output+".golden")
-			if *update {
-				require.NoError(t, os.WriteFile(golden, out.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "go test ./pkg/cmd/validate -update writes it")
-			assert.Equal(t, string(want), out.String())
+			cmdtest.Golden(t, "plans."+output, out.Bytes())
 		})
 	}
 }

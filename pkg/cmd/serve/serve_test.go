@@ -1,0 +1,49 @@
+package serve
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/drctl/drctl/internal/cmdtest"
+	"github.com/drctl/drctl/pkg/cmdutil"
+	"github.com/drctl/drctl/pkg/controller"
+)
+
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{name: "defaults"},
+		{name: "two replicas", args: []string{"--leader-elect", "--leader-election-namespace", "drctl-system", "--watch-namespace", "a,b", "--webhook-port", "0"}},
+		{name: "no concurrency", args: []string{"--max-concurrent-executions", "0"}, wantErr: "--max-concurrent-executions 0: want at least 1"},
+		{name: "no reconcile interval", args: []string{"--reconcile-interval", "0s"}, wantErr: "--reconcile-interval 0s"},
+		{name: "short lease", args: []string{"--lease-duration", "2s"}, wantErr: "--lease-duration 2s is too short"},
+		{name: "short election", args: []string{"--leader-election-lease-duration", "1s"}, wantErr: "--leader-election-lease-duration 1s is too short"},
+		{name: "no port", args: []string{"--webhook-port", "70000"}, wantErr: "--webhook-port 70000: want a port"},
+		{name: "no grace", args: []string{"--shutdown-grace", "0s"}, wantErr: "--shutdown-grace 0s"},
+		{name: "no partition timeout", args: []string{"--partition-timeout", "0s"}, wantErr: "--partition-timeout 0s"},
+		{name: "arguments", args: []string{"now"}, wantErr: `unknown command "now"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, streams := cmdtest.NewFactory()
+			var got *controller.Options
+			err := cmdtest.Execute(NewCmdServe(f, func(_ context.Context, o *controller.Options) error { got = o; return nil }), streams.IOStreams, tc.args...)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
+				assert.Nil(t, got)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, controller.DefaultMaxConcurrentExecutions, got.MaxConcurrentExecutions)
+			assert.Equal(t, 15*time.Second, got.LeaseDuration)
+		})
+	}
+}
