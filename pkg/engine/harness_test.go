@@ -262,3 +262,12 @@ func failingServer(t *testing.T, failPath string, delay time.Duration) (*httptes
 	t.Cleanup(srv.Close)
 	return srv, h
 }
+
+// APIServerForExamples is the test API server's configuration, for the examples of package engine_test
+// (nil without one).
+func APIServerForExamples() *rest.Config {
+	if env == nil {
+		return nil
+	}
+	return rest.CopyConfig(env.Config)
+}
