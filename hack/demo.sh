@@ -29,10 +29,11 @@ URL=$(cat .local/demo-services.url)
 # already, and drctl never takes over objects an earlier execution created.
 LAST=$("$BIN/kubectl" get drp ecommerce-failover -n ecommerce -o jsonpath='{.status.phase}/{.status.lastExecutionRef}')
 if [[ $LAST == Executed/* ]]; then
-  step "$BIN/drctl" revert "${LAST#Executed/}" -n ecommerce --progress plain || true
+  step "$BIN/drctl" revert "${LAST#Executed/}" -n ecommerce --progress plain --yes || true
 fi
 
-step "$BIN/drctl" execute ecommerce-failover -n ecommerce \
+# --yes: the demo runs straight through (on a terminal, drctl first shows what a run touches and asks).
+step "$BIN/drctl" execute ecommerce-failover -n ecommerce --yes \
   -p notifyURL="$URL/chat/hooks/dr-war-room" -p orchestratorURL="$URL/orchestrator" \
   -p kafkaRouterURL="$URL/kafka-router" -p storefrontURL="$URL/shop" -p paymentsURL="$URL/pay" || true
 

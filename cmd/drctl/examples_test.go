@@ -133,18 +133,21 @@ func commandExamples(t *testing.T) []string {
 	drctl := root.NewCmdRoot(streams, nil)
 	drctl.InitDefaultCompletionCmd()
 	var lines []string
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		// completion is cobra's, documented in its Long text
-		if c.Name() != "completion" && c.Parent().Name() != "completion" {
-			assert.NotEmpty(t, c.Example, "%s has no examples", c.CommandPath())
-		}
+	collect := func(c *cobra.Command) {
 		for _, line := range strings.Split(c.Example, "\n") {
 			line = strings.TrimSpace(line)
 			if line != "" && !strings.HasPrefix(line, "#") {
 				lines = append(lines, line)
 			}
 		}
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		// completion is cobra's, documented in its Long text
+		if c.Name() != "completion" && c.Parent().Name() != "completion" {
+			assert.NotEmpty(t, c.Example, "%s has no examples", c.CommandPath())
+		}
+		collect(c)
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}
@@ -152,6 +155,9 @@ func commandExamples(t *testing.T) []string {
 	assert.NotEmpty(t, drctl.Example)
 	for _, name := range exampleOrder {
 		found := name == "drctl"
+		if name == "drctl" {
+			collect(drctl)
+		}
 		for _, c := range drctl.Commands() {
 			if c.Name() == name {
 				walk(c)
@@ -189,7 +195,7 @@ func shell(t *testing.T, dir string, env []string, line string, want int) {
 func serveExample(t *testing.T, dir string, env []string, line string) {
 	cmd := exec.Command("sh", "-c", "exec "+line)
 	cmd.Dir, cmd.Env = dir, env
-	logs := &strings.Builder{}
+	logs := &serveProcess{} // a locked buffer: the process writes while the test reads
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -198,22 +204,24 @@ func serveExample(t *testing.T, dir string, env []string, line string) {
 	for deadline := time.Now().Add(30 * time.Second); !ready && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		select {
 		case err := <-exited:
-			t.Fatalf("%s exited before it was ready (%v):\n%s", line, err, logs)
+			t.Fatalf("%s exited before it was ready (%v):\n%s", line, err, logs.logs())
 		default:
 		}
 		ready = httpStatus("http://127.0.0.1:8081/readyz") == http.StatusOK
 	}
 	if !ready {
 		_ = cmd.Process.Kill()
-		t.Fatalf("%s was not ready within 30 s:\n%s", line, logs)
+		<-exited
+		t.Fatalf("%s was not ready within 30 s:\n%s", line, logs.logs())
 	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-exited:
-		assert.NoError(t, err, "%s on SIGTERM:\n%s", line, logs)
+		assert.NoError(t, err, "%s on SIGTERM:\n%s", line, logs.logs())
 	case <-time.After(time.Minute):
 		_ = cmd.Process.Kill()
-		t.Fatalf("%s did not stop within a minute of SIGTERM:\n%s", line, logs)
+		<-exited
+		t.Fatalf("%s did not stop within a minute of SIGTERM:\n%s", line, logs.logs())
 	}
 }
 

@@ -66,6 +66,14 @@ func TestInspectionCommands(t *testing.T) {
 	code, out, _ = drctl(t, "", append([]string{"history", "web-failover"}, k...)...)
 	require.Equal(t, 0, code)
 	assert.Less(t, strings.Index(out, "run-b"), strings.Index(out, "run-a"), "newest first")
+	// -l narrows the plan's executions; -A finds them in every namespace (and says where).
+	code, out, _ = drctl(t, "", append([]string{"history", "web-failover", "-l", "dr.bkbcs.tencent.com/operation=revert", "-o", "name"}, k...)...)
+	require.Equal(t, 0, code)
+	assert.Empty(t, out, "no revert of web-failover ran")
+	code, out, _ = drctl(t, "", "history", "web-failover", "-A", "--kubeconfig", kubeconfig)
+	require.Equal(t, 0, code)
+	assert.Regexp(t, `NAMESPACE\s+NAME\s+PLAN\s+OPERATION`, out)
+	assert.Regexp(t, ns+`\s+run-b\s+web-failover\s+Execute\s+Succeeded`, out)
 
 	code, out, _ = drctl(t, "", append([]string{"status", "web-failover"}, k...)...)
 	require.Equal(t, 0, code)

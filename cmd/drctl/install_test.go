@@ -81,7 +81,7 @@ func TestInstallAndUninstallCommands(t *testing.T) {
 
 	// On a terminal, anything but yes aborts.
 	streams, in, _, errBuf := iostreams.Test()
-	streams.StdinTTY = true
+	streams.StdinTTY, streams.StderrTTY = true, true
 	in.WriteString("no\n")
 	code = run(context.Background(), streams, []string{"uninstall", "--kubeconfig", kubeconfig})
 	assert.Equal(t, 4, code, errBuf.String())

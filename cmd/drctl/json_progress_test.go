@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -50,10 +51,18 @@ func TestJSONProgressThroughJq(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.Contains(t, out, `[1,"Started"]`)
 
-	// The README's filter: the failed action of a failed run (drctl exits 1, so pipefail fails).
-	out, err = pipeline(t, "execute web-failover -p target=broken", `-c 'select(.type=="Action" and .phase=="Failed") | [.stage, .workflow, .action, .attempt]'`)
+	// The README's filter, word for word: the failed action of a failed run (drctl exits 1, so
+	// pipefail fails the pipeline).
+	out, err = pipeline(t, "execute web-failover -p target=broken", `-c 'select(.type=="Action" and .phase=="Failed")'`)
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)
 	assert.Equal(t, 1, exit.ExitCode())
-	assert.Equal(t, `["web","web","switch",1]`+"\n", out)
+	require.Equal(t, 1, strings.Count(out, "\n"), out)
+	var failed map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &failed))
+	assert.Equal(t, []any{"web", "web", "switch", float64(1)}, []any{failed["stage"], failed["workflow"], failed["action"], failed["attempt"]})
+	assert.Contains(t, failed["message"], "unexpected status 403")
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), `| jq -c 'select(.type=="Action" and .phase=="Failed")'`, "the filter tested is the README's")
 }

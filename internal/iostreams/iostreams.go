@@ -58,5 +58,6 @@ func (s *IOStreams) SmartTerminal() bool { return s.StdoutTTY && !s.CI && !s.Dum
 // ColorEnabled says output to the terminal may be coloured.
 func (s *IOStreams) ColorEnabled() bool { return s.SmartTerminal() && !s.NoColor }
 
-// CanPrompt says a person can answer a question: stdin and stdout are terminals, outside CI.
-func (s *IOStreams) CanPrompt() bool { return s.StdinTTY && s.StdoutTTY && !s.CI }
+// CanPrompt says a person can see a question and answer it: drctl asks on stderr and reads
+// stdin, so both are terminals, outside CI. (Stdout may be redirected: a log of the run.)
+func (s *IOStreams) CanPrompt() bool { return s.StdinTTY && s.StderrTTY && !s.CI }

@@ -37,11 +37,13 @@ func TestTerminalAbilities(t *testing.T) {
 		s                     IOStreams
 		smart, color, prompts bool
 	}{
-		{IOStreams{StdinTTY: true, StdoutTTY: true}, true, true, true},
-		{IOStreams{StdinTTY: true, StdoutTTY: true, NoColor: true}, true, false, true},
-		{IOStreams{StdinTTY: true, StdoutTTY: true, CI: true}, false, false, false},
-		{IOStreams{StdinTTY: true, StdoutTTY: true, DumbTerminal: true}, false, false, true},
-		{IOStreams{StdoutTTY: true}, true, true, false},
+		{IOStreams{StdinTTY: true, StdoutTTY: true, StderrTTY: true}, true, true, true},
+		{IOStreams{StdinTTY: true, StdoutTTY: true, StderrTTY: true, NoColor: true}, true, false, true},
+		{IOStreams{StdinTTY: true, StdoutTTY: true, StderrTTY: true, CI: true}, false, false, false},
+		{IOStreams{StdinTTY: true, StdoutTTY: true, StderrTTY: true, DumbTerminal: true}, false, false, true},
+		{IOStreams{StdinTTY: true, StderrTTY: true}, false, false, true}, // stdout to a log: still asks
+		{IOStreams{StdinTTY: true, StdoutTTY: true}, true, true, false},  // stderr to a file: the question would be unseen
+		{IOStreams{StdoutTTY: true, StderrTTY: true}, true, true, false}, // stdin from a pipe: no one to answer
 		{IOStreams{StdinTTY: true}, false, false, false},
 	} {
 		assert.Equal(t, tc.smart, tc.s.SmartTerminal(), "%+v", tc.s)

@@ -21,8 +21,8 @@ type Factory struct {
 	// RESTConfig is the kubeconfig context of the global flags, with drctl's client-side rate
 	// limit and user agent.
 	RESTConfig func() (*rest.Config, error)
-	// KubeClient is a client of the cluster, and the namespace to work in (-n, else the
-	// kubeconfig context's, else the config file's).
+	// KubeClient is a client of the cluster, and the namespace to work in (-n, else the config
+	// file's or DRCTL_NAMESPACE, else the kubeconfig context's).
 	KubeClient func() (client.WithWatch, string, error)
 	// Engine builds an engine for the cluster, with obs receiving its events and tune adjusting
 	// its configuration, and the namespace to work in.

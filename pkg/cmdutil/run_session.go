@@ -146,7 +146,8 @@ func (s *RunSession) Run(ctx context.Context, fn func(context.Context) (*engine.
 	res, err := fn(ctx)
 	if s.view != nil {
 		s.view.Close()
-	} else if s.buf != nil { // the run never started: no view showed the warnings
+	}
+	if s.buf != nil { // warnings no view showed: the run never started, or the view was closed
 		for _, w := range s.buf.TakeWarnings() {
 			fmt.Fprintf(s.io.ErrOut, "Warning: %s\n", w)
 		}

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,7 +24,12 @@ import (
 // responses, and call Execute. Events arrive at the observer as the run goes. (A program gets cfg
 // from its kubeconfig: clientcmd.BuildConfigFromFlags("", kubeconfig).)
 func ExampleEngine_Execute() {
-	cfg, namespace := quickstartCluster()
+	cfg, namespace, cleanup, err := quickstartCluster()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer cleanup()
 	clock := lease.NewServerClock()
 	cfg.Wrap(clock.Wrap)
 	c, err := client.NewWithWatch(cfg, client.Options{Scheme: crd.NewScheme()})
@@ -57,20 +63,23 @@ func ExampleEngine_Execute() {
 }
 
 // quickstartCluster is the test API server with the quickstart plan in a namespace of its own,
-// announcing to an HTTP server of the test.
-func quickstartCluster() (*rest.Config, string) {
-	cfg := engine.APIServerForExamples()
+// announcing to an HTTP server of the example; cleanup stops that server.
+func quickstartCluster() (cfg *rest.Config, namespace string, cleanup func(), err error) {
+	cfg = engine.APIServerForExamples()
 	if cfg == nil {
-		log.Fatal("no test API server: run make test-tools")
+		return nil, "", nil, fmt.Errorf("no test API server: run make test-tools")
 	}
 	c, err := client.New(cfg, client.Options{Scheme: crd.NewScheme()})
 	if err != nil {
-		log.Fatal(err)
+		return nil, "", nil, err
 	}
-	ctx, namespace := context.Background(), "example-quickstart"
+	namespace = fmt.Sprintf("example-quickstart-%d", time.Now().UnixNano())
 	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	objects := []client.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}}
-	for _, doc := range []string{fmt.Sprintf(`
+	objects := []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}},
+		&v1alpha1.DRWorkflow{}, &v1alpha1.DRPlan{},
+	}
+	docs := []string{"", fmt.Sprintf(`
 metadata: {name: app-failover, namespace: %s}
 spec:
   parameters: [{name: targetCluster, required: true}, {name: webhookURL, default: %q}]
@@ -89,20 +98,18 @@ metadata: {name: quickstart, namespace: %s}
 spec:
   globalParams: [{name: targetCluster, value: cluster-a}]
   stages: [{name: failover, workflows: [{workflowRef: {name: app-failover}}]}]
-`, namespace)} {
-		var obj client.Object = &v1alpha1.DRWorkflow{}
-		if len(objects) == 2 {
-			obj = &v1alpha1.DRPlan{}
+`, namespace)}
+	for i, obj := range objects {
+		if docs[i] != "" {
+			if err := yaml.UnmarshalStrict([]byte(docs[i]), obj); err != nil {
+				hook.Close()
+				return nil, "", nil, err
+			}
 		}
-		if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
-			log.Fatal(err)
-		}
-		objects = append(objects, obj)
-	}
-	for _, obj := range objects {
-		if err := c.Create(ctx, obj); err != nil {
-			log.Fatal(err)
+		if err := c.Create(context.Background(), obj); err != nil {
+			hook.Close()
+			return nil, "", nil, err
 		}
 	}
-	return cfg, namespace
+	return cfg, namespace, hook.Close, nil
 }

@@ -144,6 +144,23 @@ func Revertable(target *v1alpha1.DRPlanExecution) error {
 	return invalidf("%s is %s; only an execution that has ended (Succeeded, Failed, Canceled or Unknown) can be reverted", target.Name, orPending(target.Status.Phase))
 }
 
+// PlanRevert lays out the Revert of target as Revert would run it: its stages, workflows and
+// actions (rollback hooks included) in undo order, each stage with the stages it waits for. It
+// reads and writes nothing: it is what a caller shows before asking to go on. A target Revert
+// would refuse is refused the same way.
+func PlanRevert(target *v1alpha1.DRPlanExecution) (*v1alpha1.DRPlanExecution, error) {
+	if err := Revertable(target); err != nil {
+		return nil, err
+	}
+	planned := &v1alpha1.DRPlanExecution{
+		ObjectMeta: metav1.ObjectMeta{Namespace: target.Namespace},
+		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: target.Spec.PlanRef, OperationType: v1alpha1.OperationRevert,
+			RevertExecutionRef: target.Name},
+	}
+	initRevertStatus(planned, target, nil, metav1.Time{})
+	return planned, nil
+}
+
 // revertOrder returns the indices of target's stages that did something, in undo order, and for
 // each of them the names of the reverted stages whose undo must finish before its own starts.
 //

@@ -201,3 +201,28 @@ func TestTheViewsShowAnActionGraph(t *testing.T) {
 	DescribeExecution(&out, exec, nil, t0)
 	assert.Contains(t, out.String(), "promote (after freeze)")
 }
+
+// Warnings show in the header, where nothing draws over them: the first three, then a count.
+func TestWarningsShowInTheHeader(t *testing.T) {
+	buf := &Buffer{}
+	m := NewModel(NewTree(layout()), buf, ViewOptions{Style: Style{ASCII: true}, Now: func() time.Time { return t0.Add(5 * time.Second) }})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	buf.Warn(`parameter "regoin" is neither declared nor used by any workflow`)
+	m.Update(tickMsg{})
+	golden(t, "warning", m.View())
+	assert.Empty(t, buf.TakeWarnings(), "the view took it: nothing is left to print on stderr")
+
+	for i := 2; i <= 5; i++ {
+		buf.Warn(fmt.Sprintf("warning number %d", i))
+	}
+	m.Update(tickMsg{})
+	screen := m.View()
+	assert.Contains(t, screen, "warning: warning number 2\n")
+	assert.Contains(t, screen, "warning: warning number 3\n")
+	assert.NotContains(t, screen, "warning number 4")
+	assert.Contains(t, screen, "(2 more warnings)\n")
+
+	buf.Warn("left for stderr")
+	assert.Equal(t, []string{"left for stderr"}, buf.TakeWarnings(), "a warning no frame took is handed back once")
+	assert.Empty(t, buf.TakeWarnings())
+}

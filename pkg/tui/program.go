@@ -32,8 +32,16 @@ func StartLiveView(streams *iostreams.IOStreams, model *Model, onDetach string) 
 	return v
 }
 
-// Detached says the user closed the view.
-func (v *LiveView) Detached() bool { return v.model.Detached }
+// Detached says the user closed the view before the run ended. (Closing it quits the program:
+// until then the model belongs to the program's goroutine.)
+func (v *LiveView) Detached() bool {
+	select {
+	case <-v.end:
+		return v.model.Detached
+	default:
+		return false
+	}
+}
 
 // Close shows the run's final frame and waits until the view has left the terminal.
 func (v *LiveView) Close() {

@@ -18,8 +18,8 @@ const maxSummaryItems = 8
 
 // ExecuteSummary is what execute shows on a terminal before it asks to go on: the plan, its
 // stages and actions, the namespaces and kinds it touches, its warnings, and what a revert
-// could not undo.
-func ExecuteSummary(namespace, plan string, mode v1alpha1.ExecutionMode, planned []engine.PlannedAction, warnings []string) string {
+// could not undo; dryRun is the command that shows every rendered action.
+func ExecuteSummary(namespace, plan string, mode v1alpha1.ExecutionMode, planned []engine.PlannedAction, warnings []string, dryRun string) string {
 	var b strings.Builder
 	stages := map[string]bool{}
 	touched := map[string]bool{}
@@ -49,30 +49,29 @@ func ExecuteSummary(namespace, plan string, mode v1alpha1.ExecutionMode, planned
 	writeList(&b, "Skipped by their conditions", skipped)
 	writeList(&b, "Reaches beyond the plan's namespace or rights", reach)
 	writeList(&b, "A revert cannot undo", noRollback)
-	fmt.Fprintf(&b, "drctl execute %s -n %s --dry-run shows every rendered action.\n", plan, namespace)
+	fmt.Fprintf(&b, "%s (with the same -p and --mode) shows every rendered action.\n", dryRun)
 	return b.String()
 }
 
 // RevertSummary is what revert shows on a terminal before it asks to go on: the execution it
-// undoes, and the actions it will undo, last first.
-func RevertSummary(target *v1alpha1.DRPlanExecution) string {
+// undoes, and planned, the Revert as it will run (engine.PlanRevert): every action it will
+// undo, in the order it will.
+func RevertSummary(target, planned *v1alpha1.DRPlanExecution) string {
 	var b strings.Builder
 	var undo []string
-	for i := len(target.Status.StageStatuses) - 1; i >= 0; i-- {
-		ss := &target.Status.StageStatuses[i]
+	for i := range planned.Status.StageStatuses {
+		ss := &planned.Status.StageStatuses[i]
 		labels := engine.WorkflowLabels(ss)
 		for j, w := range ss.WorkflowExecutions {
-			for k := len(w.ActionStatuses) - 1; k >= 0; k-- {
-				if a := w.ActionStatuses[k]; a.Phase == v1alpha1.PhaseSucceeded {
-					undo = append(undo, fmt.Sprintf("%s/%s/%s", ss.Name, labels[j], a.Name))
-				}
+			for _, a := range w.ActionStatuses {
+				undo = append(undo, fmt.Sprintf("%s/%s/%s", ss.Name, labels[j], a.Name))
 			}
 		}
 	}
-	fmt.Fprintf(&b, "About to revert %s/%s (%s of plan %s, %s): %d succeeded actions to undo.\n",
+	fmt.Fprintf(&b, "About to revert %s/%s (%s of plan %s, %s): %d actions in %d stages to undo.\n",
 		target.Namespace, target.Name, OperationLabel(target.Spec.OperationType, target.Spec.Mode), target.Spec.PlanRef,
-		orPending(target.Status.Phase), len(undo))
-	writeList(&b, "Undone last first, each by its custom rollback, else the automatic one, else skipped", undo)
+		orPending(target.Status.Phase), len(undo), len(planned.Status.StageStatuses))
+	writeList(&b, "In this order (stages that ran side by side are undone side by side), each by its custom rollback, else the automatic one, else skipped", undo)
 	return b.String()
 }
 

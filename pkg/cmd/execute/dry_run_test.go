@@ -47,6 +47,6 @@ func TestDryRunGolden(t *testing.T) {
 
 // The one screen execute shows on a terminal before it asks, against a golden file.
 func TestConfirmationSummaryGolden(t *testing.T) {
-	summary := tui.ExecuteSummary("dr", "prod-failover", v1alpha1.ModeInstall, plannedRun(t), []string{`parameter "regoin" is neither declared nor used`})
+	summary := tui.ExecuteSummary("dr", "prod-failover", v1alpha1.ModeInstall, plannedRun(t), []string{`parameter "regoin" is neither declared nor used`}, "kubectl dr execute prod-failover -n dr --dry-run")
 	cmdtest.Golden(t, "confirm", []byte(summary))
 }

@@ -32,6 +32,8 @@ type Options struct {
 	RawMode string
 	Mode    v1alpha1.ExecutionMode
 	DryRun  bool
+	// CommandPath is how the user called the command ("drctl execute", "kubectl dr execute").
+	CommandPath string
 }
 
 // NewCmdExecute builds the command; runF, when set, runs instead of Run once the flags are
@@ -61,7 +63,7 @@ by another run, 4 canceled (or declined), 5 outcome unknown (API server unreacha
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: cmdutil.CompleteNameOf(f, v1alpha1.KindDRPlan),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Plan = args[0]
+			opts.Plan, opts.CommandPath = args[0], cmd.CommandPath()
 			if err := opts.Complete(); err != nil {
 				return err
 			}
@@ -139,9 +141,13 @@ func Run(ctx context.Context, o *Options) error {
 		dry.OnWarning = func(w string) { warnings = append(warnings, w) }
 		planned, err := s.Engine.DryRun(ctx, dry)
 		if err != nil {
+			for _, w := range warnings { // they may say why the plan is invalid
+				fmt.Fprintf(o.IO.ErrOut, "Warning: %s\n", w)
+			}
 			return err
 		}
-		if err := cmdutil.Confirm(o.IO, tui.ExecuteSummary(s.Namespace, o.Plan, o.Mode, planned, warnings)); err != nil {
+		dryRun := fmt.Sprintf("%s %s -n %s --dry-run", o.CommandPath, o.Plan, s.Namespace)
+		if err := cmdutil.Confirm(ctx, o.IO, o.Factory.Interrupts, tui.ExecuteSummary(s.Namespace, o.Plan, o.Mode, planned, warnings, dryRun)); err != nil {
 			return err
 		}
 		opts.OnWarning = nil // the summary has shown them

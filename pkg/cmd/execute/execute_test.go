@@ -73,12 +73,13 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// Without a cluster, Run fails with the cluster's error (exit code 1), having asked nothing.
-func TestRunNeedsTheCluster(t *testing.T) {
+// Flags are checked before the cluster is reached; Run's failure to reach it is an API failure
+// (exit code 1), not a usage error.
+func TestRunReachesTheClusterAfterTheFlags(t *testing.T) {
 	f, streams := cmdtest.NewFactory()
-	streams.StdinTTY, streams.StdoutTTY = true, true
 	err := cmdtest.Execute(NewCmdExecute(f, nil), streams.IOStreams, "prod", "--progress", "plain")
 	require.ErrorIs(t, err, cmdtest.ErrNoCluster)
 	assert.Equal(t, cmdutil.ExitFailed, cmdutil.ExitCode(err))
-	assert.Empty(t, streams.ErrOut.String())
+	err = cmdtest.Execute(NewCmdExecute(f, nil), streams.IOStreams, "prod", "--mode", "x")
+	assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/pkg/cmdutil"
@@ -39,8 +40,11 @@ succeeded, last first, each with its custom rollback, or the automatic one (dele
 created, if it is still the object the run created), or skipped with the reason. Reverting an
 Unknown execution first ends it (Canceled), so that it can no longer be resumed.
 
-On a terminal it first shows what it will undo and asks to go on (--yes does not ask); without a
-terminal it never asks.`,
+On a terminal it first shows what it will undo and asks to go on (--yes does not ask; any answer
+but yes changes nothing and exits 4); without a terminal it never asks.
+
+Exit codes: 0 succeeded, 1 failed, 2 invalid (the execution cannot be reverted; nothing changed),
+3 the plan is locked by another run, 4 canceled (or declined), 5 outcome unknown.`,
 		Example:           `  drctl revert prod-failover-20261128-031500-a1b2 -n dr`,
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: cmdutil.CompleteNameOf(f, v1alpha1.KindDRPlanExecution),
@@ -73,10 +77,16 @@ func Run(ctx context.Context, o *Options) error {
 			return err
 		}
 		target, err := engine.ReadExecution(ctx, c, s.Namespace, o.Target)
-		if err != nil {
-			return fmt.Errorf("get DRPlanExecution %s/%s: %w", s.Namespace, o.Target, err)
+		if apierrors.IsNotFound(err) {
+			return cmdutil.Invalidf("DRPlanExecution %s/%s not found", s.Namespace, o.Target)
+		} else if err != nil {
+			return fmt.Errorf("read DRPlanExecution %s/%s: %w", s.Namespace, o.Target, err)
 		}
-		if err := cmdutil.Confirm(o.IO, tui.RevertSummary(target)); err != nil {
+		planned, err := engine.PlanRevert(target) // refused before anyone is asked
+		if err != nil {
+			return err
+		}
+		if err := cmdutil.Confirm(ctx, o.IO, o.Factory.Interrupts, tui.RevertSummary(target, planned)); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/drctl/drctl/internal/cmdtest"
 	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/tui"
 )
 
@@ -58,15 +59,23 @@ func TestConfirmationSummaryGolden(t *testing.T) {
 	target := &v1alpha1.DRPlanExecution{
 		ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: "dr"},
 		Spec:       v1alpha1.DRPlanExecutionSpec{PlanRef: "prod-failover", OperationType: v1alpha1.OperationExecute},
+		// apps is listed first but ran after db: the revert undoes it first all the same.
 		Status: v1alpha1.DRPlanExecutionStatus{Phase: v1alpha1.PhaseFailed, StageStatuses: []v1alpha1.StageStatus{
+			{Name: "apps", Phase: v1alpha1.PhaseFailed, DependsOn: []string{"db"}, WorkflowExecutions: []v1alpha1.WorkflowExecutionStatus{
+				wf("service-failover", "payment", v1alpha1.ActionStatus{Name: "switch", Phase: ok}),
+				wf("service-failover", "orders", v1alpha1.ActionStatus{Name: "switch", Phase: v1alpha1.PhaseFailed}),
+				wf("service-failover", "cart", v1alpha1.ActionStatus{Name: "switch", Phase: ok}),
+			}},
 			{Name: "db", Phase: ok, WorkflowExecutions: []v1alpha1.WorkflowExecutionStatus{
 				wf("mysql", "", v1alpha1.ActionStatus{Name: "promote", Phase: ok}, v1alpha1.ActionStatus{Name: "notify", Phase: ok}),
 			}},
-			{Name: "apps", Phase: v1alpha1.PhaseFailed, WorkflowExecutions: []v1alpha1.WorkflowExecutionStatus{
-				wf("service-failover", "payment", v1alpha1.ActionStatus{Name: "switch", Phase: ok}),
-				wf("service-failover", "orders", v1alpha1.ActionStatus{Name: "switch", Phase: v1alpha1.PhaseFailed}),
-			}},
 		}},
 	}
-	cmdtest.Golden(t, "confirm", []byte(tui.RevertSummary(target)))
+	planned, err := engine.PlanRevert(target)
+	require.NoError(t, err)
+	cmdtest.Golden(t, "confirm", []byte(tui.RevertSummary(target, planned)))
+
+	target.Status.Phase = v1alpha1.PhaseRunning
+	_, err = engine.PlanRevert(target)
+	assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err), "a running execution is refused before anyone is asked: %v", err)
 }

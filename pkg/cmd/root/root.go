@@ -64,8 +64,8 @@ func Run(ctx context.Context, name string, streams *iostreams.IOStreams, args []
 	return cmdutil.ExitCode(err)
 }
 
-// NewCmdRoot is the root command with every command under it (for the documentation and tests
-// that walk the commands).
+// NewCmdRoot is the root command with every command under it, for what walks the commands
+// (documentation, tests). Run is what executes one: it also closes the --log-file afterwards.
 func NewCmdRoot(streams *iostreams.IOStreams, interrupts <-chan os.Signal) *cobra.Command {
 	root, _ := newRoot(streams, interrupts)
 	return root

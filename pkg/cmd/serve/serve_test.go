@@ -17,10 +17,25 @@ func TestFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		args    []string
+		check   func(t *testing.T, o *controller.Options)
 		wantErr string
 	}{
-		{name: "defaults"},
-		{name: "two replicas", args: []string{"--leader-elect", "--leader-election-namespace", "drctl-system", "--watch-namespace", "a,b", "--webhook-port", "0"}},
+		{name: "defaults", check: func(t *testing.T, o *controller.Options) {
+			assert.Equal(t, controller.DefaultMaxConcurrentExecutions, o.MaxConcurrentExecutions)
+			assert.Equal(t, 15*time.Second, o.LeaseDuration)
+			assert.Equal(t, controller.DefaultWebhookPort, o.WebhookPort)
+			assert.False(t, o.LeaderElect)
+		}},
+		{name: "two replicas", args: []string{"--leader-elect", "--leader-election-namespace", "drctl-system", "--watch-namespace", "a,b", "--watch-namespace", "c",
+			"--webhook-port", "0", "--max-concurrent-executions", "3", "--shutdown-grace", "45s"},
+			check: func(t *testing.T, o *controller.Options) {
+				assert.True(t, o.LeaderElect)
+				assert.Equal(t, "drctl-system", o.LeaderElectionNamespace)
+				assert.Equal(t, []string{"a", "b", "c"}, o.Namespaces)
+				assert.Equal(t, 0, o.WebhookPort)
+				assert.Equal(t, 3, o.MaxConcurrentExecutions)
+				assert.Equal(t, 45*time.Second, o.ShutdownGrace)
+			}},
 		{name: "no concurrency", args: []string{"--max-concurrent-executions", "0"}, wantErr: "--max-concurrent-executions 0: want at least 1"},
 		{name: "no reconcile interval", args: []string{"--reconcile-interval", "0s"}, wantErr: "--reconcile-interval 0s"},
 		{name: "short lease", args: []string{"--lease-duration", "2s"}, wantErr: "--lease-duration 2s is too short"},
@@ -42,8 +57,7 @@ func TestFlags(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, controller.DefaultMaxConcurrentExecutions, got.MaxConcurrentExecutions)
-			assert.Equal(t, 15*time.Second, got.LeaseDuration)
+			tc.check(t, got)
 		})
 	}
 }

@@ -67,10 +67,10 @@ func (o *Options) Complete() error {
 	if o.Yes || o.ServerDryRun {
 		return nil
 	}
-	if !o.Factory.IOStreams.StdinTTY {
-		return cmdutil.Invalidf("refusing to continue without confirmation: stdin is not a terminal; pass --yes")
+	if !o.Factory.IOStreams.CanPrompt() {
+		return cmdutil.Invalidf("refusing to continue without confirmation: no terminal to ask on; pass --yes")
 	}
-	return cmdutil.Confirm(o.Factory.IOStreams, "This deletes the DRPlan, DRWorkflow and DRPlanExecution CRDs and every object of those kinds in the cluster.")
+	return cmdutil.Confirm(context.Background(), o.Factory.IOStreams, o.Factory.Interrupts, "This deletes the DRPlan, DRWorkflow and DRPlanExecution CRDs and every object of those kinds in the cluster.")
 }
 
 // Run deletes the CRDs and waits until they and their objects are gone.

@@ -25,7 +25,7 @@ func TestConfirmation(t *testing.T) {
 	}{
 		{name: "--yes", args: []string{"--yes"}, runs: true},
 		{name: "server dry run asks nothing", args: []string{"--dry-run=server"}, runs: true},
-		{name: "no terminal", code: cmdutil.ExitInvalid, says: "stdin is not a terminal; pass --yes"},
+		{name: "no terminal", code: cmdutil.ExitInvalid, says: "no terminal to ask on; pass --yes"},
 		{name: "terminal, yes", terminal: true, answer: "yes\n", runs: true},
 		{name: "terminal, no", terminal: true, answer: "n\n", code: cmdutil.ExitCanceled, says: "aborted: nothing was changed"},
 		{name: "client dry run", args: []string{"--dry-run=client", "--yes"}, code: cmdutil.ExitInvalid, says: "use --dry-run=server"},
@@ -33,7 +33,7 @@ func TestConfirmation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, streams := cmdtest.NewFactory()
-			streams.StdinTTY = tc.terminal
+			streams.StdinTTY, streams.StderrTTY = tc.terminal, tc.terminal
 			streams.In.WriteString(tc.answer)
 			ran := false
 			err := cmdtest.Execute(NewCmdUninstall(f, func(context.Context, *Options) error { ran = true; return nil }), streams.IOStreams, tc.args...)
