@@ -7,8 +7,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -56,4 +59,23 @@ func Execute(cmd *cobra.Command, streams *iostreams.IOStreams, args ...string) e
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.Invalid(err) })
 	return cmd.ExecuteContext(context.Background())
+}
+
+// Parse runs the command newCmd builds with args through its runF seam, without a cluster: the
+// Options the command line gives, or nil and the error it was refused with.
+func Parse[O any](newCmd func(*cmdutil.Factory, func(context.Context, *O) error) *cobra.Command, args ...string) (*O, error) {
+	f, streams := NewFactory()
+	var got *O
+	err := Execute(newCmd(f, func(_ context.Context, o *O) error { got = o; return nil }), streams.IOStreams, args...)
+	return got, err
+}
+
+// AssertUsageError checks that err is a usage error (exit code 2) saying want, and that the
+// command did not run (got is nil).
+func AssertUsageError[O any](t *testing.T, err error, want string, got *O) {
+	t.Helper()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), want)
+	assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err), "a usage error: exit code 2")
+	assert.Nil(t, got, "nothing runs")
 }

@@ -1,7 +1,6 @@
 package execute
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -56,15 +55,9 @@ func TestFlags(t *testing.T) {
 		{name: "unknown flag", args: []string{"prod", "--frobnicate"}, wantErr: "unknown flag: --frobnicate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, streams := cmdtest.NewFactory()
-			var got *Options
-			cmd := NewCmdExecute(f, func(_ context.Context, o *Options) error { got = o; return nil })
-			err := cmdtest.Execute(cmd, streams.IOStreams, tc.args...)
+			got, err := cmdtest.Parse(NewCmdExecute, tc.args...)
 			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
-				assert.Nil(t, got, "nothing runs")
+				cmdtest.AssertUsageError(t, err, tc.wantErr, got)
 				return
 			}
 			require.NoError(t, err)

@@ -1,7 +1,6 @@
 package get
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/internal/cmdtest"
-	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -36,14 +34,9 @@ func TestArgumentsAndFlags(t *testing.T) {
 		{name: "too many", args: []string{"plans", "a", "b"}, wantErr: "accepts between 1 and 2 arg(s), received 3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, streams := cmdtest.NewFactory()
-			var got *Options
-			err := cmdtest.Execute(NewCmdGet(f, func(_ context.Context, o *Options) error { got = o; return nil }), streams.IOStreams, tc.args...)
+			got, err := cmdtest.Parse(NewCmdGet, tc.args...)
 			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
-				assert.Nil(t, got)
+				cmdtest.AssertUsageError(t, err, tc.wantErr, got)
 				return
 			}
 			require.NoError(t, err)

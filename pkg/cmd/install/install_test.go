@@ -1,14 +1,12 @@
 package install
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/drctl/drctl/internal/cmdtest"
-	"github.com/drctl/drctl/pkg/cmdutil"
 )
 
 func TestFlags(t *testing.T) {
@@ -27,14 +25,9 @@ func TestFlags(t *testing.T) {
 		{name: "arguments", args: []string{"now"}, wantErr: `unknown command "now"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, streams := cmdtest.NewFactory()
-			var got *Options
-			err := cmdtest.Execute(NewCmdInstall(f, func(_ context.Context, o *Options) error { got = o; return nil }), streams.IOStreams, tc.args...)
+			got, err := cmdtest.Parse(NewCmdInstall, tc.args...)
 			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
-				assert.Nil(t, got)
+				cmdtest.AssertUsageError(t, err, tc.wantErr, got)
 				return
 			}
 			require.NoError(t, err)

@@ -1,7 +1,6 @@
 package revert
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -31,18 +30,13 @@ func TestFlags(t *testing.T) {
 		{name: "short lease", args: []string{"run-1", "--lease-duration", "2s"}, wantErr: "--lease-duration 2s is too short"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, streams := cmdtest.NewFactory()
-			var got *Options
-			err := cmdtest.Execute(NewCmdRevert(f, func(_ context.Context, o *Options) error { got = o; return nil }), streams.IOStreams, tc.args...)
+			got, err := cmdtest.Parse(NewCmdRevert, tc.args...)
 			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
-				assert.Nil(t, got)
+				cmdtest.AssertUsageError(t, err, tc.wantErr, got)
 				return
 			}
 			require.NoError(t, err)
-			tc.want.IO, tc.want.Factory = f.IOStreams, f
+			got.IO, got.Factory = nil, nil
 			assert.Equal(t, tc.want, *got)
 		})
 	}

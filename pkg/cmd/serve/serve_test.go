@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drctl/drctl/internal/cmdtest"
-	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/controller"
 )
 
@@ -46,14 +44,9 @@ func TestFlags(t *testing.T) {
 		{name: "arguments", args: []string{"now"}, wantErr: `unknown command "now"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, streams := cmdtest.NewFactory()
-			var got *controller.Options
-			err := cmdtest.Execute(NewCmdServe(f, func(_ context.Context, o *controller.Options) error { got = o; return nil }), streams.IOStreams, tc.args...)
+			got, err := cmdtest.Parse(NewCmdServe, tc.args...)
 			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
-				assert.Nil(t, got)
+				cmdtest.AssertUsageError(t, err, tc.wantErr, got)
 				return
 			}
 			require.NoError(t, err)

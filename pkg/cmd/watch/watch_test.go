@@ -1,14 +1,12 @@
 package watch
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/drctl/drctl/internal/cmdtest"
-	"github.com/drctl/drctl/pkg/cmdutil"
 )
 
 func TestArgumentsAndFlags(t *testing.T) {
@@ -23,14 +21,9 @@ func TestArgumentsAndFlags(t *testing.T) {
 		{name: "no execution", wantErr: "accepts 1 arg(s), received 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, streams := cmdtest.NewFactory()
-			var got *Options
-			err := cmdtest.Execute(NewCmdWatch(f, func(_ context.Context, o *Options) error { got = o; return nil }), streams.IOStreams, tc.args...)
+			got, err := cmdtest.Parse(NewCmdWatch, tc.args...)
 			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				assert.Equal(t, cmdutil.ExitInvalid, cmdutil.ExitCode(err))
-				assert.Nil(t, got)
+				cmdtest.AssertUsageError(t, err, tc.wantErr, got)
 				return
 			}
 			require.NoError(t, err)
