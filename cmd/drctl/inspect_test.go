@@ -14,6 +14,9 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
+// The read-only commands against a real API server, after two runs of one plan: each subtest is
+// one command line, its exit code and what its output must show. (Their exact layout is in the
+// golden files of pkg/cmd/get, pkg/cmd/status and pkg/tui.)
 func TestInspectionCommands(t *testing.T) {
 	kubeconfig, ns, c := cluster(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
@@ -25,81 +28,90 @@ func TestInspectionCommands(t *testing.T) {
 		require.Equal(t, 0, code, out+errOut)
 	}
 
-	code, out, _ := drctl(t, "", append([]string{"get", "plans"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Regexp(t, `^NAME\s+PHASE\s+LAST-EXECUTION\s+AGE\nweb-failover\s+Executed\s+run-b\s+\S+\n$`, out)
-
-	code, out, _ = drctl(t, "", append([]string{"get", "drw", "-o", "wide"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Regexp(t, `NAME\s+ACTIONS\s+PHASE\s+AGE\s+TYPES\s+PARAMETERS\nweb\s+2\s+Ready\s+\S+\s+HTTP\s+target\n`, out)
-
-	code, out, _ = drctl(t, "", "get", "executions", "-A", "--kubeconfig", kubeconfig)
-	require.Equal(t, 0, code)
-	assert.Regexp(t, `NAMESPACE\s+NAME\s+PLAN\s+OPERATION\s+PHASE\s+PROGRESS\s+AGE`, out)
-	assert.Regexp(t, ns+`\s+run-a\s+web-failover\s+Execute\s+Succeeded\s+2/2`, out)
-
-	code, out, _ = drctl(t, "", append([]string{"get", "execution", "run-a", "-o", "json"}, k...)...)
-	require.Equal(t, 0, code)
-	var list v1alpha1.DRPlanExecutionList
-	require.NoError(t, json.Unmarshal([]byte(out), &list), out)
-	require.Len(t, list.Items, 1)
-	assert.Equal(t, v1alpha1.PhaseSucceeded, list.Items[0].Status.Phase)
-
-	code, out, _ = drctl(t, "", append([]string{"get", "plans", "-o", "yaml"}, k...)...)
-	require.Equal(t, 0, code)
-	var generic map[string]any
-	require.NoError(t, yaml.Unmarshal([]byte(out), &generic))
-	assert.Equal(t, "DRPlanList", generic["kind"])
-	assert.Equal(t, "dr.bkbcs.tencent.com/v1alpha1", generic["apiVersion"])
-
-	code, out, _ = drctl(t, "", append([]string{"get", "executions", "-l", "drplan=web-failover", "-o", "name"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Equal(t, "drplanexecution.dr.bkbcs.tencent.com/run-a\ndrplanexecution.dr.bkbcs.tencent.com/run-b\n", out)
-
-	code, _, errOut := drctl(t, "", append([]string{"get", "plan", "nope"}, k...)...)
-	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut, `DRPlan "nope" not found`)
-	code, _, errOut = drctl(t, "", append([]string{"get", "pods"}, k...)...)
-	assert.Equal(t, 2, code)
-	assert.Contains(t, errOut, `unknown resource "pods"`)
-
-	code, out, _ = drctl(t, "", append([]string{"history", "web-failover"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Less(t, strings.Index(out, "run-b"), strings.Index(out, "run-a"), "newest first")
-	// -l narrows the plan's executions; -A finds them in every namespace (and says where).
-	code, out, _ = drctl(t, "", append([]string{"history", "web-failover", "-l", "dr.bkbcs.tencent.com/operation=revert", "-o", "name"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Empty(t, out, "no revert of web-failover ran")
-	code, out, _ = drctl(t, "", "history", "web-failover", "-A", "--kubeconfig", kubeconfig)
-	require.Equal(t, 0, code)
-	assert.Regexp(t, `NAMESPACE\s+NAME\s+PLAN\s+OPERATION`, out)
-	assert.Regexp(t, ns+`\s+run-b\s+web-failover\s+Execute\s+Succeeded`, out)
-
-	code, out, _ = drctl(t, "", append([]string{"status", "web-failover"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Contains(t, out, "Phase:           Executed")
-	assert.Contains(t, out, "Running:         <none>")
-	assert.Contains(t, out, "Lock:            free")
-	assert.Contains(t, out, "Last succeeded:  run-b at ")
-
-	code, out, _ = drctl(t, "", append([]string{"describe", "execution", "run-a"}, k...)...)
-	require.Equal(t, 0, code)
-	for _, want := range []string{"Name:       run-a", "Phase:      Succeeded", "Progress:   2/2", "target:  cluster-b"} {
-		assert.Contains(t, out, want)
+	for _, tc := range []struct {
+		name string
+		args []string // -n and --kubeconfig follow, unless allNamespaces
+		code int
+		// allNamespaces leaves -n out.
+		allNamespaces bool
+		check         func(t *testing.T, out, errOut string)
+	}{
+		{"get plans", []string{"get", "plans"}, 0, false, func(t *testing.T, out, _ string) {
+			assert.Regexp(t, `^NAME\s+PHASE\s+LAST-EXECUTION\s+AGE\nweb-failover\s+Executed\s+run-b\s+\S+\n$`, out)
+		}},
+		{"get workflows wide", []string{"get", "drw", "-o", "wide"}, 0, false, func(t *testing.T, out, _ string) {
+			assert.Regexp(t, `NAME\s+ACTIONS\s+PHASE\s+AGE\s+TYPES\s+PARAMETERS\nweb\s+2\s+Ready\s+\S+\s+HTTP\s+target\n`, out)
+		}},
+		{"get executions everywhere", []string{"get", "executions", "-A"}, 0, true, func(t *testing.T, out, _ string) {
+			assert.Regexp(t, `NAMESPACE\s+NAME\s+PLAN\s+OPERATION\s+PHASE\s+PROGRESS\s+AGE`, out)
+			assert.Regexp(t, ns+`\s+run-a\s+web-failover\s+Execute\s+Succeeded\s+2/2`, out)
+		}},
+		{"get one execution as json", []string{"get", "execution", "run-a", "-o", "json"}, 0, false, func(t *testing.T, out, _ string) {
+			var list v1alpha1.DRPlanExecutionList
+			require.NoError(t, json.Unmarshal([]byte(out), &list), out)
+			require.Len(t, list.Items, 1)
+			assert.Equal(t, v1alpha1.PhaseSucceeded, list.Items[0].Status.Phase)
+		}},
+		{"get plans as yaml", []string{"get", "plans", "-o", "yaml"}, 0, false, func(t *testing.T, out, _ string) {
+			var generic map[string]any
+			require.NoError(t, yaml.Unmarshal([]byte(out), &generic))
+			assert.Equal(t, "DRPlanList", generic["kind"])
+			assert.Equal(t, "dr.bkbcs.tencent.com/v1alpha1", generic["apiVersion"])
+		}},
+		{"get by label, names", []string{"get", "executions", "-l", "drplan=web-failover", "-o", "name"}, 0, false, func(t *testing.T, out, _ string) {
+			assert.Equal(t, "drplanexecution.dr.bkbcs.tencent.com/run-a\ndrplanexecution.dr.bkbcs.tencent.com/run-b\n", out)
+		}},
+		{"get a missing plan", []string{"get", "plan", "nope"}, 1, false, func(t *testing.T, _, errOut string) {
+			assert.Contains(t, errOut, `DRPlan "nope" not found`)
+		}},
+		{"get an unknown resource", []string{"get", "pods"}, 2, false, func(t *testing.T, _, errOut string) {
+			assert.Contains(t, errOut, `unknown resource "pods"`)
+		}},
+		{"history", []string{"history", "web-failover"}, 0, false, func(t *testing.T, out, _ string) {
+			assert.Less(t, strings.Index(out, "run-b"), strings.Index(out, "run-a"), "newest first")
+		}},
+		{"history narrowed by a label", []string{"history", "web-failover", "-l", "dr.bkbcs.tencent.com/operation=revert", "-o", "name"}, 0, false,
+			func(t *testing.T, out, errOut string) {
+				assert.Empty(t, out, "no revert of web-failover ran")
+				assert.Contains(t, errOut, "No resources found in "+ns+" namespace.")
+			}},
+		{"history everywhere", []string{"history", "web-failover", "-A"}, 0, true, func(t *testing.T, out, _ string) {
+			assert.Regexp(t, `NAMESPACE\s+NAME\s+PLAN\s+OPERATION`, out)
+			assert.Regexp(t, ns+`\s+run-b\s+web-failover\s+Execute\s+Succeeded`, out)
+		}},
+		{"status", []string{"status", "web-failover"}, 0, false, func(t *testing.T, out, _ string) {
+			assert.Contains(t, out, "Phase:           Executed")
+			assert.Contains(t, out, "Running:         <none>")
+			assert.Contains(t, out, "Lock:            free")
+			assert.Contains(t, out, "Last succeeded:  run-b at ")
+		}},
+		{"describe execution", []string{"describe", "execution", "run-a"}, 0, false, func(t *testing.T, out, _ string) {
+			for _, want := range []string{"Name:       run-a", "Phase:      Succeeded", "Progress:   2/2", "target:  cluster-b"} {
+				assert.Contains(t, out, want)
+			}
+			assert.Regexp(t, `\n\s+switch\s+Succeeded\s+1\s+\d+ms\s+HTTP 200 in \S+`, out, "a success the outputs tell is shown from them")
+			assert.Contains(t, out, "Outputs:")
+			assert.Regexp(t, `Owner:\s+epoch \d+, execution run-a by \S+@\S+ pid \d+`, out, "the record's owner (its fence)")
+			assert.Regexp(t, `Events:\n\s+TYPE\s+REASON\s+AGE\s+MESSAGE\n(.*\n)*\s+Normal\s+ExecutionStarted\s+`, out)
+		}},
+		{"describe plan", []string{"describe", "plan", "web-failover"}, 0, false, func(t *testing.T, out, _ string) {
+			assert.Contains(t, out, "web (sequential)")
+			assert.Contains(t, out, `target:  "cluster-b"`)
+			assert.Regexp(t, `run-b\s+Execute\s+Succeeded`, out)
+		}},
+		{"describe workflow", []string{"describe", "workflow", "web"}, 0, false, func(t *testing.T, out, _ string) {
+			assert.Regexp(t, `1\. switch\s+HTTP\s+POST .*/switch/\$\(params.target\)`, out)
+			assert.Contains(t, out, "rollback:")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(tc.args, "--kubeconfig", kubeconfig)
+			if !tc.allNamespaces {
+				args = append(args, "-n", ns)
+			}
+			code, out, errOut := drctl(t, "", args...)
+			require.Equal(t, tc.code, code, out+errOut)
+			tc.check(t, out, errOut)
+		})
 	}
-	assert.Regexp(t, `\n\s+switch\s+Succeeded\s+1\s+\d+ms\s+HTTP 200 in \S+`, out, "a success the outputs tell is shown from them")
-	assert.Contains(t, out, "Outputs:")
-	assert.Regexp(t, `Owner:\s+epoch \d+, execution run-a by \S+@\S+ pid \d+`, out, "the record's owner (its fence)")
-	assert.Regexp(t, `Events:\n\s+TYPE\s+REASON\s+AGE\s+MESSAGE\n(.*\n)*\s+Normal\s+ExecutionStarted\s+`, out)
-
-	code, out, _ = drctl(t, "", append([]string{"describe", "plan", "web-failover"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Contains(t, out, "web (sequential)")
-	assert.Contains(t, out, `target:  "cluster-b"`)
-	assert.Regexp(t, `run-b\s+Execute\s+Succeeded`, out)
-
-	code, out, _ = drctl(t, "", append([]string{"describe", "workflow", "web"}, k...)...)
-	require.Equal(t, 0, code)
-	assert.Regexp(t, `1\. switch\s+HTTP\s+POST .*/switch/\$\(params.target\)`, out)
-	assert.Contains(t, out, "rollback:")
 }

@@ -30,6 +30,9 @@ type Factory struct {
 	// Logger writes structured logs from level up (-v lowers it to debug) to stderr or
 	// --log-file, never to stdout.
 	Logger func(level slog.Level) *slog.Logger
+	// LogsToTerminal says the logs go to stderr (no --log-file): under the live view they are
+	// held until it closes, so that no line draws over it.
+	LogsToTerminal func() bool
 	// SensitiveHeaders are the --redact-header names: credentials drctl never shows.
 	SensitiveHeaders func() []string
 	// CompleteNames lists the names of objects of kind for shell completion: none when the

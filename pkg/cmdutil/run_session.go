@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -31,9 +32,10 @@ type RunSession struct {
 	execName string
 	hardStop context.CancelFunc
 
-	// the live view (mode tty)
+	// the live view (mode tty), and the logs it holds while it draws
 	buf  *tui.Buffer
 	view *tui.LiveView
+	logs *viewLogState
 }
 
 // NewRunSession resolves the progress mode of rf and builds the engine that feeds it.
@@ -41,11 +43,20 @@ func NewRunSession(ctx context.Context, f *Factory, rf *RunFlags) (*RunSession, 
 	s := &RunSession{f: f, io: f.IOStreams, mode: ResolveProgress(f.IOStreams, rf.Progress)}
 	s.render = progress.New(s.mode, s.io.Out)
 	var obs engine.Observer = s.render
+	tune := []func(*engine.Config){rf.Tune}
 	if s.mode == progress.TTY {
 		s.buf = &tui.Buffer{}
 		obs = s.buf
+		if f.LogsToTerminal != nil && f.LogsToTerminal() {
+			s.logs = &viewLogState{buf: s.buf}
+			tune = append(tune, func(c *engine.Config) {
+				if c.Logger != nil {
+					c.Logger = slog.New(&viewLogs{next: c.Logger.Handler(), state: s.logs})
+				}
+			})
+		}
 	}
-	eng, ns, err := f.Engine(ctx, obs, rf.Tune)
+	eng, ns, err := f.Engine(ctx, obs, tune...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +106,9 @@ func (s *RunSession) Started(e *v1alpha1.DRPlanExecution, headline string) {
 		Cancel:     s.cancel,
 		HardStop:   s.stop,
 	})
+	if s.logs != nil {
+		s.logs.hold()
+	}
 	s.view = tui.StartLiveView(s.io, model, fmt.Sprintf("view closed; %s goes on in this process until it ends (drctl watch %s shows it again)", e.Name, e.Name))
 }
 
@@ -146,6 +160,9 @@ func (s *RunSession) Run(ctx context.Context, fn func(context.Context) (*engine.
 	res, err := fn(ctx)
 	if s.view != nil {
 		s.view.Close()
+	}
+	if s.logs != nil {
+		s.logs.release()
 	}
 	if s.buf != nil { // warnings no view showed: the run never started, or the view was closed
 		for _, w := range s.buf.TakeWarnings() {

@@ -91,6 +91,7 @@ func (g *globals) factory(interrupts <-chan os.Signal) *cmdutil.Factory {
 		RESTConfig:       g.restConfig,
 		KubeClient:       g.kubeClient,
 		Logger:           g.logger,
+		LogsToTerminal:   func() bool { return g.logOut == nil },
 		SensitiveHeaders: func() []string { return g.redactHeaders },
 		CompleteNames:    g.completeNames,
 		Engine:           g.newEngine,
