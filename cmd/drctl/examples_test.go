@@ -74,10 +74,15 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 	require.NoError(t, c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "dr"}}))
 	var mu sync.Mutex
 	var calls []string
+	probes := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodHead { // drctl check --probe-http
+			probes++
+			return
+		}
 		calls = append(calls, r.URL.Path)
-		mu.Unlock()
 	}))
 	defer srv.Close()
 	create(t, c, "dr", examplePlan(srv.URL))
@@ -117,6 +122,7 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, []string{"/switch/cluster-a", "/switch/cluster-b", "/switch/cluster-a", "/undo/cluster-a"}, calls,
 		"the fixture's run, the two executes (one with -p targetCluster=cluster-b) and the revert of the fixture's run")
+	assert.Positive(t, probes, "check --probe-http probed the endpoint")
 	for example := range exampleOutcomes {
 		assert.True(t, seen[example], "exampleOutcomes names %q, which no command shows any more", example)
 	}
@@ -124,7 +130,7 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 
 // exampleOrder is the order the commands' examples run in: a run before what inspects and
 // reverts it, and what installs the controller and removes the CRDs last.
-var exampleOrder = []string{"drctl", "validate", "execute", "revert", "resume", "cancel", "get", "describe", "history", "status", "watch",
+var exampleOrder = []string{"drctl", "validate", "check", "execute", "revert", "resume", "cancel", "get", "describe", "history", "status", "watch",
 	"config", "version", "completion", "install", "serve", "uninstall"}
 
 // commandExamples are the example command lines of every command, in exampleOrder.

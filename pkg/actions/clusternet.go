@@ -93,6 +93,7 @@ func clusternetType(kind, blockField string, set func(*v1alpha1.Action) bool, bu
 			return del
 		},
 		NewExecutor: func() Executor { return c },
+		access:      c.access,
 		Check: func(path *field.Path, a *v1alpha1.Action, r Reporter) {
 			t, _ := c.target(a, "")
 			c.check(path.Child(blockField), t, r)

@@ -33,6 +33,7 @@ func init() {
 			return example("type: Job\njob: {namespace: %s, template: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}}", at.Namespace)
 		},
 		Target: func(a *v1alpha1.Action) string { return "Job in " + or(a.Job.Namespace, "the plan's namespace") },
+		access: jobAccess,
 		Details: func(a *v1alpha1.Action) []string {
 			var out []string
 			for _, c := range a.Job.Template.Spec.Template.Spec.Containers {

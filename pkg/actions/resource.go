@@ -56,6 +56,7 @@ func init() {
 			return example("type: KubernetesResource\nresource:\n  operation: %s\n  manifest: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: %s, namespace: %s}\n    data: {role: primary}\n", op, at.Name, at.Namespace)
 		},
 		Documents: []Document{{Path: "resource.manifest", Format: DocumentYAML}},
+		access:    manifestAccess,
 		Target: func(a *v1alpha1.Action) string {
 			return string(operation(a.Resource.Operation)) + " " + manifestTarget(a.Resource.Manifest)
 		},

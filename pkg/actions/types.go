@@ -45,6 +45,9 @@ type Type struct {
 	Check func(path *field.Path, a *v1alpha1.Action, r Reporter)
 	// Documents are the block's string fields that hold a document (rendered value by value).
 	Documents []Document
+	// access lists the objects the action acts on and how (AccessOf); nil for a type that acts
+	// on none.
+	access func(a *v1alpha1.Action) []Access
 	// Target summarises, in one line, what the action acts on.
 	Target func(a *v1alpha1.Action) string
 	// Details show what the action does, as rendered (the live view's detail pane).

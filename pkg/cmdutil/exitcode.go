@@ -22,6 +22,8 @@ const (
 	ExitCanceled = 4
 	// ExitUnknown: the outcome is unknown and needs a human (lost lease, partition).
 	ExitUnknown = 5
+	// ExitCheckFailed: drctl check found a plan that would fail.
+	ExitCheckFailed = 6
 )
 
 // InvalidError is invalid input or usage: nothing was changed.

@@ -47,6 +47,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 	var out []PlannedAction
 	for _, i := range prog.runOrder() {
 		sp := prog.stages[i]
+		labels := WorkflowLabels(&exec.Status.StageStatuses[i]) // service-failover(service=payment)
 		for j, wp := range sp.workflows {
 			vars := wp.vars
 			vars.Outputs = outputPlaceholders(wp)
@@ -57,7 +58,7 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 					return nil, &InvalidError{What: prog.redact.String(err.Error())}
 				}
 				rendered = prog.redact.Action(rendered) // a dry run's output goes to CI logs
-				pa := PlannedAction{Stage: sp.name, Workflow: exec.Status.StageStatuses[i].WorkflowExecutions[j].WorkflowRef.Name, Action: rendered, Rollback: rendered.Rollback,
+				pa := PlannedAction{Stage: sp.name, Workflow: labels[j], Action: rendered, Rollback: rendered.Rollback,
 					Condition: prog.plannedStep(s, wp.vars.Params), StageAfter: sp.dependsOn}
 				if k == 0 {
 					pa.Reach = append(pa.Reach, secretReads...)

@@ -5,7 +5,6 @@ package execute
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -86,17 +85,11 @@ by another run, 4 canceled (or declined), 5 outcome unknown (API server unreacha
 }
 
 // Complete parses -p and --mode.
-func (o *Options) Complete() error {
-	o.Params = map[string]string{}
-	for _, kv := range o.RawParams {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return cmdutil.Invalidf("-p %q: want name=value", kv)
-		}
-		o.Params[k] = v
+func (o *Options) Complete() (err error) {
+	if o.Params, err = cmdutil.ParseParams(o.RawParams); err != nil {
+		return err
 	}
-	mode, err := parseMode(o.RawMode)
-	o.Mode = mode
+	o.Mode, err = cmdutil.ParseMode(o.RawMode)
 	return err
 }
 
@@ -106,19 +99,6 @@ func (o *Options) Validate() error {
 		return cmdutil.Invalidf("--dry-run prints the rendered actions as YAML; --progress json does not apply to it")
 	}
 	return o.RunFlags.Validate()
-}
-
-// parseMode reads --mode in any case (conditions write it lower-cased, the API capitalised).
-func parseMode(m string) (v1alpha1.ExecutionMode, error) {
-	if m == "" {
-		return "", nil
-	}
-	for _, mode := range []v1alpha1.ExecutionMode{v1alpha1.ModeInstall, v1alpha1.ModeUpgrade, v1alpha1.ModeDelete, v1alpha1.ModeRollback} {
-		if strings.EqualFold(m, string(mode)) {
-			return mode, nil
-		}
-	}
-	return "", cmdutil.Invalidf("unknown --mode %q: want Install, Upgrade, Delete or Rollback", m)
 }
 
 // Run runs the plan (or prints its dry run).

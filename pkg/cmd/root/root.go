@@ -15,6 +15,7 @@ import (
 
 	"github.com/drctl/drctl/internal/iostreams"
 	cancelcmd "github.com/drctl/drctl/pkg/cmd/cancel"
+	checkcmd "github.com/drctl/drctl/pkg/cmd/check"
 	configcmd "github.com/drctl/drctl/pkg/cmd/config"
 	describecmd "github.com/drctl/drctl/pkg/cmd/describe"
 	executecmd "github.com/drctl/drctl/pkg/cmd/execute"
@@ -101,6 +102,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 
 	root.AddCommand(
 		validatecmd.NewCmdValidate(f, nil),
+		checkcmd.NewCmdCheck(f, nil),
 		executecmd.NewCmdExecute(f, nil),
 		revertcmd.NewCmdRevert(f, nil),
 		resumecmd.NewCmdResume(f, nil),

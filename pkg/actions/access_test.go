@@ -1,0 +1,59 @@
+package actions
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// What each type's example touches, as drctl check will ask the cluster about it.
+func TestAccessOfEveryTypesExamples(t *testing.T) {
+	at := ExampleTarget{Namespace: "shop", Name: "web", URL: "https://hooks.example.com"}
+	deployment := Access{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, Namespace: "default", Name: "web", MustExist: true}
+	for _, tc := range []struct {
+		typ      v1alpha1.ActionType
+		op       v1alpha1.ResourceOperation
+		access   []Access
+		rollback []Access
+	}{
+		{typ: v1alpha1.ActionHTTP},
+		{typ: v1alpha1.ActionJob, access: []Access{{GVK: schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}, Namespace: "shop", Verbs: []string{"create", "get", "watch"}}},
+			rollback: []Access{{GVK: schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}, Namespace: "shop", Verbs: []string{"get", "delete"}}}},
+		{typ: v1alpha1.ActionKubernetesResource, op: v1alpha1.OperationCreate,
+			access:   []Access{{GVK: schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "create"}}},
+			rollback: []Access{{GVK: schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "delete"}}}},
+		{typ: v1alpha1.ActionKubernetesResource, op: v1alpha1.OperationPatch,
+			access: []Access{{GVK: schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "patch"}, MustExist: true}}},
+		{typ: v1alpha1.ActionKubernetesResource, op: v1alpha1.OperationDelete,
+			access: []Access{{GVK: schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "delete"}, MustExist: true}}},
+		{typ: v1alpha1.ActionSubscription, op: v1alpha1.OperationApply,
+			access:   []Access{{GVK: schema.GroupVersionKind{Group: "apps.clusternet.io", Version: "v1alpha1", Kind: "Subscription"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "patch"}}, deployment},
+			rollback: []Access{{GVK: schema.GroupVersionKind{Group: "apps.clusternet.io", Version: "v1alpha1", Kind: "Subscription"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "delete"}}}},
+		{typ: v1alpha1.ActionLocalization, op: v1alpha1.OperationCreate,
+			access:   []Access{{GVK: schema.GroupVersionKind{Group: "apps.clusternet.io", Version: "v1alpha1", Kind: "Localization"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "create"}}},
+			rollback: []Access{{GVK: schema.GroupVersionKind{Group: "apps.clusternet.io", Version: "v1alpha1", Kind: "Localization"}, Namespace: "shop", Name: "web", Verbs: []string{"get", "delete"}}}},
+	} {
+		typ := Lookup(tc.typ)
+		require.NotNil(t, typ)
+		a := typ.Example(tc.op, at)
+		assert.Equal(t, tc.access, typ.AccessOf(a), "%s %s", tc.typ, tc.op)
+		assert.Equal(t, tc.rollback, typ.RollbackAccessOf(a), "%s %s rollback", tc.typ, tc.op)
+	}
+	// Every type that makes objects says which.
+	for _, typ := range Types() {
+		if typ.Name == v1alpha1.ActionHTTP {
+			continue
+		}
+		ops := typ.Operations
+		if len(ops) == 0 {
+			ops = []v1alpha1.ResourceOperation{""}
+		}
+		for _, op := range ops {
+			assert.NotEmpty(t, typ.AccessOf(typ.Example(op, at)), "%s %s touches objects drctl check must know of", typ.Name, op)
+		}
+	}
+}
