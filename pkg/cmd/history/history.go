@@ -55,6 +55,7 @@ first, in pages, however many there are. A plan's status keeps only the last ten
 		},
 	}
 	opts.AddListFlags(cmd)
+	cmd.AddCommand(NewCmdPrune(f, nil))
 	return cmd
 }
 
