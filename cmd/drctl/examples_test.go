@@ -120,8 +120,9 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, []string{"/switch/cluster-a", "/switch/cluster-b", "/switch/cluster-a", "/undo/cluster-a"}, calls,
-		"the fixture's run, the two executes (one with -p targetCluster=cluster-b) and the revert of the fixture's run")
+	assert.Equal(t, []string{"/switch/cluster-a", "/switch/cluster-b", "/switch/cluster-a", "/undo/cluster-a",
+		"/switch/standby", "/undo/standby", "/switch/cluster-a", "/undo/cluster-a"}, calls,
+		"the fixture's run, the two executes (one with -p targetCluster=cluster-b), the revert of the fixture's run, and two drills (execute, revert)")
 	assert.Positive(t, probes, "check --probe-http probed the endpoint")
 	for example := range exampleOutcomes {
 		assert.True(t, seen[example], "exampleOutcomes names %q, which no command shows any more", example)
@@ -130,7 +131,7 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 
 // exampleOrder is the order the commands' examples run in: a run before what inspects and
 // reverts it, and what installs the controller and removes the CRDs last.
-var exampleOrder = []string{"drctl", "validate", "check", "execute", "revert", "resume", "cancel", "get", "describe", "history", "status", "watch",
+var exampleOrder = []string{"drctl", "validate", "check", "execute", "revert", "resume", "cancel", "drill", "get", "describe", "history", "status", "watch",
 	"config", "version", "completion", "install", "serve", "uninstall"}
 
 // commandExamples are the example command lines of every command, in exampleOrder.

@@ -112,6 +112,13 @@ func (s *RunSession) Started(e *v1alpha1.DRPlanExecution, headline string) {
 	s.view = tui.StartLiveView(s.io, model, fmt.Sprintf("view closed; %s goes on in this process until it ends (drctl watch %s shows it again)", e.Name, e.Name))
 }
 
+// Execution is the name of the execution the session runs; "" before it exists.
+func (s *RunSession) Execution() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.execName
+}
+
 // eta is how long the plan's last successful run of the same operation took.
 func (s *RunSession) eta(e *v1alpha1.DRPlanExecution) time.Duration {
 	c, _, err := s.f.KubeClient()

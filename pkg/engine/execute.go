@@ -37,6 +37,8 @@ type ExecuteOptions struct {
 	// OnWarning, when set, receives each warning about the run's own parameters (one no workflow
 	// of the plan knows, likely a typo) before anything runs.
 	OnWarning func(string)
+	// Labels are put on the new execution besides drctl's own (drctl drill links its executions).
+	Labels map[string]string
 }
 
 // Execute validates the plan and its workflows as stored in the cluster, takes the plan's Lease,
@@ -374,8 +376,18 @@ func (e *Engine) newExecution(plan *v1alpha1.DRPlan, opts ExecuteOptions) *v1alp
 		exec.Spec.Params = append(exec.Spec.Params, v1alpha1.Parameter{Name: k, Value: ptrTo(opts.Params[k])})
 	}
 	e.stamp(exec, plan.Name)
+	addLabels(exec, opts.Labels)
 	exec.Annotations[AnnotationCreatedBy] = "drctl execute"
 	return exec
+}
+
+// addLabels puts labels on exec; drctl's own stay as they are.
+func addLabels(exec *v1alpha1.DRPlanExecution, labels map[string]string) {
+	for k, v := range labels {
+		if _, own := exec.Labels[k]; !own {
+			exec.Labels[k] = v
+		}
+	}
 }
 
 // stamp puts the plan labels and the runner annotations on a new execution.

@@ -16,6 +16,8 @@ const (
 	LabelExecution = "dr.bkbcs.tencent.com/execution"
 	LabelAction    = "dr.bkbcs.tencent.com/action"
 	LabelOperation = "dr.bkbcs.tencent.com/operation"
+	// LabelDrill links the Execute and the Revert of one drctl drill: the drill's ID on both.
+	LabelDrill = "dr.bkbcs.tencent.com/drill"
 	// LabelJournalOf marks an execution's journal (journal.go), a ConfigMap of drctl's own.
 	LabelJournalOf = "dr.bkbcs.tencent.com/journal-of"
 

@@ -24,6 +24,8 @@ type RevertOptions struct {
 	LockTimeout time.Duration
 	// OnStart is called once the Revert execution exists, before the first rollback.
 	OnStart func(*v1alpha1.DRPlanExecution)
+	// Labels are put on the new execution besides drctl's own (drctl drill links its executions).
+	Labels map[string]string
 }
 
 // Revert undoes what an Execute execution actually did, in reverse: stages backwards along the
@@ -51,6 +53,7 @@ func (e *Engine) revert(ctx context.Context, opts RevertOptions) (*Result, error
 			RevertExecutionRef: target.Name},
 	}
 	e.stamp(exec, plan.Name)
+	addLabels(exec, opts.Labels)
 	exec.Annotations[AnnotationCreatedBy] = "drctl revert"
 	p, err := e.prepareRevert(ctx, exec, target, plan)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	checkcmd "github.com/drctl/drctl/pkg/cmd/check"
 	configcmd "github.com/drctl/drctl/pkg/cmd/config"
 	describecmd "github.com/drctl/drctl/pkg/cmd/describe"
+	drillcmd "github.com/drctl/drctl/pkg/cmd/drill"
 	executecmd "github.com/drctl/drctl/pkg/cmd/execute"
 	getcmd "github.com/drctl/drctl/pkg/cmd/get"
 	historycmd "github.com/drctl/drctl/pkg/cmd/history"
@@ -105,6 +106,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		checkcmd.NewCmdCheck(f, nil),
 		executecmd.NewCmdExecute(f, nil),
 		revertcmd.NewCmdRevert(f, nil),
+		drillcmd.NewCmdDrill(f, nil),
 		resumecmd.NewCmdResume(f, nil),
 		cancelcmd.NewCmdCancel(f, nil),
 		getcmd.NewCmdGet(f, nil),
