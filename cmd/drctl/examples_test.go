@@ -131,7 +131,7 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 
 // exampleOrder is the order the commands' examples run in: a run before what inspects and
 // reverts it, and what installs the controller and removes the CRDs last.
-var exampleOrder = []string{"drctl", "validate", "check", "execute", "revert", "resume", "cancel", "drill", "get", "describe", "history", "status", "watch",
+var exampleOrder = []string{"drctl", "validate", "check", "execute", "revert", "resume", "cancel", "drill", "get", "describe", "history", "report", "status", "watch",
 	"config", "version", "completion", "install", "serve", "uninstall"}
 
 // commandExamples are the example command lines of every command, in exampleOrder.

@@ -23,6 +23,7 @@ import (
 	getcmd "github.com/drctl/drctl/pkg/cmd/get"
 	historycmd "github.com/drctl/drctl/pkg/cmd/history"
 	installcmd "github.com/drctl/drctl/pkg/cmd/install"
+	reportcmd "github.com/drctl/drctl/pkg/cmd/report"
 	resumecmd "github.com/drctl/drctl/pkg/cmd/resume"
 	revertcmd "github.com/drctl/drctl/pkg/cmd/revert"
 	servecmd "github.com/drctl/drctl/pkg/cmd/serve"
@@ -112,6 +113,7 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		getcmd.NewCmdGet(f, nil),
 		describecmd.NewCmdDescribe(f, nil),
 		historycmd.NewCmdHistory(f, nil),
+		reportcmd.NewCmdReport(f, nil),
 		statuscmd.NewCmdStatus(f, nil),
 		watchcmd.NewCmdWatch(f, nil),
 		configcmd.NewCmdConfig(f),

@@ -1,0 +1,98 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/drctl/drctl/internal/cmdtest"
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// ecommerce is the report of a real run of the e-commerce demo (make demo) and its revert, as
+// kubectl get -o yaml printed their records, events and plan.
+func ecommerce(t *testing.T) *Report {
+	t.Helper()
+	read := func(name string, into any) {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		require.NoError(t, err)
+		require.NoError(t, yaml.Unmarshal(data, into))
+	}
+	exec, revert, plan, events := &v1alpha1.DRPlanExecution{}, &v1alpha1.DRPlanExecution{}, &v1alpha1.DRPlan{}, &corev1.EventList{}
+	read("ecommerce-execution.yaml", exec)
+	read("ecommerce-revert.yaml", revert)
+	read("ecommerce-plan.yaml", plan)
+	read("ecommerce-events.yaml", events)
+	return Assemble(exec, events.Items, []v1alpha1.DRPlanExecution{*exec, *revert}, plan)
+}
+
+func TestEcommerceReportMarkdownGolden(t *testing.T) {
+	r := ecommerce(t)
+	var md bytes.Buffer
+	require.NoError(t, WriteMarkdown(&md, r))
+	cmdtest.Golden(t, "ecommerce.md", md.Bytes())
+
+	assert.Equal(t, []Related{{Name: "ecommerce-failover-20261130-045615-8788-revert", Phase: "Succeeded"}}, r.RevertedBy)
+	assert.Len(t, r.Stages, 5)
+	assert.NotEmpty(t, r.Events)
+	data, err := json.Marshal(r)
+	require.NoError(t, err)
+	var back Report
+	require.NoError(t, json.Unmarshal(data, &back))
+	assert.Equal(t, r.Name, back.Name)
+	assert.Equal(t, SchemaVersion, back.Version)
+}
+
+// The HTML report, opened in a real headless browser: the page renders, and its timeline chart
+// draws a green bar for each succeeded action. DRCTL_REPORT_SCREENSHOT=path keeps the screenshot
+// to look at.
+func TestEcommerceReportHTMLInABrowser(t *testing.T) {
+	browser := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			browser = path
+			break
+		}
+	}
+	require.NotEmpty(t, browser, "a headless browser is needed: apt-get install chromium (.ci/run installs it)")
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	var html bytes.Buffer
+	require.NoError(t, WriteHTML(&html, ecommerce(t)))
+	require.NoError(t, os.WriteFile(page, html.Bytes(), 0o644))
+	shot := filepath.Join(dir, "report.png")
+	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1100,1400", "--screenshot="+shot, "file://"+page)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	f, err := os.Open(shot)
+	require.NoError(t, err, "%s", out)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	assert.Equal(t, 1100, img.Bounds().Dx())
+	green := 0 // rect.Succeeded: #2da44e
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if r>>8 == 0x2d && g>>8 == 0xa4 && b>>8 == 0x4e {
+				green++
+			}
+		}
+	}
+	assert.Greater(t, green, 20*2*16, "the chart's bars: 20 succeeded actions, at least 2×16 pixels each")
+	if keep := os.Getenv("DRCTL_REPORT_SCREENSHOT"); keep != "" {
+		data, err := os.ReadFile(shot)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(keep, data, 0o644))
+	}
+}
