@@ -48,7 +48,7 @@ func serving(t *testing.T) {
 	e := testenv.Require(t, env)
 	serveOnce.Do(func() {
 		mgr, err := NewManager(context.Background(), e.Config, Options{MetricsAddr: "0", ProbeAddr: "0", LeaseDuration: testLease,
-			RetryDelay: time.Second, ReconcileInterval: 5 * time.Second, AllowControllerIdentity: true})
+			RetryDelay: time.Second, ReconcileInterval: 5 * time.Second, AllowControllerIdentity: true, CheckInterval: time.Second})
 		if err != nil {
 			serveErr = err
 			return

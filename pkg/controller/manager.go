@@ -112,6 +112,12 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	if err := addStatusControllers(mgr); err != nil {
 		return nil, err
 	}
+	if opts.CheckInterval > 0 {
+		checker := &planChecker{client: mgr.GetClient(), newEngine: newEngine, clients: clients, interval: opts.CheckInterval, opts: opts, log: opts.Logger}
+		if err := mgr.Add(checker); err != nil {
+			return nil, err
+		}
+	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}

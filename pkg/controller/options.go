@@ -53,6 +53,9 @@ type Options struct {
 	// RetryDelay is how long an execution waits before another try after its plan was locked or
 	// the API server failed (default 5s).
 	RetryDelay time.Duration
+	// CheckInterval is how often every plan is checked as drctl check would (as the identity its
+	// runs act as) and its Checked condition written; 0 never checks.
+	CheckInterval time.Duration
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
 	// SensitiveHeaders names HTTP headers whose values are credentials (engine.Config).
@@ -65,6 +68,7 @@ const (
 	DefaultReconcileInterval       = 30 * time.Second
 	DefaultRetryDelay              = 5 * time.Second
 	DefaultShutdownGrace           = 30 * time.Second
+	DefaultCheckInterval           = time.Hour
 	DefaultSystemNamespace         = "drctl-system"
 	DefaultWebhookService          = "drctl-webhook"
 	DefaultWebhookPort             = 9443

@@ -74,6 +74,7 @@ stopped hard and resumed once its plan Lease expires.`,
 	fs.DurationVar(&opts.ReconcileInterval, "reconcile-interval", controller.DefaultReconcileInterval, "how often every object is looked at again without a change")
 	fs.DurationVar(&opts.ShutdownGrace, "shutdown-grace", controller.DefaultShutdownGrace, "on SIGTERM, how long running actions may take to finish before their runs are handed over")
 	fs.DurationVar(&opts.LeaseDuration, "lease-duration", 15*time.Second, "duration of the plan Lease held while running (a dead runner's plan is taken over after it)")
+	fs.DurationVar(&opts.CheckInterval, "check-interval", controller.DefaultCheckInterval, "how often every plan is checked as drctl check does (as the identity its runs act as; no HTTP probes) and its Checked condition written; 0 never checks")
 	fs.DurationVar(&opts.PartitionTimeout, "partition-timeout", engine.DefaultPartitionTimeout, "how long the API server may be unreachable before a run stops launching actions and ends Unknown")
 	return cmd
 }
@@ -97,6 +98,9 @@ func Validate(opts *controller.Options) error {
 	}
 	if opts.ShutdownGrace <= 0 {
 		return cmdutil.Invalidf("--shutdown-grace %s: want a positive duration", opts.ShutdownGrace)
+	}
+	if opts.CheckInterval < 0 {
+		return cmdutil.Invalidf("--check-interval %s: want a positive duration, or 0 for no checks", opts.CheckInterval)
 	}
 	if opts.PartitionTimeout <= 0 {
 		return cmdutil.Invalidf("--partition-timeout %s: want a positive duration", opts.PartitionTimeout)

@@ -23,6 +23,7 @@ func TestFlags(t *testing.T) {
 			assert.Equal(t, 15*time.Second, o.LeaseDuration)
 			assert.Equal(t, controller.DefaultWebhookPort, o.WebhookPort)
 			assert.False(t, o.LeaderElect)
+			assert.Equal(t, time.Hour, o.CheckInterval, "every plan is checked hourly")
 		}},
 		{name: "two replicas", args: []string{"--leader-elect", "--leader-election-namespace", "drctl-system", "--watch-namespace", "a,b", "--watch-namespace", "c",
 			"--webhook-port", "0", "--max-concurrent-executions", "3", "--shutdown-grace", "45s"},
@@ -41,6 +42,10 @@ func TestFlags(t *testing.T) {
 		{name: "no port", args: []string{"--webhook-port", "70000"}, wantErr: "--webhook-port 70000: want a port"},
 		{name: "no grace", args: []string{"--shutdown-grace", "0s"}, wantErr: "--shutdown-grace 0s"},
 		{name: "no partition timeout", args: []string{"--partition-timeout", "0s"}, wantErr: "--partition-timeout 0s"},
+		{name: "negative check interval", args: []string{"--check-interval", "-1m"}, wantErr: "--check-interval -1m0s"},
+		{name: "no checks", args: []string{"--check-interval", "0"}, check: func(t *testing.T, o *controller.Options) {
+			assert.Zero(t, o.CheckInterval)
+		}},
 		{name: "arguments", args: []string{"now"}, wantErr: `unknown command "now"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
