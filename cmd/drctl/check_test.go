@@ -93,6 +93,24 @@ spec:
         kind: ConfigMap
         metadata: {name: primary}
         data: {cluster: "$(params.target)"}
+  - name: mark
+    type: KubernetesResource
+    resource:
+      operation: Patch
+      manifest: |
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: primary}
+        data: {marked: "yes"}
+    rollback:
+      type: KubernetesResource
+      resource:
+        operation: Patch
+        manifest: |
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: {name: primary}
+          data: {marked: "no"}
   - name: route
     type: KubernetesResource
     resource:
@@ -141,11 +159,29 @@ spec:
   - name: reroute
     type: KubernetesResource
     resource:
-      operation: Delete
+      operation: Patch
       manifest: |
         apiVersion: v1
         kind: Service
         metadata: {name: missing}
+        spec: {selector: {cluster: b}}
+    rollback:
+      type: KubernetesResource
+      resource:
+        operation: Patch
+        manifest: |
+          apiVersion: v1
+          kind: Service
+          metadata: {name: missing}
+          spec: {selector: {cluster: a}}
+  - name: cleanup
+    type: KubernetesResource
+    resource:
+      operation: Delete
+      manifest: |
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: already-gone}
   - name: page
     type: HTTP
     http: {url: "https://pager.no-such-host.invalid/page", method: POST}
@@ -182,6 +218,7 @@ spec:
 		assert.Regexp(t, `web/good/config\s+permission\s+pass\s+ConfigMap `+ns+`/primary: get, create configmaps in namespace `+ns, out)
 		assert.Regexp(t, `web/good/config \(rollback\)\s+permission\s+pass\s+ConfigMap `+ns+`/primary: get, delete configmaps`, out)
 		assert.Regexp(t, `web/good/route\s+object\s+pass\s+Service `+ns+`/web exists`, out)
+		assert.Regexp(t, `web/good/mark\s+object\s+pass\s+ConfigMap `+ns+`/primary is made by an earlier action`, out)
 		assert.Regexp(t, `web/good/announce \(rollback\)\s+revert\s+warn\s+a revert cannot undo it: HTTP actions have no automatic rollback`, out)
 		assert.Regexp(t, `\(plan\)\s+runner\s+pass\s+create, get, update, patch, watch drplanexecutions.dr.bkbcs.tencent.com in namespace `+ns, out)
 		assert.Contains(t, out, ns+"/good: ")
@@ -207,8 +244,9 @@ spec:
 			"all/broken/elsewhere namespace: namespace no-such-namespace does not exist",
 			"all/broken/elsewhere namespace: namespace no-such-namespace does not exist",
 			"all/broken/reroute object: Service " + ns + "/missing does not exist; the action needs it",
-		}, dropDNS(failures(results)))
-		assert.Len(t, failures(results), 6, "and the host: %v", failures(results))
+			"all/broken/reroute object: Service " + ns + "/missing does not exist; the action needs it", // and its rollback
+		}, dropDNS(failures(results)), "a Delete of what is already gone is no failure")
+		assert.Len(t, failures(results), 7, "and the host: %v", failures(results))
 		assert.Contains(t, strings.Join(failures(results), "\n"), "all/broken/page dns: pager.no-such-host.invalid does not resolve")
 	})
 
@@ -234,12 +272,14 @@ spec:
 		require.Equal(t, 6, code, out+errOut)
 		_, results := checkJSON(t, out)
 		assert.Equal(t, []string{
-			"web/good/route permission: Service " + ns + "/web: you may not get, patch services in namespace " + ns,
-			"web/good/route permission: Service " + ns + "/web: you may not get, patch services in namespace " + ns, // its rollback patches too
-		}, failures(results), "the operator role runs plans; patching Services is the plan's own business")
+			"web/good/mark permission: ConfigMap " + ns + "/primary: you may not patch configmaps in namespace " + ns,
+			"web/good/mark permission: ConfigMap " + ns + "/primary: you may not patch configmaps in namespace " + ns,
+			"web/good/route permission: Service " + ns + "/web: you may not patch services in namespace " + ns,
+			"web/good/route permission: Service " + ns + "/web: you may not patch services in namespace " + ns, // its rollback patches too
+		}, failures(results), "the operator role runs plans (it may create ConfigMaps, the journal's kind); patching is the plan's own business")
 		for _, r := range results {
 			if r.Result == "FAIL" {
-				assert.Equal(t, "grant get, patch on services in namespace "+ns+" (a Role and RoleBinding, see examples/rbac)", r.Fix)
+				assert.Regexp(t, `^grant patch on (configmaps|services) in namespace `+ns+` \(a Role and RoleBinding, see examples/rbac\)$`, r.Fix)
 			}
 		}
 	})

@@ -52,16 +52,17 @@ func (t *Type) RollbackAccessOf(a *v1alpha1.Action) []Access {
 	return out
 }
 
-// operationVerbs are the API verbs an operation uses on its object: a read to adopt or compare,
-// and the write (server-side apply is a patch).
+// operationVerbs are the API verbs an operation uses on its object, and whether the object must
+// exist before it. A server-side apply is a patch, and the API server also asks for create when
+// it makes the object; a Delete of an object already gone succeeds.
 func operationVerbs(op v1alpha1.ResourceOperation) (verbs []string, mustExist bool) {
 	switch op {
 	case v1alpha1.OperationApply:
-		return []string{"get", "patch"}, false
+		return []string{"get", "patch", "create"}, false
 	case v1alpha1.OperationPatch:
-		return []string{"get", "patch"}, true
+		return []string{"patch"}, true
 	case v1alpha1.OperationDelete:
-		return []string{"get", "delete"}, true
+		return []string{"get", "delete"}, false
 	case v1alpha1.OperationReplace:
 		return []string{"get", "delete", "create"}, false
 	}

@@ -25,6 +25,9 @@ func (c *Checker) access(ctx context.Context, where string, rollback bool, planN
 		return []Result{result("kind", Skip, "the kind comes from an earlier action's outputs: known when the run gets there", "")}
 	}
 	mapping, err := c.Mapper.RESTMapping(acc.GVK.GroupKind(), acc.GVK.Version)
+	if meta.IsNoMatchError(err) && c.madeCRD {
+		return []Result{result("kind", Skip, fmt.Sprintf("the cluster does not serve %s %s yet; an earlier action installs a CRD", acc.GVK.GroupVersion(), kind), "")}
+	}
 	if meta.IsNoMatchError(err) {
 		return []Result{result("kind", Fail, fmt.Sprintf("the cluster does not serve %s %s", acc.GVK.GroupVersion(), kind),
 			"install the CustomResourceDefinition of "+kind+" (or fix apiVersion and kind)")}
@@ -41,6 +44,9 @@ func (c *Checker) access(ctx context.Context, where string, rollback bool, planN
 		}
 		if unknown(namespace) {
 			return append(results, result("namespace", Skip, "the namespace comes from an earlier action's outputs: known when the run gets there", ""))
+		}
+		if c.made["namespace/"+namespace] {
+			return append(results, result("namespace", Pass, "namespace "+namespace+" is made by an earlier action", ""))
 		}
 		ns, first := c.namespace(ctx, namespace)
 		ns.Action, ns.Rollback = where, rollback
@@ -62,7 +68,11 @@ func (c *Checker) access(ctx context.Context, where string, rollback bool, planN
 	if len(acc.Verbs) > 0 {
 		var denied []string
 		for _, verb := range acc.Verbs {
-			ok, err := c.allowed(ctx, review{namespace: namespace, verb: verb, group: mapping.Resource.Group, resource: mapping.Resource.Resource})
+			r := review{namespace: namespace, verb: verb, group: mapping.Resource.Group, resource: mapping.Resource.Resource}
+			if verb != "create" && acc.Name != "" && !unknown(acc.Name) {
+				r.name = acc.Name // RBAC may grant it for this object only (resourceNames)
+			}
+			ok, err := c.allowed(ctx, r)
 			if err != nil {
 				results = append(results, result("permission", Fail, fmt.Sprintf("cannot ask the API server whether %s %s is allowed: %v", verb, resource, err), ""))
 				return results
@@ -83,7 +93,9 @@ func (c *Checker) access(ctx context.Context, where string, rollback bool, planN
 			results = append(results, result("permission", Pass, fmt.Sprintf("%s: %s %s %s", object, strings.Join(acc.Verbs, ", "), resource, scope), ""))
 		}
 	}
-	if acc.MustExist && acc.Name != "" && !unknown(acc.Name) {
+	if acc.MustExist && acc.Name != "" && !unknown(acc.Name) && c.made[madeKey(acc, namespace)] {
+		results = append(results, result("object", Pass, object+" is made by an earlier action", ""))
+	} else if acc.MustExist && acc.Name != "" && !unknown(acc.Name) {
 		obj := &unstructured.Unstructured{}
 		obj.SetGroupVersionKind(acc.GVK)
 		err := c.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: acc.Name}, obj)

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/drctl/drctl/pkg/actions"
@@ -49,6 +50,37 @@ func (c *Checker) rollback(ctx context.Context, where, namespace string, p engin
 	return append(results, Result{Action: where, Rollback: true, Check: "revert", Outcome: Pass, Detail: p.AutoRollback})
 }
 
-// unknown says a value is only known when the run comes to it: a placeholder left by the dry
-// run (an earlier action's outputs).
-func unknown(s string) bool { return template.HasPlaceholder(s) }
+// unknown says a value is only known when the run comes to it (a placeholder left by the dry run:
+// an earlier action's outputs), or cannot be shown (a sensitive parameter's value, REDACTED).
+func unknown(s string) bool {
+	return template.HasPlaceholder(s) || strings.Contains(s, engine.Redacted)
+}
+
+// remember notes what a forward action makes: its objects, and the namespaces and CRDs among them.
+func (c *Checker) remember(planNamespace string, a *v1alpha1.Action) {
+	t := actions.Lookup(a.Type)
+	if t == nil {
+		return
+	}
+	for _, acc := range t.AccessOf(a) {
+		if !slices.Contains(acc.Verbs, "create") || acc.Name == "" {
+			continue
+		}
+		switch {
+		case acc.GVK.Group == "" && acc.GVK.Kind == "Namespace":
+			c.made["namespace/"+acc.Name] = true
+		case acc.GVK.Group == "apiextensions.k8s.io" && acc.GVK.Kind == "CustomResourceDefinition":
+			c.madeCRD = true
+		}
+		ns := acc.Namespace
+		if ns == "" {
+			ns = planNamespace
+		}
+		c.made[madeKey(acc, ns)] = true
+		c.made[madeKey(acc, "")] = true // cluster-scoped, or the namespace the mapper says
+	}
+}
+
+func madeKey(acc actions.Access, namespace string) string {
+	return acc.GVK.GroupKind().String() + "/" + namespace + "/" + acc.Name
+}

@@ -63,6 +63,10 @@ type Checker struct {
 
 	reviews    map[review]reviewAnswer
 	namespaces map[string]Result
+	// made is what earlier actions of the planned run make (objects by kind, namespace and
+	// name; namespaces; whether any makes a CRD): it need not exist before the run.
+	made    map[string]bool
+	madeCRD bool
 }
 
 // Resolver is the part of net.Resolver drctl check uses.
@@ -72,7 +76,7 @@ type Resolver interface {
 
 // Plan checks the planned run of a plan of namespace (engine.DryRun's list) and its runner.
 func (c *Checker) Plan(ctx context.Context, namespace string, planned []engine.PlannedAction) []Result {
-	c.reviews, c.namespaces = map[review]reviewAnswer{}, map[string]Result{}
+	c.reviews, c.namespaces, c.made, c.madeCRD = map[review]reviewAnswer{}, map[string]Result{}, map[string]bool{}, false
 	var results []Result
 	if !c.SkipRunner {
 		results = c.runner(ctx, namespace)
@@ -84,6 +88,7 @@ func (c *Checker) Plan(ctx context.Context, namespace string, planned []engine.P
 			continue
 		}
 		results = append(results, c.action(ctx, where, false, namespace, p.Action)...)
+		c.remember(namespace, p.Action) // what it makes exists for what follows, its rollback first
 		results = append(results, c.rollback(ctx, where, namespace, p)...)
 	}
 	return results

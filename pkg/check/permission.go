@@ -8,7 +8,7 @@ import (
 
 // review is one question to the API server's authorizer: may I verb group/resource in namespace?
 type review struct {
-	namespace, verb, group, resource, subresource string
+	namespace, verb, group, resource, subresource, name string
 }
 
 type reviewAnswer struct {
@@ -24,7 +24,7 @@ func (c *Checker) allowed(ctx context.Context, r review) (bool, error) {
 	}
 	ssar := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
 		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: r.namespace, Verb: r.verb, Group: r.group, Resource: r.resource,
-			Subresource: r.subresource},
+			Subresource: r.subresource, Name: r.name},
 	}}
 	err := c.Client.Create(ctx, ssar)
 	a := reviewAnswer{allowed: err == nil && ssar.Status.Allowed, err: err}

@@ -17,7 +17,7 @@ var runnerNeeds = []struct {
 	{"dr.bkbcs.tencent.com", "drworkflows", []string{"get", "list"}},
 	{"dr.bkbcs.tencent.com", "drplans/status", []string{"update"}},
 	{"dr.bkbcs.tencent.com", "drplanexecutions", []string{"create", "get", "update", "patch", "watch"}},
-	{"dr.bkbcs.tencent.com", "drplanexecutions/status", []string{"update"}},
+	{"dr.bkbcs.tencent.com", "drplanexecutions/status", []string{"update", "patch"}},
 	{"coordination.k8s.io", "leases", []string{"get", "create", "update"}},
 	{"", "configmaps", []string{"get", "create", "update", "delete"}},
 	{"", "events", []string{"create"}},

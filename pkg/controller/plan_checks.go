@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/check"
@@ -26,6 +27,11 @@ const ConditionChecked = "Checked"
 const (
 	ReasonCheckPassed = "Passed"
 	ReasonCheckFailed = "Failed"
+	// ReasonNeedsParameters: the plan has required parameters that only a run gives (-p); the
+	// check cannot render it (Unknown): drctl check with -p does.
+	ReasonNeedsParameters = "NeedsParameters"
+	// ReasonCheckError: the API server failed during the check (Unknown); the next one retries.
+	ReasonCheckError = "CheckError"
 )
 
 // maxCheckFailuresInMessage is how many failed checks the condition's message names.
@@ -76,15 +82,21 @@ func (p *planChecker) checkAll(ctx context.Context) {
 	}
 }
 
-// check checks one plan and writes its Checked condition when the verdict changed.
+// check checks one plan and writes its Checked condition when the verdict changed (again on a
+// conflict with another writer of the plan's status, on a fresh read).
 func (p *planChecker) check(ctx context.Context, plan *v1alpha1.DRPlan) error {
 	cond := metav1.Condition{Type: ConditionChecked, ObservedGeneration: plan.Generation}
 	cond.Status, cond.Reason, cond.Message = p.verdict(ctx, plan)
-	next := plan.DeepCopy()
-	if !meta.SetStatusCondition(&next.Status.Conditions, cond) {
-		return nil
-	}
-	return ignoreConflict(p.client.Status().Update(ctx, next))
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		fresh := &v1alpha1.DRPlan{}
+		if err := p.client.Get(ctx, client.ObjectKeyFromObject(plan), fresh); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		if !meta.SetStatusCondition(&fresh.Status.Conditions, cond) {
+			return nil
+		}
+		return p.client.Status().Update(ctx, fresh)
+	})
 }
 
 // verdict is the Checked condition's status, reason and message for plan.
@@ -101,8 +113,13 @@ func (p *planChecker) verdict(ctx context.Context, plan *v1alpha1.DRPlan) (metav
 		return failed(err.Error())
 	}
 	planned, err := p.newEngine(nil, acting).DryRun(ctx, engine.ExecuteOptions{Namespace: plan.Namespace, Plan: plan.Name})
-	if err != nil {
+	switch {
+	case err != nil && engine.IsInvalid(err) && strings.Contains(err.Error(), "is required and has no value"):
+		return metav1.ConditionUnknown, ReasonNeedsParameters, fmt.Sprintf("%v: only a run gives them (drctl check %s -n %s -p name=value checks it)", err, plan.Name, plan.Namespace)
+	case err != nil && engine.IsInvalid(err):
 		return failed("the plan cannot be rendered: " + err.Error())
+	case err != nil:
+		return metav1.ConditionUnknown, ReasonCheckError, err.Error()
 	}
 	checker := &check.Checker{Client: acting, Mapper: p.clients.mapper, Resolver: net.DefaultResolver, SkipRunner: true}
 	results := checker.Plan(ctx, plan.Namespace, planned)

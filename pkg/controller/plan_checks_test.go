@@ -56,4 +56,29 @@ spec:
 		"the next check passes: %v", cond)
 	assert.Equal(t, ReasonCheckPassed, cond.Reason)
 	assert.Contains(t, cond.Message, "checks passed")
+
+	// A plan that leaves a required parameter unset cannot run: Failed, saying why.
+	f.apply(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: parameterised}
+spec:
+  parameters: [{name: target, required: true}]
+  actions:
+  - {name: call, type: HTTP, http: {url: "http://127.0.0.1:1/$(params.target)"}}
+---
+apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: needs-params}
+spec:
+  stages: [{name: all, workflows: [{workflowRef: {name: parameterised}}]}]
+`)
+	require.Eventually(t, func() bool {
+		plan := &v1alpha1.DRPlan{}
+		require.NoError(t, f.client.Get(f.ctx, client.ObjectKey{Namespace: f.namespace, Name: "needs-params"}, plan))
+		cond = meta.FindStatusCondition(plan.Status.Conditions, ConditionChecked)
+		return cond != nil
+	}, 30*time.Second, 200*time.Millisecond)
+	assert.Equal(t, metav1.ConditionFalse, cond.Status)
+	assert.Equal(t, ReasonCheckFailed, cond.Reason)
+	assert.Contains(t, cond.Message, `workflow parameterised requires parameter "target"`)
 }

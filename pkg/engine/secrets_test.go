@@ -347,3 +347,14 @@ spec:
 	assert.Contains(t, err.Error(), `parameter "port": its value (sensitive, not shown) is`)
 	requireNoSecrets(t, "the error", err.Error())
 }
+
+// What a report quotes from a record loses the credentials it shows by their form.
+func TestRedactCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"POST https://ops:hunter2@hooks.example.com/x?access_token=abc&team=dr": "POST https://ops:REDACTED@hooks.example.com/x?access_token=REDACTED&team=dr",
+		`{"access_token":"eyJhbGciOi","expires_in":3600,"Password": "p\"w"}`:    `{"access_token":"REDACTED","expires_in":3600,"Password": "REDACTED"}`,
+		`{"ok":true,"path":"/chat"}`:                                            `{"ok":true,"path":"/chat"}`,
+	} {
+		assert.Equal(t, want, RedactCredentials(in))
+	}
+}

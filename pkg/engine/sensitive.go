@@ -86,6 +86,19 @@ var (
 	urlSecretQuery = regexp.MustCompile(`(?i)([?&][\w.-]*(?:token|key|password|passwd|secret|signature|sig|credential|auth)=)[^&#\s"'<>]+`)
 )
 
+// credentialJSONField is a JSON string field whose name says it holds a credential:
+// "access_token": "…", "password": "…".
+var credentialJSONField = regexp.MustCompile(`(?i)("[\w.-]*(?:token|password|passwd|secret|api_?key|credential)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
+// RedactCredentials returns s with the credentials it shows by their form replaced by Redacted:
+// a URL's password, a query value named like a credential, a JSON field named like one. It is
+// for text drctl reports from a record (a response body, a URL written in a plan), where the
+// run's sensitive values are already redacted.
+func RedactCredentials(s string) string {
+	s = (*redactor)(nil).String(s)
+	return credentialJSONField.ReplaceAllString(s, "${1}\""+Redacted+"\"")
+}
+
 // String returns s with every sensitive value and URL credential replaced by Redacted.
 func (r *redactor) String(s string) string {
 	if s == "" {

@@ -31,7 +31,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		for _, w := range st.Workflows {
 			for _, a := range w.Actions {
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(w.Name), cell(a.Name), cell(a.Target), a.Phase,
-					attempts(a.Attempts), offset(a.Start, r.Start), took(a.Start, a.End), cell(a.Result()))
+					attempts(a.Attempts), offset(a.Start, r.Start), or(a.Took, took(a.Start, a.End)), cell(a.Result()))
 			}
 		}
 	}

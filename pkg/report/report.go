@@ -93,7 +93,9 @@ type Action struct {
 	Attempts int32     `json:"attempts,omitempty"`
 	Start    time.Time `json:"start,omitzero"`
 	End      time.Time `json:"end,omitzero"`
-	Message  string    `json:"message,omitempty"`
+	// Took is how long it ran, as the record measured it (to the millisecond).
+	Took    string `json:"took,omitempty"`
+	Message string `json:"message,omitempty"`
 	// Response is an HTTP action's status code and the start of its body.
 	Response string `json:"response,omitempty"`
 	// Objects are the objects it created, changed or deleted.
@@ -159,7 +161,8 @@ func Assemble(exec *v1alpha1.DRPlanExecution, events []corev1.Event, executions 
 	slices.SortFunc(r.RevertedBy, func(a, b Related) int { return cmp.Compare(a.Name, b.Name) })
 	if plan != nil {
 		for _, h := range plan.Status.ExecutionHistory {
-			if h.Name != exec.Name && h.OperationType == exec.Spec.OperationType && h.Phase == v1alpha1.PhaseSucceeded && h.StartTime != nil && h.CompletionTime != nil {
+			if h.Name != exec.Name && h.OperationType == exec.Spec.OperationType && h.Phase == v1alpha1.PhaseSucceeded && h.StartTime != nil && h.CompletionTime != nil &&
+				h.StartTime.Time.Before(r.Start) { // earlier, not later, runs
 				r.Earlier = append(r.Earlier, h.CompletionTime.Sub(h.StartTime.Time).Round(time.Millisecond).String())
 			}
 		}
@@ -181,9 +184,11 @@ func fromRecord(exec *v1alpha1.DRPlanExecution) *Report {
 	}
 	if run := st.Runner; run != nil {
 		r.Runner = Runner{User: run.User, Host: run.Host, PID: run.PID, Version: run.Version}
+		// (The user is the one the API server identified, when it answered the runner's
+		// SelfSubjectReview; else the login name on the runner's host.)
 	}
 	for _, k := range slices.Sorted(maps.Keys(st.ResolvedParams)) {
-		r.Params = append(r.Params, Param{Name: k, Value: st.ResolvedParams[k]})
+		r.Params = append(r.Params, Param{Name: k, Value: engine.RedactCredentials(st.ResolvedParams[k])})
 	}
 	for i := range st.StageStatuses {
 		ss := &st.StageStatuses[i]
@@ -209,7 +214,8 @@ func fromRecord(exec *v1alpha1.DRPlanExecution) *Report {
 // action tells one action's record, with what its workflow says it does, rendered with the
 // run's parameters (sensitive ones stay REDACTED) and the outputs of the actions before it.
 func action(spec *v1alpha1.DRWorkflowSpec, a v1alpha1.ActionStatus, vars engine.Vars) Action {
-	out := Action{Name: a.Name, Phase: phase(a.Phase), Attempts: a.Attempts, Start: timeOf(a.StartTime), End: timeOf(a.CompletionTime), Message: a.Message}
+	out := Action{Name: a.Name, Phase: phase(a.Phase), Attempts: a.Attempts, Start: timeOf(a.StartTime), End: timeOf(a.CompletionTime),
+		Took: a.Duration, Message: engine.RedactCredentials(a.Message)}
 	if spec != nil {
 		for i := range spec.Actions {
 			if def := &spec.Actions[i]; def.Name == a.Name {
@@ -218,7 +224,7 @@ func action(spec *v1alpha1.DRWorkflowSpec, a v1alpha1.ActionStatus, vars engine.
 					def = rendered
 				}
 				if t := actions.Lookup(def.Type); t != nil && t.Target != nil && t.Set(def) {
-					out.Target = t.Target(def)
+					out.Target = engine.RedactCredentials(t.Target(def))
 				}
 			}
 		}
@@ -229,7 +235,7 @@ func action(spec *v1alpha1.DRWorkflowSpec, a v1alpha1.ActionStatus, vars engine.
 			if len(body) > maxExcerpt {
 				body = body[:maxExcerpt] + "…"
 			}
-			out.Response = fmt.Sprintf("HTTP %d %s", h.StatusCode, body)
+			out.Response = engine.RedactCredentials(fmt.Sprintf("HTTP %d %s", h.StatusCode, body))
 		}
 		how := "" // the message says what was done to it; whether it existed is said when known
 		if e := o.ResourceExisted; e != nil && *e {

@@ -96,3 +96,44 @@ func TestEcommerceReportHTMLInABrowser(t *testing.T) {
 		require.NoError(t, os.WriteFile(keep, data, 0o644))
 	}
 }
+
+// A report quotes the record, and never the credentials it shows by their form: in a URL written
+// in the plan, in a parameter, in a response body. (Sensitive parameters are REDACTED in the
+// record already.)
+func TestReportRedactsCredentials(t *testing.T) {
+	exec := &v1alpha1.DRPlanExecution{}
+	require.NoError(t, yaml.Unmarshal([]byte(`
+metadata: {name: run-1, namespace: dr}
+spec: {planRef: p, operationType: Execute}
+status:
+  phase: Succeeded
+  resolvedParams: {hook: "https://ops:hunter2@hooks.example.com/x?token=t0p", db: REDACTED}
+  stageStatuses:
+  - name: s
+    phase: Succeeded
+    workflowExecutions:
+    - workflowRef: {name: w}
+      phase: Succeeded
+      resolvedParams: {hook: "https://ops:hunter2@hooks.example.com/x?token=t0p"}
+      workflowSpec:
+        actions:
+        - {name: login, type: HTTP, http: {url: "$(params.hook)", method: POST}}
+      actionStatuses:
+      - name: login
+        phase: Succeeded
+        outputs: {httpResponse: {statusCode: 200, body: '{"access_token":"eyJsecret","expires_in":60}'}}
+`), exec))
+	r := Assemble(exec, nil, nil, nil)
+	var md, html bytes.Buffer
+	require.NoError(t, WriteMarkdown(&md, r))
+	require.NoError(t, WriteHTML(&html, r))
+	data, err := json.Marshal(r)
+	require.NoError(t, err)
+	for name, out := range map[string]string{"markdown": md.String(), "html": html.String(), "json": string(data)} {
+		for _, secret := range []string{"hunter2", "t0p", "eyJsecret"} {
+			assert.NotContains(t, out, secret, "%s", name)
+		}
+		assert.Contains(t, out, "hooks.example.com", "%s: the rest is still there", name)
+	}
+	assert.Contains(t, md.String(), "POST https://ops:REDACTED@hooks.example.com/x?token=REDACTED")
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -131,6 +132,7 @@ func Run(ctx context.Context, o *Options) error {
 		return execErr // nothing was created: nothing to revert
 	}
 	target := executed.Execution.Name
+	drain(o.Factory.Interrupts) // a Ctrl-C the execute already acted on must not cancel the revert
 
 	r, err := cmdutil.NewRunSession(ctx, o.Factory, &o.RunFlags)
 	if err != nil {
@@ -146,19 +148,22 @@ func Run(ctx context.Context, o *Options) error {
 		return res, err
 	})
 	report(o, id, executed.Execution)
+	what := ""
+	if reverted != nil && reverted.Execution != nil {
+		what = undone(reverted.Execution)
+	}
 	if revertErr != nil {
-		what := ""
-		if reverted != nil && reverted.Execution != nil {
-			what = undone(reverted.Execution)
-		}
 		return leftBehind(o.IO, target, fmt.Errorf("the revert did not complete (%w)%s", revertErr, what))
 	}
+	if what != "" { // rollbacks skipped: what those actions did stays
+		fmt.Fprintf(o.IO.ErrOut, "drill %s: the revert ran; these actions have no rollback, so what they did stays:%s\n", id, what)
+	}
 	if execErr != nil {
-		fmt.Fprintf(o.IO.ErrOut, "drill %s: the execute ended %s; the revert undid it\n", id, executed.Phase)
+		fmt.Fprintf(o.IO.ErrOut, "drill %s: the execute ended %s; the revert ran (%s)\n", id, executed.Phase, reverted.Phase)
 		return execErr
 	}
 	if took := duration(executed.Execution); o.RTO > 0 && took > o.RTO {
-		return fmt.Errorf("drill %s: the recovery took %s, over the RTO of %s (the revert undid it)", id, took.Round(time.Millisecond), o.RTO)
+		return fmt.Errorf("drill %s: the recovery took %s, over the RTO of %s (the revert ran all the same)", id, took.Round(time.Millisecond), o.RTO)
 	}
 	return nil
 }
@@ -168,6 +173,17 @@ func leftBehind(io *iostreams.IOStreams, execution string, why error) error {
 	fmt.Fprintf(io.ErrOut, "drill: %v\nleft behind: what execution %s did and no revert undid; finish with drctl revert %s (after drctl resume or drctl cancel if it has not ended)\n",
 		why, execution, execution)
 	return &cmdutil.ReportedError{Code: cmdutil.ExitFailed}
+}
+
+// drain discards the interrupts already delivered.
+func drain(interrupts <-chan os.Signal) {
+	for {
+		select {
+		case <-interrupts:
+		default:
+			return
+		}
+	}
 }
 
 // undone lists a revert's actions that did not succeed.

@@ -9,14 +9,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/pkg/cmd/get"
 	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
-	"github.com/drctl/drctl/pkg/engine"
 )
 
 // Options are the arguments and flags of drctl history.
@@ -69,7 +67,7 @@ func Run(ctx context.Context, o *Options) error {
 		ns = ""
 	}
 	reqs, _ := o.Selector.Requirements()
-	sel := labels.SelectorFromSet(labels.Set{engine.LabelPlan: o.Plan}).Add(reqs...)
+	sel := PlanSelector(o.Plan).Add(reqs...)
 	obj, err := cmdutil.ListKind(ctx, c, v1alpha1.KindDRPlanExecution, ns, "", sel)
 	if err != nil {
 		return err

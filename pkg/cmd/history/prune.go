@@ -143,11 +143,22 @@ func RunPrune(ctx context.Context, f *cmdutil.Factory, o *PruneOptions) error {
 	} else if err != nil {
 		return fmt.Errorf("read DRPlan %s/%s: %w", ns, o.Plan, err)
 	}
-	obj, err := cmdutil.ListKind(ctx, c, v1alpha1.KindDRPlanExecution, ns, "", labels.SelectorFromSet(labels.Set{engine.LabelPlan: o.Plan}))
+	decide := func() ([]Verdict, map[string]*v1alpha1.DRPlanExecution, error) {
+		obj, err := cmdutil.ListKind(ctx, c, v1alpha1.KindDRPlanExecution, ns, "", PlanSelector(o.Plan))
+		if err != nil {
+			return nil, nil, err
+		}
+		items := obj.(*v1alpha1.DRPlanExecutionList).Items
+		byName := map[string]*v1alpha1.DRPlanExecution{}
+		for i := range items {
+			byName[items[i].Name] = &items[i]
+		}
+		return Prunable(plan, items, o.Keep, o.OlderThan, o.Now()), byName, nil
+	}
+	verdicts, _, err := decide()
 	if err != nil {
 		return err
 	}
-	verdicts := Prunable(plan, obj.(*v1alpha1.DRPlanExecutionList).Items, o.Keep, o.OlderThan, o.Now())
 	var doomed []string
 	for _, v := range verdicts {
 		if v.Delete {
@@ -174,14 +185,41 @@ func RunPrune(ctx context.Context, f *cmdutil.Factory, o *PruneOptions) error {
 			return err
 		}
 	}
-	for _, name := range doomed {
-		exec := &v1alpha1.DRPlanExecution{}
-		exec.Namespace, exec.Name = ns, name
-		if err := c.Delete(ctx, exec); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete DRPlanExecution %s/%s: %w", ns, name, err)
-		}
-		fmt.Fprintf(o.IO.Out, "drplanexecution.dr.bkbcs.tencent.com/%s deleted\n", name)
+	// Decided again now: a run or revert may have started while the question was asked. Each
+	// delete holds only for the version decided on (a precondition).
+	verdicts, current, err := decide()
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(o.IO.Out, "%d deleted, %d kept\n", len(doomed), len(verdicts)-len(doomed))
+	deleted := 0
+	for _, v := range verdicts {
+		exec := current[v.Name]
+		if !v.Delete || !slices.Contains(doomed, v.Name) {
+			if slices.Contains(doomed, v.Name) {
+				fmt.Fprintf(o.IO.Out, "kept %s: %s (it changed meanwhile)\n", v.Name, v.Why)
+			}
+			continue
+		}
+		uid, version := exec.UID, exec.ResourceVersion
+		err := c.Delete(ctx, exec, client.Preconditions{UID: &uid, ResourceVersion: &version})
+		switch {
+		case apierrors.IsConflict(err):
+			fmt.Fprintf(o.IO.Out, "kept %s: it changed since it was listed\n", v.Name)
+			continue
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return fmt.Errorf("delete DRPlanExecution %s/%s: %w", ns, v.Name, err)
+		}
+		deleted++
+		fmt.Fprintf(o.IO.Out, "drplanexecution.dr.bkbcs.tencent.com/%s deleted\n", v.Name)
+	}
+	fmt.Fprintf(o.IO.Out, "%d deleted, %d kept\n", deleted, len(verdicts)-deleted)
 	return nil
+}
+
+// PlanSelector selects the executions of plan by the label drctl puts on them (a long plan name
+// is shortened in labels, as engine.ExecutionLabels does).
+func PlanSelector(plan string) labels.Selector {
+	return labels.SelectorFromSet(labels.Set{engine.LabelPlan: engine.ExecutionLabels(plan, v1alpha1.OperationExecute)[engine.LabelPlan]})
 }
