@@ -99,6 +99,7 @@ th { background: #f6f8fa; }
 .phase-Succeeded { color: #1a7f37; } .phase-Failed { color: #cf222e; } .phase-Skipped, .phase-Pending { color: #6e7781; }
 .phase-Canceled, .phase-Unknown { color: #9a6700; }
 svg text { font-size: 12px; font-family: inherit; }
+pre { background: #f6f8fa; padding: 8px; font-size: 0.85em; white-space: pre-wrap; }
 rect.Succeeded { fill: #2da44e; } rect.Failed { fill: #cf222e; } rect.Running { fill: #0969da; }
 rect.Canceled, rect.Unknown { fill: #bf8700; } rect.Skipped, rect.Pending { fill: #afb8c1; }
 </style>
@@ -126,6 +127,11 @@ rect.Canceled, rect.Unknown { fill: #bf8700; } rect.Skipped, rect.Pending { fill
 {{range $w := .Workflows}}{{range .Actions}}<tr><td>{{$w.Name}}</td><td>{{.Name}}</td><td>{{.Target}}</td><td class="phase-{{.Phase}}">{{.Phase}}</td><td>{{.Attempts}}</td><td>{{.Result}}</td></tr>
 {{end}}{{end}}</table>
 {{end}}
+<h2>Actions as run</h2>
+{{range $s := .Stages}}{{range $w := .Workflows}}{{range .Actions}}{{if .AsRun}}<h4>{{$s.Name}}/{{$w.Name}}/{{.Name}}</h4>
+<pre>{{range .AsRun}}{{.}}
+{{end}}</pre>
+{{end}}{{end}}{{end}}{{end}}
 <h2>Events</h2>
 {{if .Events}}<table><tr><th>time</th><th>type</th><th>reason</th><th>message</th></tr>
 {{range .Events}}<tr><td>{{.Time.Format "2006-01-02T15:04:05Z07:00"}}</td><td>{{.Type}}</td><td>{{.Reason}}</td><td>{{.Message}}</td></tr>

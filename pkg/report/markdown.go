@@ -35,6 +35,20 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			}
 		}
 	}
+	b.WriteString("\n## Actions as run\n")
+	for _, st := range r.Stages {
+		for _, w := range st.Workflows {
+			for _, a := range w.Actions {
+				if len(a.AsRun) == 0 {
+					continue
+				}
+				fmt.Fprintf(&b, "\n%s/%s/%s:\n\n", st.Name, w.Name, a.Name)
+				for _, line := range a.AsRun { // an indented code block: nothing in it is markup
+					fmt.Fprintf(&b, "    %s\n", line)
+				}
+			}
+		}
+	}
 	b.WriteString("\n## Events\n\n")
 	if len(r.Events) == 0 {
 		b.WriteString("None recorded (events expire after an hour on most clusters).\n")

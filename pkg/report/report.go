@@ -96,6 +96,9 @@ type Action struct {
 	// Took is how long it ran, as the record measured it (to the millisecond).
 	Took    string `json:"took,omitempty"`
 	Message string `json:"message,omitempty"`
+	// AsRun is the action as it ran, rendered: an HTTP request (sensitive headers redacted), a
+	// manifest's first lines, a Job's containers.
+	AsRun []string `json:"asRun,omitempty"`
 	// Response is an HTTP action's status code and the start of its body.
 	Response string `json:"response,omitempty"`
 	// Objects are the objects it created, changed or deleted.
@@ -225,6 +228,14 @@ func action(spec *v1alpha1.DRWorkflowSpec, a v1alpha1.ActionStatus, vars engine.
 				}
 				if t := actions.Lookup(def.Type); t != nil && t.Target != nil && t.Set(def) {
 					out.Target = engine.RedactCredentials(t.Target(def))
+					if t.Details != nil {
+						for _, line := range t.Details(def) {
+							if len(line) > maxExcerpt {
+								line = line[:maxExcerpt] + "…"
+							}
+							out.AsRun = append(out.AsRun, engine.RedactCredentials(line))
+						}
+					}
 				}
 			}
 		}

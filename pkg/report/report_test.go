@@ -117,7 +117,7 @@ status:
       resolvedParams: {hook: "https://ops:hunter2@hooks.example.com/x?token=t0p"}
       workflowSpec:
         actions:
-        - {name: login, type: HTTP, http: {url: "$(params.hook)", method: POST}}
+        - {name: login, type: HTTP, http: {url: "$(params.hook)", method: POST, headers: {Authorization: "Bearer s3cr3tbearer"}, body: '{"password": "pa55"}'}}
       actionStatuses:
       - name: login
         phase: Succeeded
@@ -130,10 +130,11 @@ status:
 	data, err := json.Marshal(r)
 	require.NoError(t, err)
 	for name, out := range map[string]string{"markdown": md.String(), "html": html.String(), "json": string(data)} {
-		for _, secret := range []string{"hunter2", "t0p", "eyJsecret"} {
+		for _, secret := range []string{"hunter2", "t0p", "eyJsecret", "s3cr3tbearer", "pa55"} {
 			assert.NotContains(t, out, secret, "%s", name)
 		}
 		assert.Contains(t, out, "hooks.example.com", "%s: the rest is still there", name)
 	}
 	assert.Contains(t, md.String(), "POST https://ops:REDACTED@hooks.example.com/x?token=REDACTED")
+	assert.Contains(t, md.String(), "    header Authorization: REDACTED\n", "the request as run, its credential header redacted")
 }
