@@ -1,6 +1,8 @@
 package actions
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
@@ -29,7 +31,15 @@ func (t *Type) AccessOf(a *v1alpha1.Action) []Access {
 	if t.access == nil || !t.Set(a) {
 		return nil
 	}
-	return t.access(a)
+	out := t.access(a)
+	if a.HookCleanup != nil { // a hook's cleanup deletes what it made, before or after it runs
+		for i := range out {
+			if len(out[i].Verbs) > 0 && !slices.Contains(out[i].Verbs, "delete") {
+				out[i].Verbs = append(slices.Clone(out[i].Verbs), "delete")
+			}
+		}
+	}
+	return out
 }
 
 // RollbackAccessOf lists what the action's automatic rollback does: delete the objects the
@@ -116,6 +126,12 @@ func (c *Clusternet) access(a *v1alpha1.Action) []Access {
 	}
 	if v1alpha1.ResourceOperation(t.op) == v1alpha1.OperationDelete {
 		feeds = nil // a delete distributes nothing
+	}
+	if c.kind == "Subscription" && a.ClusterExecutionMode == v1alpha1.ClusterExecutionPerCluster {
+		// Per cluster: the ManagedClusters its subscribers select are listed (cluster-wide), and
+		// a child Subscription applied for each (and listed again by its revert).
+		out = append(out, Access{GVK: managedClusterGVK, Verbs: []string{"list"}},
+			Access{GVK: clusternetv1alpha1.GroupVersion.WithKind("Subscription"), Namespace: t.namespace, Verbs: []string{"list", "patch", "create"}})
 	}
 	for _, f := range feeds {
 		out = append(out, Access{GVK: schema.FromAPIVersionAndKind(f.APIVersion, f.Kind), Namespace: f.Namespace, Name: f.Name, MustExist: true})

@@ -57,3 +57,20 @@ func TestAccessOfEveryTypesExamples(t *testing.T) {
 		}
 	}
 }
+
+// A hook's cleanup deletes what it made; a Subscription run per cluster lists the ManagedClusters
+// and applies a child Subscription for each.
+func TestAccessOfHooksAndPerCluster(t *testing.T) {
+	at := ExampleTarget{Namespace: "shop", Name: "web"}
+	hook := Lookup(v1alpha1.ActionKubernetesResource).Example(v1alpha1.OperationCreate, at)
+	hook.HookCleanup = &v1alpha1.HookCleanup{}
+	assert.Equal(t, []string{"get", "create", "delete"}, Lookup(v1alpha1.ActionKubernetesResource).AccessOf(hook)[0].Verbs)
+
+	sub := Lookup(v1alpha1.ActionSubscription)
+	a := sub.Example(v1alpha1.OperationApply, at)
+	a.ClusterExecutionMode, a.WaitReady = v1alpha1.ClusterExecutionPerCluster, true
+	access := sub.AccessOf(a)
+	require.Len(t, access, 4)
+	assert.Equal(t, Access{GVK: managedClusterGVK, Verbs: []string{"list"}}, access[1])
+	assert.Equal(t, []string{"list", "patch", "create"}, access[2].Verbs)
+}
