@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,6 @@ import (
 	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
-	"github.com/drctl/drctl/pkg/tui"
 )
 
 // Options are the arguments and flags of drctl drill.
@@ -101,20 +101,11 @@ func Run(ctx context.Context, o *Options) error {
 	opts := engine.ExecuteOptions{Plan: o.Plan, Namespace: s.Namespace, Params: o.Params, Mode: o.Mode,
 		LockTimeout: o.LockTimeout, OnWarning: s.Warn, Labels: labels}
 	if !o.Yes && o.IO.CanPrompt() {
-		var warnings []string
-		dry := opts
-		dry.OnWarning = func(w string) { warnings = append(warnings, w) }
-		planned, err := s.Engine.DryRun(ctx, dry)
-		if err != nil {
+		execute := strings.TrimSuffix(o.CommandPath, "drill") + "execute"
+		if err := cmdutil.ConfirmExecute(ctx, s, opts, execute, "A drill reverts the execute when it ends, whatever its outcome.\n"); err != nil {
 			return err
 		}
-		dryRun := fmt.Sprintf("%s %s -n %s --dry-run", "drctl execute", o.Plan, s.Namespace)
-		summary := tui.ExecuteSummary(s.Namespace, o.Plan, o.Mode, planned, warnings, dryRun) +
-			"A drill reverts the execute when it ends, whatever its outcome.\n"
-		if err := cmdutil.Confirm(ctx, o.IO, o.Factory.Interrupts, summary); err != nil {
-			return err
-		}
-		opts.OnWarning = nil
+		opts.OnWarning = nil // the summary has shown them
 	}
 	opts.OnStart = func(e *v1alpha1.DRPlanExecution) {
 		s.Started(e, fmt.Sprintf("drill %s: execution %s/%s started (plan %s); a revert follows when it ends", id, e.Namespace, e.Name, e.Spec.PlanRef))

@@ -13,7 +13,6 @@ import (
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/progress"
-	"github.com/drctl/drctl/pkg/tui"
 )
 
 // Options are the arguments and flags of drctl execute.
@@ -116,18 +115,7 @@ func Run(ctx context.Context, o *Options) error {
 		return printDryRun(ctx, o.IO.Out, s.Engine, opts)
 	}
 	if !o.Yes && o.IO.CanPrompt() {
-		var warnings []string
-		dry := opts
-		dry.OnWarning = func(w string) { warnings = append(warnings, w) }
-		planned, err := s.Engine.DryRun(ctx, dry)
-		if err != nil {
-			for _, w := range warnings { // they may say why the plan is invalid
-				fmt.Fprintf(o.IO.ErrOut, "Warning: %s\n", w)
-			}
-			return err
-		}
-		dryRun := fmt.Sprintf("%s %s -n %s --dry-run", o.CommandPath, o.Plan, s.Namespace)
-		if err := cmdutil.Confirm(ctx, o.IO, o.Factory.Interrupts, tui.ExecuteSummary(s.Namespace, o.Plan, o.Mode, planned, warnings, dryRun)); err != nil {
+		if err := cmdutil.ConfirmExecute(ctx, s, opts, o.CommandPath, ""); err != nil {
 			return err
 		}
 		opts.OnWarning = nil // the summary has shown them
