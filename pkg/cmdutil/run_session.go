@@ -112,6 +112,9 @@ func (s *RunSession) Started(e *v1alpha1.DRPlanExecution, headline string) {
 	s.view = tui.StartLiveView(s.io, model, fmt.Sprintf("view closed; %s goes on in this process until it ends (drctl watch %s shows it again)", e.Name, e.Name))
 }
 
+// Mode is the progress mode the session resolved: tty, plain or json.
+func (s *RunSession) Mode() string { return s.mode }
+
 // Execution is the name of the execution the session runs; "" before it exists.
 func (s *RunSession) Execution() string {
 	s.mu.Lock()

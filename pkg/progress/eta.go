@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 )
 
 // ETA is how long the plan's last successful run of the same operation as exec took, from the
@@ -19,10 +20,8 @@ func ETA(ctx context.Context, c client.Reader, exec *v1alpha1.DRPlanExecution) t
 	if c.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan) != nil {
 		return 0
 	}
-	for _, h := range plan.Status.ExecutionHistory {
-		if h.Name != exec.Name && h.OperationType == exec.Spec.OperationType && h.Phase == v1alpha1.PhaseSucceeded && h.StartTime != nil && h.CompletionTime != nil {
-			return h.CompletionTime.Sub(h.StartTime.Time)
-		}
+	if earlier := engine.EarlierSuccesses(plan, exec); len(earlier) > 0 {
+		return earlier[0]
 	}
 	return 0
 }

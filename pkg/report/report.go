@@ -163,11 +163,8 @@ func Assemble(exec *v1alpha1.DRPlanExecution, events []corev1.Event, executions 
 	}
 	slices.SortFunc(r.RevertedBy, func(a, b Related) int { return cmp.Compare(a.Name, b.Name) })
 	if plan != nil {
-		for _, h := range plan.Status.ExecutionHistory {
-			if h.Name != exec.Name && h.OperationType == exec.Spec.OperationType && h.Phase == v1alpha1.PhaseSucceeded && h.StartTime != nil && h.CompletionTime != nil &&
-				h.StartTime.Time.Before(r.Start) { // earlier, not later, runs
-				r.Earlier = append(r.Earlier, h.CompletionTime.Sub(h.StartTime.Time).Round(time.Millisecond).String())
-			}
+		for _, d := range engine.EarlierSuccesses(plan, exec) {
+			r.Earlier = append(r.Earlier, d.Round(time.Millisecond).String())
 		}
 	}
 	return r

@@ -14,14 +14,11 @@ import (
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/pkg/check"
 	"github.com/drctl/drctl/pkg/cmdutil"
-	"github.com/drctl/drctl/pkg/crd"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 )
@@ -35,11 +32,8 @@ type Options struct {
 	Factory *cmdutil.Factory
 
 	// Plan is the plan checked, with the run's parameters and mode.
-	Plan      string
-	RawParams []string
-	Params    map[string]string
-	RawMode   string
-	Mode      v1alpha1.ExecutionMode
+	Plan string
+	cmdutil.PlanInputs
 	// Output is table or json; ProbeHTTP sends a HEAD request to every HTTP endpoint.
 	Output    string
 	ProbeHTTP bool
@@ -77,19 +71,15 @@ plan, bad flags), 1 the API server failed.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&opts.RawParams, "param", "p", nil, "name=value as execute takes it; repeatable")
-	cmd.Flags().StringVar(&opts.RawMode, "mode", "", "execution mode as execute takes it: Install, Upgrade, Delete or Rollback")
+	opts.AddPlanInputFlags(cmd)
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
 	cmd.Flags().BoolVar(&opts.ProbeHTTP, "probe-http", false, "send a HEAD request to every HTTP endpoint (never the action's method)")
 	return cmd
 }
 
 // Complete parses -p and --mode and checks -o.
-func (o *Options) Complete() (err error) {
-	if o.Params, err = cmdutil.ParseParams(o.RawParams); err != nil {
-		return err
-	}
-	if o.Mode, err = cmdutil.ParseMode(o.RawMode); err != nil {
+func (o *Options) Complete() error {
+	if err := o.PlanInputs.Parse(); err != nil {
 		return err
 	}
 	if o.Output != "table" && o.Output != "json" {
@@ -100,19 +90,7 @@ func (o *Options) Complete() (err error) {
 
 // Run checks the plan and prints the results.
 func Run(ctx context.Context, o *Options) error {
-	cfg, err := o.Factory.RESTConfig()
-	if err != nil {
-		return err
-	}
-	httpClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		return err
-	}
-	mapper, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
-	if err != nil {
-		return err
-	}
-	c, err := client.New(cfg, client.Options{Scheme: crd.NewScheme(), HTTPClient: httpClient, Mapper: mapper})
+	c, _, err := o.Factory.KubeClient()
 	if err != nil {
 		return err
 	}
@@ -139,7 +117,7 @@ func Run(ctx context.Context, o *Options) error {
 		results = append(results, check.Result{Check: "plan", Outcome: check.Fail, Detail: err.Error(),
 			Fix: "fix the plan or its parameters (drctl validate, -p, valueFrom sources)"})
 	default:
-		checker := &check.Checker{Client: c, Mapper: mapper, Resolver: net.DefaultResolver}
+		checker := &check.Checker{Client: c, Mapper: c.RESTMapper(), Resolver: net.DefaultResolver}
 		if o.ProbeHTTP {
 			checker.Probe = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		}

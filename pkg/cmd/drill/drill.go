@@ -28,11 +28,8 @@ type Options struct {
 
 	cmdutil.RunFlags
 	// Plan is the plan drilled, with the run's parameters (typically pointing at a standby).
-	Plan      string
-	RawParams []string
-	Params    map[string]string
-	RawMode   string
-	Mode      v1alpha1.ExecutionMode
+	Plan string
+	cmdutil.PlanInputs
 	// RTO is the recovery time objective the execute is held to (0: none).
 	RTO time.Duration
 	// CommandPath is how the user called the command.
@@ -63,11 +60,7 @@ left behind; 2 invalid input; 3 the plan is locked; 4 canceled (and reverted).`,
 		ValidArgsFunction: cmdutil.CompleteNameOf(f, v1alpha1.KindDRPlan),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Plan, opts.CommandPath = args[0], cmd.CommandPath()
-			var err error
-			if opts.Params, err = cmdutil.ParseParams(opts.RawParams); err != nil {
-				return err
-			}
-			if opts.Mode, err = cmdutil.ParseMode(opts.RawMode); err != nil {
+			if err := opts.PlanInputs.Parse(); err != nil {
 				return err
 			}
 			if opts.RTO < 0 {
@@ -82,8 +75,7 @@ left behind; 2 invalid input; 3 the plan is locked; 4 canceled (and reverted).`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&opts.RawParams, "param", "p", nil, "name=value as execute takes it; repeatable")
-	cmd.Flags().StringVar(&opts.RawMode, "mode", "", "execution mode as execute takes it: Install, Upgrade, Delete or Rollback")
+	opts.AddPlanInputFlags(cmd)
 	cmd.Flags().DurationVar(&opts.RTO, "rto", 0, "recovery time objective: the execute must end within it")
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
 	opts.AddRunFlags(cmd)
@@ -138,7 +130,7 @@ func Run(ctx context.Context, o *Options) error {
 		reverted = res
 		return res, err
 	})
-	report(o, id, executed.Execution)
+	report(o, r.Mode(), id, executed.Execution)
 	what := ""
 	if reverted != nil && reverted.Execution != nil {
 		what = undone(reverted.Execution)

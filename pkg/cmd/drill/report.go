@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 	"github.com/drctl/drctl/pkg/progress"
 )
 
@@ -38,10 +37,11 @@ type StageReport struct {
 	Duration string `json:"duration"`
 }
 
-// report measures the execute and prints the report: lines, or one JSON record.
-func report(o *Options, id string, exec *v1alpha1.DRPlanExecution) {
+// report measures the execute and prints the report in the session's progress mode: lines, or
+// one JSON record.
+func report(o *Options, mode, id string, exec *v1alpha1.DRPlanExecution) {
 	r := measure(id, exec, o.RTO, earlier(o, exec))
-	if cmdutil.ResolveProgress(o.IO, o.Progress) == progress.JSON {
+	if mode == progress.JSON {
 		_ = json.NewEncoder(o.IO.Out).Encode(r)
 		return
 	}
@@ -105,12 +105,5 @@ func earlier(o *Options, exec *v1alpha1.DRPlanExecution) []time.Duration {
 	if c.Get(ctx, client.ObjectKey{Namespace: exec.Namespace, Name: exec.Spec.PlanRef}, plan) != nil {
 		return nil
 	}
-	var out []time.Duration
-	for _, h := range plan.Status.ExecutionHistory {
-		if h.Name != exec.Name && h.OperationType == v1alpha1.OperationExecute && h.Phase == v1alpha1.PhaseSucceeded &&
-			h.StartTime != nil && h.CompletionTime != nil {
-			out = append(out, h.CompletionTime.Sub(h.StartTime.Time))
-		}
-	}
-	return slices.Clip(out)
+	return engine.EarlierSuccesses(plan, exec)
 }

@@ -23,13 +23,8 @@ type Options struct {
 	cmdutil.RunFlags
 	// Plan is the DRPlan to run; Name the DRPlanExecution's name ("" for a generated one).
 	Plan, Name string
-	// RawParams are the -p name=value flags; Params the same, parsed.
-	RawParams []string
-	Params    map[string]string
-	// RawMode is --mode as typed; Mode the same, in the API's spelling.
-	RawMode string
-	Mode    v1alpha1.ExecutionMode
-	DryRun  bool
+	cmdutil.PlanInputs
+	DryRun bool
 	// CommandPath is how the user called the command ("drctl execute", "kubectl dr execute").
 	CommandPath string
 }
@@ -74,8 +69,7 @@ by another run, 4 canceled (or declined), 5 outcome unknown (API server unreacha
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&opts.RawParams, "param", "p", nil, "name=value overriding every other parameter source; repeatable")
-	cmd.Flags().StringVar(&opts.RawMode, "mode", "", "execution mode: Install, Upgrade, Delete or Rollback (spec.mode)")
+	opts.AddPlanInputFlags(cmd)
 	cmd.Flags().StringVar(&opts.Name, "name", "", "name of the DRPlanExecution (default <plan>-<yyyymmdd-hhmmss>-<random>)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "render every action in order with its rollback, and create nothing")
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
@@ -84,13 +78,7 @@ by another run, 4 canceled (or declined), 5 outcome unknown (API server unreacha
 }
 
 // Complete parses -p and --mode.
-func (o *Options) Complete() (err error) {
-	if o.Params, err = cmdutil.ParseParams(o.RawParams); err != nil {
-		return err
-	}
-	o.Mode, err = cmdutil.ParseMode(o.RawMode)
-	return err
-}
+func (o *Options) Complete() error { return o.PlanInputs.Parse() }
 
 // Validate checks the flags together (exit code 2 when they are wrong).
 func (o *Options) Validate() error {
