@@ -124,5 +124,6 @@ func markAbandoned(exec *v1alpha1.DRPlanExecution, now metav1.Time, msg string) 
 	}
 	st.Phase, st.CompletionTime = v1alpha1.PhaseCanceled, &now
 	st.Message = msg
+	endControls(st, msg)
 	refreshSummary(st)
 }

@@ -17,7 +17,7 @@ import (
 // cannot watch it (no watch permission, a proxy that cuts long requests).
 const cancelPollPeriod = 2 * time.Second
 
-// watchCancel watches the execution for the cancel annotation. A watch that cannot be opened or
+// watchCancel watches the execution for the cancel annotation and operator signals. A watch that cannot be opened or
 // that breaks is re-established; meanwhile, and after every break (a watch may miss an event
 // across a reconnect), the runner reads the execution instead, so a cancel is never lost.
 //
@@ -69,8 +69,8 @@ func (r *runner) followCancel(w watch.Interface) {
 			r.recordGone()
 			return
 		}
-		if obj, ok := ev.Object.(*metav1.PartialObjectMetadata); ok && obj.Annotations[AnnotationCancel] == "true" {
-			r.cancelRequested()
+		if obj, ok := ev.Object.(*metav1.PartialObjectMetadata); ok {
+			r.readAnnotations(obj.Annotations)
 		}
 	}
 }
@@ -83,9 +83,17 @@ func (r *runner) pollCancel(ctx context.Context, exec *v1alpha1.DRPlanExecution)
 	switch {
 	case apierrors.IsNotFound(err):
 		r.recordGone()
-	case err == nil && latest.Annotations[AnnotationCancel] == "true":
+	case err == nil:
+		r.readAnnotations(latest.Annotations)
+	}
+}
+
+// readAnnotations acts on a cancel request and on new operator signals.
+func (r *runner) readAnnotations(annotations map[string]string) {
+	if annotations[AnnotationCancel] == "true" {
 		r.cancelRequested()
 	}
+	r.receiveSignals(annotations[AnnotationSignals])
 }
 
 // recordGone stops a run whose execution was deleted: its record can never be written again.

@@ -17,6 +17,10 @@ const (
 	EventWorkflow  EventType = "Workflow"
 	EventAction    EventType = "Action"
 	EventRetry     EventType = "Retry"
+	// EventWaiting: a stage or an action waits for an operator's decision (Step names it).
+	EventWaiting EventType = "Waiting"
+	// EventSignal: the runner received an operator signal; Phase is Applied or Refused.
+	EventSignal EventType = "Signal"
 )
 
 // Event is one transition of a run, as every progress view and the tests see it.
@@ -27,7 +31,9 @@ type Event struct {
 	Stage     string
 	Workflow  string
 	Action    string
-	Phase     v1alpha1.ExecutionPhase
+	// Step is the full name of the stage or action a Waiting or Signal event is about.
+	Step  string
+	Phase v1alpha1.ExecutionPhase
 	// Attempt is the action's attempt number (actions and retries only).
 	Attempt int
 	Message string

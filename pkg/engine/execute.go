@@ -39,6 +39,9 @@ type ExecuteOptions struct {
 	OnWarning func(string)
 	// Labels are put on the new execution besides drctl's own (drctl drill links its executions).
 	Labels map[string]string
+	// OnFailure overrides the plan's onFailure for this run (spec.onFailure): Ask waits for an
+	// operator's decision on an action that failed for good.
+	OnFailure v1alpha1.OnFailurePolicy
 }
 
 // Execute validates the plan and its workflows as stored in the cluster, takes the plan's Lease,
@@ -370,7 +373,8 @@ func (e *Engine) newExecution(plan *v1alpha1.DRPlan, opts ExecuteOptions) *v1alp
 	}
 	exec := &v1alpha1.DRPlanExecution{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: planNamespace(plan)},
-		Spec:       v1alpha1.DRPlanExecutionSpec{PlanRef: plan.Name, OperationType: v1alpha1.OperationExecute, Mode: opts.Mode},
+		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: plan.Name, OperationType: v1alpha1.OperationExecute, Mode: opts.Mode,
+			OnFailure: opts.OnFailure},
 	}
 	for _, k := range slices.Sorted(maps.Keys(opts.Params)) {
 		exec.Spec.Params = append(exec.Spec.Params, v1alpha1.Parameter{Name: k, Value: ptrTo(opts.Params[k])})

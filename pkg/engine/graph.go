@@ -23,7 +23,7 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 	// cleared[k]: step k ended so that the steps depending on it may run.
 	ended, cleared, started := make([]bool, n), make([]bool, n), make([]bool, n)
 	for k, as := range recorded {
-		if v1alpha1.IsFinished(as.Phase) { // a resume: never repeat what finished
+		if v1alpha1.IsFinished(as.Phase) && !r.waitingFor(at{i, j, k}, v1alpha1.DecisionFailure) { // a resume: never repeat what finished
 			started[k], ended[k] = true, true
 			cleared[k] = clears(as)
 			failed = failed || as.Phase == v1alpha1.PhaseFailed

@@ -83,7 +83,9 @@ type stageProgram struct {
 	// stopOnFailure: after this stage fails, no new stage of the run starts (failurePolicy Stop,
 	// or FailFast under a plan whose policy is Stop).
 	stopOnFailure bool
-	workflows     []*workflowProgram
+	// approval, when set, holds the stage until an operator approves it (an Execute's only).
+	approval  *v1alpha1.Approval
+	workflows []*workflowProgram
 }
 
 // stagePolicy turns a stage's recorded failure policy (see effectiveStagePolicy) into what the
@@ -168,6 +170,7 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 	st.StartTime = &now
 	st.Runner = runner
 	st.ResolvedParams = planParams
+	st.OnFailure = orPolicy(exec.Spec.OnFailure, plan.Spec.OnFailure)
 	st.StageStatuses = nil
 	// The record keeps what each stage waits for, implied ones too (the stage before it), so that
 	// resume and revert follow the order this run used.
@@ -180,6 +183,7 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 		ss := v1alpha1.StageStatus{
 			Name: stage.Name, Phase: v1alpha1.PhasePending, Parallel: stage.Parallel,
 			DependsOn: after[i], FailurePolicy: effectiveStagePolicy(plan, stage),
+			Approval: stage.Approval.DeepCopy(),
 		}
 		refs := stage.Workflows
 		if deleting { // a sequential stage takes its workflows down last first
@@ -219,6 +223,14 @@ func initExecuteStatus(ctx context.Context, exec *v1alpha1.DRPlanExecution, plan
 	return nil
 }
 
+// orPolicy is the run's own onFailure, else the plan's.
+func orPolicy(run, plan v1alpha1.OnFailurePolicy) v1alpha1.OnFailurePolicy {
+	if run != "" {
+		return run
+	}
+	return plan
+}
+
 // effectiveStagePolicy is the failure policy recorded for a stage, which is all a resume reads
 // (stagePolicy). A stage's policy says what happens inside it and, except FailFast, across
 // stages; the plan's says what happens across stages:
@@ -254,7 +266,7 @@ func executeProgram(exec *v1alpha1.DRPlanExecution, planNamespace string) (*prog
 	}
 	p := &program{mode: exec.Spec.Mode, operation: v1alpha1.OperationExecute}
 	for _, ss := range exec.Status.StageStatuses {
-		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel}
+		sp := &stageProgram{name: ss.Name, dependsOn: ss.DependsOn, parallel: ss.Parallel, approval: ss.Approval}
 		sp.failFastWithin, sp.stopOnFailure = stagePolicy(ss.FailurePolicy)
 		for _, we := range ss.WorkflowExecutions {
 			if we.WorkflowSpec == nil {

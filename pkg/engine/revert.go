@@ -26,6 +26,9 @@ type RevertOptions struct {
 	OnStart func(*v1alpha1.DRPlanExecution)
 	// Labels are put on the new execution besides drctl's own (drctl drill links its executions).
 	Labels map[string]string
+	// OnFailure Ask waits for an operator's decision on a rollback that failed for good
+	// (spec.onFailure; a revert does not read the plan's).
+	OnFailure v1alpha1.OnFailurePolicy
 }
 
 // Revert undoes what an Execute execution actually did, in reverse: stages backwards along the
@@ -50,7 +53,7 @@ func (e *Engine) revert(ctx context.Context, opts RevertOptions) (*Result, error
 	exec := &v1alpha1.DRPlanExecution{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: target.Namespace},
 		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: target.Spec.PlanRef, OperationType: v1alpha1.OperationRevert,
-			RevertExecutionRef: target.Name},
+			RevertExecutionRef: target.Name, OnFailure: opts.OnFailure},
 	}
 	e.stamp(exec, plan.Name)
 	addLabels(exec, opts.Labels)
@@ -279,6 +282,7 @@ func initRevertStatus(exec, target *v1alpha1.DRPlanExecution, runner *v1alpha1.R
 	st := &exec.Status
 	st.Phase, st.StartTime, st.Runner = v1alpha1.PhaseRunning, &now, runner
 	st.ResolvedParams = target.Status.ResolvedParams
+	st.OnFailure = exec.Spec.OnFailure
 	order, waitFor := revertOrder(target)
 	for _, i := range order {
 		src := target.Status.StageStatuses[i]

@@ -48,6 +48,10 @@ type runner struct {
 	revert    bool
 	// resumedFrom names the runner whose run this one resumes ("" for a new run).
 	resumedFrom string
+	// ctl holds the operator's signals: a pause, and the decisions the run waits for.
+	ctl *controls
+	// askOnFailure: an action that fails for good waits for an operator's decision (onFailure Ask).
+	askOnFailure bool
 
 	stop        atomic.Int32
 	watching    atomic.Bool  // the cancel watch is open: a cancel request is seen at once
@@ -87,6 +91,9 @@ func (e *Engine) newRunner(exec *v1alpha1.DRPlanExecution, prog *program, l *lea
 	if exec.Annotations[AnnotationCancel] == "true" { // canceled while no runner was alive
 		r.cancelRequested()
 	}
+	r.ctl = newControls(exec)
+	r.askOnFailure = exec.Status.OnFailure == v1alpha1.OnFailureAsk
+	r.receiveSignals(exec.Annotations[AnnotationSignals]) // sent while no runner was alive
 	return r
 }
 
@@ -237,6 +244,7 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 	now := metav1.NewTime(r.e.cfg.Now())
 	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
 		st.Phase, st.Message, st.CompletionTime = phase, msg, &now
+		endControls(st, "the run ended "+string(phase))
 		if st.Runner != nil {
 			// Written whole, the record holds everything: its journal is deleted next. (An end
 			// recorded only in a small write keeps naming the journal, which still matters.)

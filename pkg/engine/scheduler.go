@@ -127,6 +127,9 @@ func skippedOrCanceled(recorded v1alpha1.ExecutionPhase) v1alpha1.ExecutionPhase
 // new workflow starts (failurePolicy Stop or FailFast) and the running ones finish (FR-023f).
 func (r *runner) runStage(ctx context.Context, i int) {
 	sp := r.prog.stages[i]
+	if !r.passGate(ctx, i) {
+		return
+	}
 	r.st.setStage(at{i, -1, -1}, v1alpha1.PhaseRunning, "")
 	r.events.normal("StageStarted", "Stage %s started", sp.name)
 	var failed atomic.Bool

@@ -70,7 +70,21 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		Holding: func() bool { return r.lease.Remaining() > 0 && (!r.interrupted() || r.stopping() == stopDraining) }}
 	first := int(recorded.Attempts) + 1 // a resumed action's attempt count goes on
 	var lastOutputs *v1alpha1.ActionOutputs
+	// budgetFrom is the attempt the retry policy's count starts from: an operator's retry gives
+	// the action its retries again.
+	budgetFrom := 1
+	if recorded.Phase == v1alpha1.PhaseFailed { // a resume: the failure waits for a decision
+		lastOutputs = recorded.Outputs
+		if phase, decided := r.decideFailure(ctx, a, s, recorded.Message, lastOutputs); decided {
+			return phase, lastOutputs
+		}
+		budgetFrom = first
+	}
 	for n := first; ; n++ {
+		// Nothing starts while the run is paused.
+		if !r.whilePaused(ctx) {
+			return r.stoppedBeforeAttempt(ctx, a, n, recorded, lastOutputs, nil)
+		}
 		// The record says Running before the first side effect, and the Lease is held with a
 		// margin when it starts; otherwise the run is interrupted and the action left to resume.
 		before := r.st.action(a)
@@ -79,23 +93,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 			r.events.normal("ActionStarted", "Action %s started", s.name)
 		}
 		if !r.durable(ctx) || !r.awaitLease(ctx) {
-			if r.stopping() == stopDraining && ctx.Err() == nil {
-				// Handed over before this attempt's first side effect: the record must not say
-				// it ran (an attempt recorded Running counts as possibly done).
-				r.st.unstartAttempt(a, before)
-				return v1alpha1.PhaseRunning, lastOutputs
-			}
-			if r.stopping() == stopCanceled && ctx.Err() == nil {
-				// Canceled before this attempt started. If an earlier attempt (or runner) ran it,
-				// it may have done something: Canceled, not Skipped, so that revert knows.
-				phase, msg := v1alpha1.PhaseSkipped, r.skipReason(false)
-				if n > 1 || recorded.Phase == v1alpha1.PhaseRunning {
-					phase, msg = v1alpha1.PhaseCanceled, "canceled: an earlier attempt ran; it may or may not have completed"
-				}
-				r.st.finishAction(a, phase, msg, lastOutputs)
-				return v1alpha1.PhaseCanceled, lastOutputs
-			}
-			return v1alpha1.PhaseRunning, lastOutputs
+			return r.stoppedBeforeAttempt(ctx, a, n, recorded, lastOutputs, &before)
 		}
 		started := time.Now()
 		actx, cancel := context.WithTimeoutCause(r.work, timeout, actions.ErrAttemptTimedOut)
@@ -129,7 +127,7 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		if errors.Is(actx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("timed out after %s: %w", timeout, err)
 		}
-		retries := n - 1
+		retries := n - budgetFrom
 		if actions.IsPermanent(err) || retries >= policy.limit {
 			msg := err.Error()
 			if c := rendered.HookCleanup; c != nil && c.OnFailure {
@@ -137,7 +135,14 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 			}
 			r.st.finishAction(a, v1alpha1.PhaseFailed, msg, lastOutputs)
 			r.events.warning("ActionFailed", "Action %s failed: %v", s.name, err)
-			return v1alpha1.PhaseFailed, lastOutputs
+			if !r.askOnFailure {
+				return v1alpha1.PhaseFailed, lastOutputs
+			}
+			if phase, decided := r.decideFailure(ctx, a, s, msg, lastOutputs); decided {
+				return phase, lastOutputs
+			}
+			budgetFrom = n + 1
+			continue
 		}
 		r.st.retrying(a, n, policy.limit, err, lastOutputs)
 		r.events.warning("ActionRetrying", "Action %s retrying (%d/%d): %v", s.name, n, policy.limit, err)
@@ -153,6 +158,56 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 			return v1alpha1.PhaseCanceled, lastOutputs
 		}
 	}
+}
+
+// stoppedBeforeAttempt ends a step whose attempt n did not begin because the run stopped: it was
+// handed over (before, when set, is the status to take back: the attempt was recorded Running),
+// canceled, or interrupted (left as recorded, for resume).
+func (r *runner) stoppedBeforeAttempt(ctx context.Context, a at, n int, recorded v1alpha1.ActionStatus, lastOutputs *v1alpha1.ActionOutputs, before *v1alpha1.ActionStatus) (v1alpha1.ExecutionPhase, *v1alpha1.ActionOutputs) {
+	if r.stopping() == stopDraining && ctx.Err() == nil {
+		// Handed over before this attempt's first side effect: the record must not say it ran
+		// (an attempt recorded Running counts as possibly done).
+		if before != nil {
+			r.st.unstartAttempt(a, *before)
+		}
+		return v1alpha1.PhaseRunning, lastOutputs
+	}
+	if r.stopping() == stopCanceled && ctx.Err() == nil {
+		// Canceled before this attempt started. If an earlier attempt (or runner) ran it, it may
+		// have done something: Canceled, not Skipped, so that revert knows.
+		phase, msg := v1alpha1.PhaseSkipped, r.skipReason(false)
+		if n > 1 || recorded.Phase == v1alpha1.PhaseRunning {
+			phase, msg = v1alpha1.PhaseCanceled, "canceled: an earlier attempt ran; it may or may not have completed"
+		}
+		r.st.finishAction(a, phase, msg, lastOutputs)
+		return v1alpha1.PhaseCanceled, lastOutputs
+	}
+	return v1alpha1.PhaseRunning, lastOutputs
+}
+
+// decideFailure waits for an operator's decision on an action that failed for good (onFailure
+// Ask). decided is false for a retry: the caller runs the action again. Otherwise phase is the
+// action's end: Skipped on a skip, Failed on a reject or a cancel, Running when the run is
+// interrupted (the record keeps the failure waiting, for the resume).
+func (r *runner) decideFailure(ctx context.Context, a at, s *step, failure string, outputs *v1alpha1.ActionOutputs) (phase v1alpha1.ExecutionPhase, decided bool) {
+	d := r.awaitDecision(ctx, a, v1alpha1.DecisionFailure, failure, 0)
+	switch {
+	case d.stopped && r.stopping() == stopCanceled && ctx.Err() == nil:
+		return v1alpha1.PhaseFailed, true
+	case d.stopped:
+		return v1alpha1.PhaseRunning, true
+	case d.signal == nil:
+		return v1alpha1.PhaseFailed, true
+	}
+	switch sig := d.signal; sig.Verb {
+	case v1alpha1.SignalRetry:
+		r.events.normal("ActionRetriedByOperator", "Action %s runs again: retry by %s", s.name, sig.By)
+		return "", false
+	case v1alpha1.SignalSkip:
+		r.st.finishAction(a, v1alpha1.PhaseSkipped, fmt.Sprintf("skipped by %s: %s; it had failed: %s", sig.By, sig.Reason, failure), outputs)
+		return v1alpha1.PhaseSkipped, true
+	}
+	return v1alpha1.PhaseFailed, true
 }
 
 // sleep waits d; it returns false early when the run is stopping or ctx ends.

@@ -50,7 +50,7 @@ func (r *runner) runInOrder(ctx context.Context, i, j int, snap *v1alpha1.DRPlan
 			return failed, canceled, true
 		}
 		as := snap.Status.StageStatuses[i].WorkflowExecutions[j].ActionStatuses[k]
-		if v1alpha1.IsFinished(as.Phase) { // a resume: never repeat what finished
+		if v1alpha1.IsFinished(as.Phase) && !r.waitingFor(at{i, j, k}, v1alpha1.DecisionFailure) { // a resume: never repeat what finished
 			if as.Phase == v1alpha1.PhaseFailed {
 				failed = true
 			}
@@ -100,6 +100,11 @@ func addOutputs(into map[string]map[string]string, action string, o *v1alpha1.Ac
 // cancelUnstarted records an action the canceled run does not start: Skipped, or Canceled when an
 // earlier runner had started it (it may or may not have completed; revert must know).
 func (r *runner) cancelUnstarted(a at, as v1alpha1.ActionStatus) {
+	if as.Phase == v1alpha1.PhaseFailed { // it failed, and waited for a decision: it stays Failed
+		r.ctl.forget(r.stepName(a))
+		r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Waiting = withoutStep(st.Waiting, r.stepName(a)) })
+		return
+	}
 	if as.Phase == v1alpha1.PhaseRunning || as.Attempts > 0 {
 		r.st.finishAction(a, v1alpha1.PhaseCanceled, "canceled: its runner stopped while it was running; it may or may not have completed", as.Outputs)
 		return

@@ -76,6 +76,9 @@ func CheckPlanRun(plan *v1alpha1.DRPlan, refs RefCheck, execParams []v1alpha1.Pa
 			fs.Errorf(sp.Child("workflows").String(), "Too many: %d workflows: drctl runs at most %d per stage; split them over several stages", n, MaxStageWorkflows)
 			continue
 		}
+		if st.Approval != nil && st.Approval.Timeout != "" {
+			fs = append(fs, checkDuration(sp.Child("approval", "timeout"), st.Approval.Timeout)...)
+		}
 		if i > 0 && explicit && len(st.DependsOn) == 0 {
 			fs.Warnf(sp.Child("name").String(), "stage %q names no dependsOn while other stages do, so it starts with the run, at the same time as %q; to run it after %q, add dependsOn: [%s]", st.Name, plan.Spec.Stages[0].Name, plan.Spec.Stages[i-1].Name, plan.Spec.Stages[i-1].Name)
 		}

@@ -40,6 +40,12 @@ type DRPlanSpec struct {
 	// user).
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+	// OnFailure is what a run does when an action fails for good (drctl addition): Fail ends it as
+	// the failure policies say; Ask holds the failed action and waits for an operator to retry,
+	// skip or reject it (`drctl retry`, `drctl skip`, `drctl reject`). An execution's own
+	// onFailure overrides it.
+	// +optional
+	OnFailure OnFailurePolicy `json:"onFailure,omitempty"`
 }
 
 // Stage defines a stage in the plan orchestration
@@ -63,6 +69,10 @@ type Stage struct {
 	// FailurePolicy is the stage-level failure policy (overrides global)
 	// +optional
 	FailurePolicy StageFailurePolicy `json:"failurePolicy,omitempty"`
+	// Approval holds the stage before it starts until an operator approves it (`drctl approve`)
+	// (drctl addition). A rejection, or no answer within its timeout, fails the stage.
+	// +optional
+	Approval *Approval `json:"approval,omitempty"`
 }
 
 // WorkflowReference defines a workflow reference with parameters

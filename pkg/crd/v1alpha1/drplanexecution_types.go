@@ -48,6 +48,10 @@ type DRPlanExecutionSpec struct {
 	// Note: the reserved key "mode" is managed by the Mode field and cannot be overridden here.
 	// +optional
 	Params []Parameter `json:"params,omitempty"`
+	// OnFailure overrides the plan's onFailure for this run (drctl addition): Ask waits for an
+	// operator's decision on an action that failed for good, Fail ends the run as now.
+	// +optional
+	OnFailure OnFailurePolicy `json:"onFailure,omitempty"`
 }
 
 // ExecutionPhase is the state of an execution, stage, workflow or action.
@@ -111,6 +115,19 @@ type DRPlanExecutionStatus struct {
 	// execution's workflowSpec instead).
 	// +optional
 	WorkflowSnapshots []byte `json:"workflowSnapshots,omitempty"`
+	// OnFailure is the run's onFailure as taken at its start, which a resume follows (drctl
+	// addition).
+	// +optional
+	OnFailure OnFailurePolicy `json:"onFailure,omitempty"`
+	// Waiting lists the decisions the run waits for: a stage's approval, or what to do with an
+	// action that failed (drctl addition). A resumed run waits for them again.
+	// +optional
+	Waiting []PendingDecision `json:"waiting,omitempty"`
+	// Signals records every operator signal the runner received — pause, continue, approve,
+	// reject, retry, skip — who sent it, when and why, and what it did or why it was refused
+	// (drctl addition).
+	// +optional
+	Signals []SignalRecord `json:"signals,omitempty"`
 }
 
 // RunnerInfo identifies the process that runs an execution.

@@ -39,6 +39,9 @@ type StageStatus struct {
 	// (everything runs)
 	// +optional
 	FailurePolicy string `json:"failurePolicy,omitempty"`
+	// Approval is the stage's approval gate as snapshotted at the start (drctl addition).
+	// +optional
+	Approval *Approval `json:"approval,omitempty"`
 }
 
 // WorkflowExecutionStatus defines the status of a workflow execution

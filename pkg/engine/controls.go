@@ -1,0 +1,321 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// controls is the runner's side of operator signals: whether the run is paused, and the
+// decisions it waits for. Signals arrive from the execution's annotation (AnnotationSignals),
+// through the cancel watch or a read of the execution; each is applied once and recorded.
+type controls struct {
+	mu sync.Mutex
+	// seen are the IDs of the signals already recorded (by this runner or an earlier one).
+	seen   map[string]bool
+	paused bool
+	// unpaused is closed when the run continues; a new one is made at each pause.
+	unpaused chan struct{}
+	// waits are the decisions waited for, by step. A resumed run registers the ones its record
+	// lists before it reads any signal, so an answer sent while no runner was alive finds them.
+	waits map[string]*decisionWait
+}
+
+type decisionWait struct {
+	pending v1alpha1.PendingDecision
+	// answer receives the one signal that settles the decision; answered says it was sent.
+	answer   chan Signal
+	answered bool
+}
+
+// newControls restores the controls a run's record shows: a pause, the decisions waited for and
+// the signals already received.
+func newControls(exec *v1alpha1.DRPlanExecution) *controls {
+	c := &controls{seen: map[string]bool{}, waits: map[string]*decisionWait{}, unpaused: make(chan struct{})}
+	for _, s := range exec.Status.Signals {
+		c.seen[s.ID] = true
+	}
+	c.paused = Paused(exec)
+	if !c.paused {
+		close(c.unpaused)
+	}
+	for _, w := range exec.Status.Waiting {
+		c.waits[w.Step] = &decisionWait{pending: w, answer: make(chan Signal, 1)}
+	}
+	return c
+}
+
+// stepName is how signals and the record name an action: <stage>/<workflow>/<action>.
+func (r *runner) stepName(a at) string {
+	stage, workflow, action := r.st.names(a)
+	if a.workflow < 0 {
+		return stage
+	}
+	return stage + "/" + workflow + "/" + action
+}
+
+// receiveSignals applies the signals of the annotation that are new. Each is recorded in the
+// status, Applied or Refused with the reason, and as an event.
+func (r *runner) receiveSignals(annotation string) {
+	if annotation == "" {
+		return
+	}
+	for _, s := range parseSignals(annotation) {
+		r.ctl.mu.Lock()
+		if r.ctl.seen[s.ID] {
+			r.ctl.mu.Unlock()
+			continue
+		}
+		r.ctl.seen[s.ID] = true
+		result, msg := r.applySignal(s)
+		r.ctl.mu.Unlock()
+		r.recordSignal(s, result, msg)
+	}
+}
+
+// applySignal acts on one signal; r.ctl.mu is held.
+func (r *runner) applySignal(s Signal) (result, msg string) {
+	c := r.ctl
+	switch s.Verb {
+	case v1alpha1.SignalPause:
+		if c.paused {
+			return v1alpha1.SignalRefused, "already paused"
+		}
+		c.paused = true
+		c.unpaused = make(chan struct{})
+		return v1alpha1.SignalApplied, "paused: no action starts until a continue; running actions finish"
+	case v1alpha1.SignalContinue:
+		if !c.paused {
+			return v1alpha1.SignalRefused, "not paused"
+		}
+		c.paused = false
+		close(c.unpaused)
+		return v1alpha1.SignalApplied, "continued: actions start again"
+	}
+	w := c.waits[s.Step]
+	switch {
+	case w != nil && w.answered:
+		return v1alpha1.SignalRefused, fmt.Sprintf("%s is already decided", s.Step)
+	case w == nil:
+		return v1alpha1.SignalRefused, fmt.Sprintf("%s is not waiting for a decision", orDefault(s.Step, "no step named"))
+	case !answers(s.Verb, w.pending.Kind):
+		return v1alpha1.SignalRefused, fmt.Sprintf("%s waits for %s, not %s", s.Step, decisionChoices(w.pending.Kind), strings.ToLower(string(s.Verb)))
+	}
+	w.answered = true
+	w.answer <- s
+	switch s.Verb {
+	case v1alpha1.SignalApprove:
+		return v1alpha1.SignalApplied, "approved: the stage starts"
+	case v1alpha1.SignalRetry:
+		return v1alpha1.SignalApplied, "the action runs again"
+	case v1alpha1.SignalSkip:
+		return v1alpha1.SignalApplied, "the action is recorded Skipped; the run goes on"
+	}
+	return v1alpha1.SignalApplied, "rejected: the step fails"
+}
+
+// recordSignal writes a received signal into the status (and, for a pause or a continue, the
+// Paused condition), emits it to the views and records an event.
+func (r *runner) recordSignal(s Signal, result, msg string) {
+	rec := v1alpha1.SignalRecord{ID: s.ID, Verb: s.Verb, Step: s.Step, By: s.By, At: s.At, Reason: s.Reason, Result: result, Message: msg}
+	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		st.Signals = append(st.Signals, rec)
+		if result != v1alpha1.SignalApplied {
+			return
+		}
+		switch s.Verb {
+		case v1alpha1.SignalPause:
+			meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: ConditionPaused, Status: metav1.ConditionTrue,
+				Reason: "PausedByOperator", Message: withReason("paused by "+s.By, s.Reason)})
+		case v1alpha1.SignalContinue:
+			meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: ConditionPaused, Status: metav1.ConditionFalse,
+				Reason: "ContinuedByOperator", Message: withReason("continued by "+s.By, s.Reason)})
+		}
+	})
+	r.st.emit(Event{Type: EventSignal, Step: s.Step, Phase: v1alpha1.ExecutionPhase(result), Message: signalLine(rec)})
+	reason := string(s.Verb) + "Signal"
+	if result == v1alpha1.SignalRefused {
+		r.events.warning(reason+"Refused", "%s", signalLine(rec))
+		r.logger.Warn("signal refused", "execution", r.st.name(), "verb", s.Verb, "step", s.Step, "by", s.By, "why", msg)
+		return
+	}
+	r.events.normal(reason, "%s", signalLine(rec))
+	r.logger.Info("signal applied", "execution", r.st.name(), "verb", s.Verb, "step", s.Step, "by", s.By, "reason", s.Reason)
+}
+
+// signalLine says who sent what and what came of it, in one line.
+func signalLine(s v1alpha1.SignalRecord) string {
+	target := ""
+	if s.Step != "" {
+		target = " " + s.Step
+	}
+	line := fmt.Sprintf("%s%s by %s", s.Verb, target, s.By)
+	if s.Reason != "" {
+		line += fmt.Sprintf(" (%q)", s.Reason)
+	}
+	if s.Result == v1alpha1.SignalRefused {
+		return line + ": refused: " + s.Message
+	}
+	return line + ": " + s.Message
+}
+
+func withReason(msg, reason string) string {
+	if reason == "" {
+		return msg
+	}
+	return fmt.Sprintf("%s: %s", msg, reason)
+}
+
+// whilePaused holds the caller while the run is paused. It returns false if the run stops (a
+// cancel, an interruption) or ctx ends first. The Lease is kept meanwhile (keepLease).
+func (r *runner) whilePaused(ctx context.Context) bool {
+	for {
+		r.ctl.mu.Lock()
+		paused, unpaused := r.ctl.paused, r.ctl.unpaused
+		r.ctl.mu.Unlock()
+		if !paused {
+			return r.stopping() == running && ctx.Err() == nil
+		}
+		select {
+		case <-unpaused:
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+			if r.stopping() != running {
+				return false
+			}
+		}
+	}
+}
+
+// decision is how a wait for an operator's decision ended.
+type decision struct {
+	// signal is the answer (nil: none came).
+	signal *Signal
+	// timedOut: the deadline passed without an answer.
+	timedOut bool
+	// stopped: the run is canceled or interrupted (or ctx ended) while waiting.
+	stopped bool
+}
+
+// awaitDecision records that a step waits for an operator's decision (kept in the record, so a
+// resumed run waits again) and waits for the answer, the deadline, or the run stopping. A wait
+// the record already lists (a resume) keeps its start and deadline.
+func (r *runner) awaitDecision(ctx context.Context, a at, kind v1alpha1.DecisionKind, message string, timeout time.Duration) decision {
+	step := r.stepName(a)
+	r.ctl.mu.Lock()
+	w := r.ctl.waits[step]
+	if w == nil {
+		pd := v1alpha1.PendingDecision{Step: step, Kind: kind, Message: message, Since: metav1.NewTime(r.e.cfg.Now())}
+		if timeout > 0 {
+			pd.Deadline = &metav1.Time{Time: pd.Since.Add(timeout)}
+		}
+		w = &decisionWait{pending: pd, answer: make(chan Signal, 1)}
+		r.ctl.waits[step] = w
+	}
+	r.ctl.mu.Unlock()
+	pd := w.pending
+	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		for _, p := range st.Waiting {
+			if p.Step == step {
+				return
+			}
+		}
+		st.Waiting = append(st.Waiting, pd)
+	})
+	stage, workflow, action := r.st.names(a)
+	r.st.emit(Event{Type: EventWaiting, Stage: stage, Workflow: workflow, Action: action, Step: step, Phase: v1alpha1.PhasePending,
+		Message: fmt.Sprintf("waits for %s: %s", decisionChoices(kind), message)})
+	r.events.normal("WaitingFor"+string(kind), "%s waits for %s (`drctl %s %s %s`): %s", step, decisionChoices(kind),
+		firstChoice(kind), r.st.name(), step, message)
+	d := r.waitAnswer(ctx, w)
+	if d.stopped && r.stopping() != stopCanceled {
+		return d // interrupted: the record keeps the wait, for the resume
+	}
+	r.ctl.forget(step)
+	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Waiting = withoutStep(st.Waiting, step) })
+	return d
+}
+
+// endControls settles the controls of a run that ended: nothing waits any more, and a pause no
+// longer holds anything.
+func endControls(st *v1alpha1.DRPlanExecutionStatus, why string) {
+	st.Waiting = nil
+	if meta.IsStatusConditionTrue(st.Conditions, ConditionPaused) {
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: ConditionPaused, Status: metav1.ConditionFalse, Reason: "Ended", Message: why})
+	}
+}
+
+// forget drops the wait of a step.
+func (c *controls) forget(step string) {
+	c.mu.Lock()
+	delete(c.waits, step)
+	c.mu.Unlock()
+}
+
+func withoutStep(waiting []v1alpha1.PendingDecision, step string) []v1alpha1.PendingDecision {
+	var out []v1alpha1.PendingDecision
+	for _, p := range waiting {
+		if p.Step != step {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func firstChoice(kind v1alpha1.DecisionKind) string {
+	if kind == v1alpha1.DecisionApproval {
+		return "approve"
+	}
+	return "retry"
+}
+
+// waitAnswer waits for w's answer, its deadline, or the run stopping.
+func (r *runner) waitAnswer(ctx context.Context, w *decisionWait) decision {
+	var deadline <-chan time.Time
+	if w.pending.Deadline != nil {
+		t := time.NewTimer(time.Until(w.pending.Deadline.Time))
+		defer t.Stop()
+		deadline = t.C
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case s := <-w.answer:
+			return decision{signal: &s}
+		case <-deadline:
+			r.ctl.mu.Lock()
+			answered := w.answered
+			w.answered = true // no answer counts any more
+			r.ctl.mu.Unlock()
+			if answered { // at the last moment
+				s := <-w.answer
+				return decision{signal: &s}
+			}
+			return decision{timedOut: true}
+		case <-ctx.Done():
+			return decision{stopped: true}
+		case <-tick.C:
+			if r.stopping() != running {
+				return decision{stopped: true}
+			}
+		}
+	}
+}
+
+// waitingFor reports whether the record shows a step waiting for a decision of kind.
+func (r *runner) waitingFor(a at, kind v1alpha1.DecisionKind) bool {
+	step := r.stepName(a)
+	r.ctl.mu.Lock()
+	defer r.ctl.mu.Unlock()
+	w := r.ctl.waits[step]
+	return w != nil && w.pending.Kind == kind
+}

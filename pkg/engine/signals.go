@@ -1,0 +1,294 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os/user"
+	"strings"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+)
+
+// AnnotationSignals holds the operator signals sent to an execution, as a JSON list of Signal:
+// every runner of the execution (a terminal's drctl, drctl serve, a resume) watches it and applies
+// each signal once, recording it in status.signals. Senders only ever append.
+const AnnotationSignals = "dr.bkbcs.tencent.com/signals"
+
+// ConditionPaused is the execution's condition while an operator holds it: no action starts.
+const ConditionPaused = "Paused"
+
+// Signal is one operator request to a run, as sent.
+type Signal struct {
+	ID     string              `json:"id"`
+	Verb   v1alpha1.SignalVerb `json:"verb"`
+	Step   string              `json:"step,omitempty"`
+	By     string              `json:"by"`
+	At     metav1.Time         `json:"at"`
+	Reason string              `json:"reason,omitempty"`
+}
+
+// SignalRequest is what an operator asks of a run.
+type SignalRequest struct {
+	Verb v1alpha1.SignalVerb
+	// Step names the waiting stage or action for Approve, Reject, Retry and Skip: its full name
+	// (<stage>/<workflow>/<action>), or any ending of it after a "/" that names one waiting step.
+	// Empty picks the only step waiting for such a decision.
+	Step   string
+	Reason string
+}
+
+// SignalResult says what a sent signal will do.
+type SignalResult struct {
+	Signal Signal
+	// Message explains it to a person.
+	Message string
+}
+
+// Signal sends an operator signal to a running execution: pause, continue, approve, reject, retry
+// or skip. It is refused, with the reason, unless the execution is in a state where it makes
+// sense (running; paused for a continue; the named step waiting for that decision). The sender's
+// identity is the one the API server gives it (a SelfSubjectReview).
+func (e *Engine) Signal(ctx context.Context, namespace, name string, req SignalRequest) (*SignalResult, error) {
+	res, err := e.signal(ctx, namespace, name, req)
+	return res, classify(err)
+}
+
+func (e *Engine) signal(ctx context.Context, namespace, name string, req SignalRequest) (*SignalResult, error) {
+	by := e.whoAmI(ctx)
+	var res *SignalResult
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		exec := &v1alpha1.DRPlanExecution{}
+		if err := e.cfg.Client.Get(ctx, objectKey(namespace, name), exec); err != nil {
+			return notFoundIsInvalid(err, "DRPlanExecution %s/%s", namespace, name)
+		}
+		sent := SignalsOf(exec)
+		sig, err := admitSignal(exec, sent, req)
+		if err != nil {
+			return err
+		}
+		sig.ID, sig.By, sig.At = newSignalID(), by, metav1.NewTime(e.cfg.Now())
+		raw, err := json.Marshal(append(sent, sig))
+		if err != nil {
+			return err
+		}
+		before := exec.DeepCopy()
+		if exec.Annotations == nil {
+			exec.Annotations = map[string]string{}
+		}
+		exec.Annotations[AnnotationSignals] = string(raw)
+		// Optimistic: a concurrent signal or a change of the run's state makes it decide again.
+		if err := e.cfg.Client.Patch(ctx, exec, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+			return err
+		}
+		res = &SignalResult{Signal: sig, Message: signalSentMessage(exec, sig)}
+		return nil
+	})
+	if apierrors.IsConflict(err) {
+		return nil, fmt.Errorf("send %s to %s: the execution kept changing; try again: %w", req.Verb, name, err)
+	}
+	return res, err
+}
+
+// admitSignal checks req against the execution as it is now and returns the signal to send (its
+// step resolved), or why it makes no sense.
+func admitSignal(exec *v1alpha1.DRPlanExecution, sent []Signal, req SignalRequest) (Signal, error) {
+	sig := Signal{Verb: req.Verb, Reason: strings.TrimSpace(req.Reason)}
+	name, phase := exec.Name, v1alpha1.NormalizePhase(exec.Status.Phase)
+	if ManagedElsewhere(exec) {
+		return sig, invalidf("%s is run by another implementation (annotation %s); drctl sends it no signal", name, AnnotationManagedBy)
+	}
+	if phase != v1alpha1.PhaseRunning {
+		return sig, invalidf("%s is %s; a %s applies only to a running execution", name, orPending(exec.Status.Phase), strings.ToLower(string(req.Verb)))
+	}
+	if exec.Annotations[AnnotationCancel] == "true" {
+		return sig, invalidf("%s is being canceled; it takes no other signal", name)
+	}
+	unapplied := unappliedSignals(exec, sent)
+	switch req.Verb {
+	case v1alpha1.SignalPause, v1alpha1.SignalContinue:
+		if req.Step != "" {
+			return sig, invalidf("%s applies to the whole execution, not to a step (%q)", strings.ToLower(string(req.Verb)), req.Step)
+		}
+		paused := Paused(exec)
+		for _, s := range unapplied { // the runner has not seen these yet
+			switch s.Verb {
+			case v1alpha1.SignalPause:
+				paused = true
+			case v1alpha1.SignalContinue:
+				paused = false
+			}
+		}
+		if req.Verb == v1alpha1.SignalPause && paused {
+			return sig, invalidf("%s is already paused (%s); `drctl continue %s` lets it go on", name, pausedBy(exec), name)
+		}
+		if req.Verb == v1alpha1.SignalContinue && !paused {
+			return sig, invalidf("%s is not paused", name)
+		}
+		return sig, nil
+	case v1alpha1.SignalApprove, v1alpha1.SignalReject, v1alpha1.SignalRetry, v1alpha1.SignalSkip:
+	default:
+		return sig, invalidf("unknown signal %q", req.Verb)
+	}
+	if (req.Verb == v1alpha1.SignalSkip || req.Verb == v1alpha1.SignalReject) && sig.Reason == "" {
+		return sig, invalidf("a %s needs a reason (--reason): it is kept in the execution's record", strings.ToLower(string(req.Verb)))
+	}
+	step, err := resolveStep(exec, req)
+	if err != nil {
+		return sig, err
+	}
+	for _, s := range unapplied {
+		if s.Step == step && s.Verb != v1alpha1.SignalPause && s.Verb != v1alpha1.SignalContinue {
+			return sig, invalidf("%s of %s was already sent by %s at %s and is not applied yet", s.Verb, step, s.By, s.At.UTC().Format(time.RFC3339))
+		}
+	}
+	sig.Step = step
+	return sig, nil
+}
+
+// decisionKinds says which pending decisions a verb answers.
+func answers(verb v1alpha1.SignalVerb, kind v1alpha1.DecisionKind) bool {
+	switch verb {
+	case v1alpha1.SignalApprove:
+		return kind == v1alpha1.DecisionApproval
+	case v1alpha1.SignalRetry, v1alpha1.SignalSkip:
+		return kind == v1alpha1.DecisionFailure
+	case v1alpha1.SignalReject:
+		return true
+	}
+	return false
+}
+
+// resolveStep finds the waiting step a decision names.
+func resolveStep(exec *v1alpha1.DRPlanExecution, req SignalRequest) (string, error) {
+	var candidates, waiting []string
+	for _, w := range exec.Status.Waiting {
+		if !answers(req.Verb, w.Kind) {
+			continue
+		}
+		waiting = append(waiting, w.Step)
+		if req.Step == "" || w.Step == req.Step || strings.HasSuffix(w.Step, "/"+req.Step) {
+			candidates = append(candidates, w.Step)
+		}
+	}
+	verb := strings.ToLower(string(req.Verb))
+	switch {
+	case len(candidates) == 1:
+		return candidates[0], nil
+	case len(waiting) == 0:
+		return "", invalidf("%s has nothing waiting for a %s: %s", exec.Name, verb, waitingSummary(exec))
+	case len(candidates) == 0:
+		return "", invalidf("%q is not waiting for a %s; waiting: %s", req.Step, verb, strings.Join(waiting, ", "))
+	}
+	return "", invalidf("several steps wait for a %s; name one: %s", verb, strings.Join(candidates, ", "))
+}
+
+func waitingSummary(exec *v1alpha1.DRPlanExecution) string {
+	if len(exec.Status.Waiting) == 0 {
+		return "no step waits for a decision"
+	}
+	var out []string
+	for _, w := range exec.Status.Waiting {
+		out = append(out, fmt.Sprintf("%s waits for %s", w.Step, decisionChoices(w.Kind)))
+	}
+	return strings.Join(out, "; ")
+}
+
+// decisionChoices names the commands that answer a kind of decision.
+func decisionChoices(kind v1alpha1.DecisionKind) string {
+	if kind == v1alpha1.DecisionApproval {
+		return "approve or reject"
+	}
+	return "retry, skip or reject"
+}
+
+func signalSentMessage(exec *v1alpha1.DRPlanExecution, s Signal) string {
+	what := map[v1alpha1.SignalVerb]string{
+		v1alpha1.SignalPause:    "the run starts no new action; running ones finish",
+		v1alpha1.SignalContinue: "the run starts actions again",
+		v1alpha1.SignalApprove:  "the stage starts",
+		v1alpha1.SignalReject:   "the step fails, and the run goes on as its failure policies say",
+		v1alpha1.SignalRetry:    "the action runs again",
+		v1alpha1.SignalSkip:     "the action is recorded Skipped and the run goes on",
+	}[s.Verb]
+	target := exec.Name
+	if s.Step != "" {
+		target = s.Step + " of " + exec.Name
+	}
+	return fmt.Sprintf("%s sent to %s as %s: %s. Its runner applies it and records it (`drctl describe execution %s`)",
+		s.Verb, target, s.By, what, exec.Name)
+}
+
+// SignalsOf returns the signals sent to exec, oldest first (an unreadable annotation holds none).
+func SignalsOf(exec *v1alpha1.DRPlanExecution) []Signal {
+	return parseSignals(exec.Annotations[AnnotationSignals])
+}
+
+func parseSignals(raw string) []Signal {
+	if raw == "" {
+		return nil
+	}
+	var out []Signal
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		return nil
+	}
+	return out
+}
+
+// unappliedSignals are the signals sent that the record does not show as received yet.
+func unappliedSignals(exec *v1alpha1.DRPlanExecution, sent []Signal) []Signal {
+	seen := map[string]bool{}
+	for _, r := range exec.Status.Signals {
+		seen[r.ID] = true
+	}
+	var out []Signal
+	for _, s := range sent {
+		if !seen[s.ID] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Paused reports whether the execution's record says an operator paused it.
+func Paused(exec *v1alpha1.DRPlanExecution) bool {
+	return meta.IsStatusConditionTrue(exec.Status.Conditions, ConditionPaused)
+}
+
+func pausedBy(exec *v1alpha1.DRPlanExecution) string {
+	if c := meta.FindStatusCondition(exec.Status.Conditions, ConditionPaused); c != nil && c.Status == metav1.ConditionTrue {
+		return c.Message
+	}
+	return "a pause is sent and not applied yet"
+}
+
+func newSignalID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000"), hex.EncodeToString(b))
+}
+
+// whoAmI is the sender's Kubernetes user as the API server names it; without an answer, the local
+// user, marked as such.
+func (e *Engine) whoAmI(ctx context.Context) string {
+	review := &authenticationv1.SelfSubjectReview{}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := e.cfg.Client.Create(rctx, review); err == nil && review.Status.UserInfo.Username != "" {
+		return review.Status.UserInfo.Username
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username + " (local user; the API server did not name the sender)"
+	}
+	return "unknown"
+}
