@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
 
@@ -97,7 +98,17 @@ func (e *Engine) signal(ctx context.Context, namespace, name string, req SignalR
 	if apierrors.IsConflict(err) {
 		return nil, fmt.Errorf("send %s to %s: the execution kept changing; try again: %w", req.Verb, name, err)
 	}
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	// Is anyone running it? A live runner keeps the plan's Lease renewed.
+	exec := &v1alpha1.DRPlanExecution{}
+	if err := e.cfg.Client.Get(ctx, objectKey(namespace, name), exec); err == nil {
+		if info, err := lease.Describe(ctx, e.cfg.Client, e.cfg.Clock, namespace, lease.Name(exec.Spec.PlanRef)); err == nil && (info == nil || info.Expired) {
+			res.Message += fmt.Sprintf(". No runner is alive: it applies when the run is resumed (`drctl resume %s`)", name)
+		}
+	}
+	return res, nil
 }
 
 // admitSignal checks req against the execution as it is now and returns the signal to send (its

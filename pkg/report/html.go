@@ -132,7 +132,11 @@ rect.Canceled, rect.Unknown { fill: #bf8700; } rect.Skipped, rect.Pending { fill
 <pre>{{range .AsRun}}{{.}}
 {{end}}</pre>
 {{end}}{{end}}{{end}}{{end}}
-<h2>Events</h2>
+{{if .Signals}}<h2>Operator signals</h2>
+<table><tr><th>time</th><th>by</th><th>signal</th><th>step</th><th>result</th><th>reason</th><th>message</th></tr>
+{{range .Signals}}<tr><td>{{.Time.Format "2006-01-02T15:04:05Z07:00"}}</td><td>{{.By}}</td><td>{{.Verb}}</td><td>{{.Step}}</td><td>{{.Result}}</td><td>{{.Reason}}</td><td>{{.Message}}</td></tr>
+{{end}}</table>
+{{end}}<h2>Events</h2>
 {{if .Events}}<table><tr><th>time</th><th>type</th><th>reason</th><th>message</th></tr>
 {{range .Events}}<tr><td>{{.Time.Format "2006-01-02T15:04:05Z07:00"}}</td><td>{{.Type}}</td><td>{{.Reason}}</td><td>{{.Message}}</td></tr>
 {{end}}</table>{{else}}<p>None recorded.</p>{{end}}

@@ -49,6 +49,12 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			}
 		}
 	}
+	if len(r.Signals) > 0 {
+		b.WriteString("\n## Operator signals\n\n| time | by | signal | step | result | reason | message |\n|---|---|---|---|---|---|---|\n")
+		for _, s := range r.Signals {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", s.Time.Format(time.RFC3339), cell(s.By), s.Verb, cell(s.Step), s.Result, cell(s.Reason), cell(s.Message))
+		}
+	}
 	b.WriteString("\n## Events\n\n")
 	if len(r.Events) == 0 {
 		b.WriteString("None recorded (events expire after an hour on most clusters).\n")

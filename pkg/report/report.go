@@ -46,7 +46,10 @@ type Report struct {
 	// Params are the parameters the run resolved; sensitive ones show as REDACTED.
 	Params []Param `json:"params"`
 	Stages []Stage `json:"stages"`
-	Events []Event `json:"events"`
+	// Signals are the operator's interventions in the run (pause, approve, retry, skip...), who
+	// sent each, when and why, and what it did or why it was refused.
+	Signals []Signal `json:"signals,omitempty"`
+	Events  []Event  `json:"events"`
 	// Reverts are the Revert executions of this one; Reverts is the execution a Revert undid.
 	RevertedBy []Related `json:"revertedBy,omitempty"`
 	Reverts    string    `json:"reverts,omitempty"`
@@ -103,6 +106,18 @@ type Action struct {
 	Response string `json:"response,omitempty"`
 	// Objects are the objects it created, changed or deleted.
 	Objects []string `json:"objects,omitempty"`
+}
+
+// Signal is one operator signal the run received.
+type Signal struct {
+	Time   time.Time `json:"time"`
+	By     string    `json:"by"`
+	Verb   string    `json:"verb"`
+	Step   string    `json:"step,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	Result string    `json:"result"`
+	// Message says what the signal did, or why it was refused.
+	Message string `json:"message,omitempty"`
 }
 
 // Event is one Kubernetes event of the execution.
@@ -181,6 +196,9 @@ func fromRecord(exec *v1alpha1.DRPlanExecution) *Report {
 	}
 	if !r.Start.IsZero() && !r.End.IsZero() {
 		r.Duration = r.End.Sub(r.Start).Round(time.Millisecond).String()
+	}
+	for _, s := range st.Signals {
+		r.Signals = append(r.Signals, Signal{Time: s.At.UTC(), By: s.By, Verb: string(s.Verb), Step: s.Step, Reason: s.Reason, Result: s.Result, Message: s.Message})
 	}
 	if run := st.Runner; run != nil {
 		r.Runner = Runner{User: run.User, Host: run.Host, PID: run.PID, Version: run.Version}

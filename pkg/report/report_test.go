@@ -138,3 +138,27 @@ status:
 	assert.Contains(t, md.String(), "POST https://ops:REDACTED@hooks.example.com/x?token=REDACTED")
 	assert.Contains(t, md.String(), "    header Authorization: REDACTED\n", "the request as run, its credential header redacted")
 }
+
+// An audit sees every operator intervention: who, when, what, why, and what came of it.
+func TestReportListsOperatorSignals(t *testing.T) {
+	exec := &v1alpha1.DRPlanExecution{}
+	require.NoError(t, yaml.Unmarshal([]byte(`
+metadata: {name: run-1, namespace: dr}
+spec: {planRef: p, operationType: Execute}
+status:
+  phase: Succeeded
+  signals:
+  - {id: "1", verb: Pause, by: alice, at: "2026-11-30T10:00:00Z", reason: "replica lag", result: Applied, message: "paused"}
+  - {id: "2", verb: Skip, step: "s/w/warm-cache", by: "bob", at: "2026-11-30T10:05:00Z", reason: "not needed <today>", result: Applied, message: "the action is recorded Skipped"}
+`), exec))
+	r := Assemble(exec, nil, nil, nil)
+	var md, html bytes.Buffer
+	require.NoError(t, WriteMarkdown(&md, r))
+	require.NoError(t, WriteHTML(&html, r))
+	assert.Contains(t, md.String(), "## Operator signals")
+	assert.Contains(t, md.String(), "| 2026-11-30T10:05:00Z | bob | Skip | s/w/warm-cache | Applied | not needed <today> | the action is recorded Skipped |")
+	assert.Contains(t, html.String(), "<td>bob</td><td>Skip</td><td>s/w/warm-cache</td><td>Applied</td><td>not needed &lt;today&gt;</td>")
+	data, err := json.Marshal(r)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"signals":[{"time":"2026-11-30T10:00:00Z","by":"alice","verb":"Pause","reason":"replica lag","result":"Applied","message":"paused"}`)
+}

@@ -78,6 +78,7 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 	if st.Message != "" {
 		d.line(0, "Message:\t%s", st.Message)
 	}
+	d.describeControlState(exec)
 	if len(st.ResolvedParams) > 0 {
 		d.line(0, "Parameters:")
 		for _, k := range sortedKeys(st.ResolvedParams) {
@@ -135,6 +136,7 @@ func DescribeExecution(out io.Writer, exec *v1alpha1.DRPlanExecution, events []c
 		}
 		_ = tw.Flush()
 	}
+	describeSignals(out, st.Signals, now)
 	describeEvents(out, events, now)
 }
 
@@ -168,6 +170,9 @@ func DescribePlan(out io.Writer, plan *v1alpha1.DRPlan, now time.Time) {
 		d.line(0, "Description:\t%s", plan.Spec.Description)
 	}
 	d.line(0, "Failure policy:\t%s", or(string(plan.Spec.FailurePolicy), "Stop"))
+	if plan.Spec.OnFailure == v1alpha1.OnFailureAsk {
+		d.line(0, "On failure:\tAsk (a failed action waits for drctl retry, skip or reject)")
+	}
 	if sa := plan.Spec.ServiceAccountName; sa != "" {
 		d.line(0, "Acts as:\tServiceAccount %s (under drctl serve)", sa)
 	}
@@ -202,6 +207,13 @@ func DescribePlan(out io.Writer, plan *v1alpha1.DRPlan, now time.Time) {
 			deps = ", starts with the run"
 		}
 		d.line(1, "%s (%s%s)", s.Name, mode, deps)
+		if a := s.Approval; a != nil {
+			timeout := ""
+			if a.Timeout != "" {
+				timeout = ", rejected after " + a.Timeout
+			}
+			d.line(2, "waits for approval%s: %s", timeout, or(a.Message, "(no message)"))
+		}
 		for _, w := range s.Workflows {
 			var ps []string
 			for _, p := range w.Params {

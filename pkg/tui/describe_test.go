@@ -60,3 +60,36 @@ func TestDescribeOrdersEventsOfOneSecondAsStored(t *testing.T) {
 	describeEvents(&out, []corev1.Event{ev("1203", "ExecutionSucceeded"), ev("998", "ExecutionStarted"), ev("1100", "ActionSucceeded")}, at.Time)
 	assert.Regexp(t, `(?s)ExecutionStarted.*ActionSucceeded.*ExecutionSucceeded`, out.String())
 }
+
+// A run held by an operator says so: who paused it, what waits for which decision and the
+// commands that answer it, and every signal received with who sent it and why.
+func TestDescribeExecutionShowsPauseWaitsAndSignals(t *testing.T) {
+	now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
+	deadline := metav1.NewTime(now.Add(20 * time.Minute))
+	exec := &v1alpha1.DRPlanExecution{
+		ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: "dr"},
+		Spec:       v1alpha1.DRPlanExecutionSpec{PlanRef: "p", OperationType: v1alpha1.OperationExecute},
+		Status: v1alpha1.DRPlanExecutionStatus{Phase: v1alpha1.PhaseRunning, OnFailure: v1alpha1.OnFailureAsk,
+			Conditions: []metav1.Condition{{Type: "Paused", Status: metav1.ConditionTrue, Reason: "PausedByOperator",
+				Message: "paused by alice: replica lag", LastTransitionTime: ago(2 * time.Minute)}},
+			Waiting: []v1alpha1.PendingDecision{
+				{Step: "switch", Kind: v1alpha1.DecisionApproval, Message: "check the replica", Since: ago(5 * time.Minute), Deadline: &deadline},
+				{Step: "db/mysql/promote", Kind: v1alpha1.DecisionFailure, Message: "POST http://db/promote: 500", Since: ago(time.Minute)},
+			},
+			Signals: []v1alpha1.SignalRecord{
+				{ID: "1", Verb: v1alpha1.SignalPause, By: "alice", At: ago(2 * time.Minute), Reason: "replica lag", Result: "Applied", Message: "paused"},
+				{ID: "2", Verb: v1alpha1.SignalRetry, Step: "db/mysql/other", By: "bob", At: ago(time.Minute), Result: "Refused", Message: "db/mysql/other is not waiting for a decision"},
+			}},
+	}
+	var out bytes.Buffer
+	DescribeExecution(&out, exec, nil, now)
+	got := out.String()
+	assert.Contains(t, got, "On failure:  Ask (a failed action waits for drctl retry, skip or reject)")
+	assert.Contains(t, got, "Paused:      paused by alice: replica lag, 2m ago (drctl continue run-1)")
+	assert.Regexp(t, `switch\s+waits for approval for 5m, rejected unless decided by 2026-11-30T10:20:00Z: check the replica`, got)
+	assert.Contains(t, got, "drctl approve run-1 switch | drctl reject run-1 switch --reason ...")
+	assert.Regexp(t, `db/mysql/promote\s+failed; waits for a decision for 60s: POST http://db/promote: 500`, got)
+	assert.Contains(t, got, "drctl retry run-1 db/mysql/promote | drctl skip run-1 db/mysql/promote --reason ...")
+	assert.Regexp(t, `(?s)Signals:.*2m ago\s+alice\s+Pause\s+-\s+Applied\s+replica lag\s+paused.*60s ago\s+bob\s+Retry\s+db/mysql/other\s+Refused\s+-\s+db/mysql/other is not waiting`, got)
+}

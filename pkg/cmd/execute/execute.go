@@ -24,7 +24,10 @@ type Options struct {
 	// Plan is the DRPlan to run; Name the DRPlanExecution's name ("" for a generated one).
 	Plan, Name string
 	cmdutil.PlanInputs
-	DryRun bool
+	cmdutil.OnFailureFlag
+	// OnFailure is --on-failure, parsed.
+	OnFailure v1alpha1.OnFailurePolicy
+	DryRun    bool
 	// CommandPath is how the user called the command ("drctl execute", "kubectl dr execute").
 	CommandPath string
 }
@@ -52,7 +55,10 @@ by another run, 4 canceled (or declined), 5 outcome unknown (API server unreacha
   drctl execute prod-failover --dry-run
 
   # Machine-readable progress for a pipeline
-  drctl execute prod-failover --progress json`,
+  drctl execute prod-failover --progress json
+
+  # Hold a failed action for a decision (drctl retry, skip or reject) instead of ending
+  drctl execute prod-failover --on-failure ask`,
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: cmdutil.CompleteNameOf(f, v1alpha1.KindDRPlan),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -74,11 +80,17 @@ by another run, 4 canceled (or declined), 5 outcome unknown (API server unreacha
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "render every action in order with its rollback, and create nothing")
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
 	opts.AddRunFlags(cmd)
+	opts.AddOnFailureFlag(cmd, "an action")
 	return cmd
 }
 
-// Complete parses -p and --mode.
-func (o *Options) Complete() error { return o.PlanInputs.Parse() }
+// Complete parses -p, --mode and --on-failure.
+func (o *Options) Complete() (err error) {
+	if o.OnFailure, err = o.OnFailureFlag.OnFailure(); err != nil {
+		return err
+	}
+	return o.PlanInputs.Parse()
+}
 
 // Validate checks the flags together (exit code 2 when they are wrong).
 func (o *Options) Validate() error {
@@ -98,7 +110,7 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	opts := engine.ExecuteOptions{Plan: o.Plan, Name: o.Name, Namespace: s.Namespace, Params: o.Params, Mode: o.Mode,
-		LockTimeout: o.LockTimeout, OnWarning: s.Warn}
+		LockTimeout: o.LockTimeout, OnWarning: s.Warn, OnFailure: o.OnFailure}
 	if o.DryRun {
 		return printDryRun(ctx, o.IO.Out, s.Engine, opts)
 	}

@@ -28,6 +28,7 @@ func TestFlags(t *testing.T) {
 			assert.Equal(t, 15*time.Second, o.LeaseDuration)
 			assert.False(t, o.Yes)
 			assert.False(t, o.DryRun)
+			assert.Equal(t, v1alpha1.OnFailurePolicy(""), o.OnFailure, "the plan's onFailure decides")
 		}},
 		{name: "params", args: []string{"prod", "-p", "a=b", "-p", "url=http://x/?q=1", "-p", "empty="}, check: func(t *testing.T, o *Options) {
 			assert.Equal(t, map[string]string{"a": "b", "url": "http://x/?q=1", "empty": ""}, o.Params)
@@ -43,6 +44,13 @@ func TestFlags(t *testing.T) {
 				assert.Equal(t, "json", o.Progress)
 				assert.Equal(t, 30*time.Second, o.PartitionTimeout)
 			}},
+		{name: "on failure ask", args: []string{"prod", "--on-failure", "Ask"}, check: func(t *testing.T, o *Options) {
+			assert.Equal(t, v1alpha1.OnFailureAsk, o.OnFailure)
+		}},
+		{name: "on failure fail", args: []string{"prod", "--on-failure", "fail"}, check: func(t *testing.T, o *Options) {
+			assert.Equal(t, v1alpha1.OnFailureFail, o.OnFailure)
+		}},
+		{name: "unknown on failure", args: []string{"prod", "--on-failure", "pray"}, wantErr: `--on-failure "pray": want ask or fail`},
 		{name: "param without =", args: []string{"prod", "-p", "oops"}, wantErr: `-p "oops": want name=value`},
 		{name: "param without name", args: []string{"prod", "-p", "=v"}, wantErr: `-p "=v": want name=value`},
 		{name: "unknown mode", args: []string{"prod", "--mode", "sideways"}, wantErr: `unknown --mode "sideways": want Install, Upgrade, Delete or Rollback`},

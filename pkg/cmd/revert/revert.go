@@ -25,6 +25,9 @@ type Options struct {
 	cmdutil.RunFlags
 	// Target is the execution to undo; Name the Revert execution's name ("" for a generated one).
 	Target, Name string
+	cmdutil.OnFailureFlag
+	// OnFailure is --on-failure, parsed.
+	OnFailure v1alpha1.OnFailurePolicy
 }
 
 // NewCmdRevert builds the command; runF, when set, runs instead of Run once the flags are checked.
@@ -50,6 +53,10 @@ Exit codes: 0 succeeded, 1 failed, 2 invalid (the execution cannot be reverted; 
 		ValidArgsFunction: cmdutil.CompleteNameOf(f, v1alpha1.KindDRPlanExecution),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
+			var err error
+			if opts.OnFailure, err = opts.OnFailureFlag.OnFailure(); err != nil {
+				return err
+			}
 			if err := opts.RunFlags.Validate(); err != nil {
 				return err
 			}
@@ -62,6 +69,7 @@ Exit codes: 0 succeeded, 1 failed, 2 invalid (the execution cannot be reverted; 
 	cmd.Flags().StringVar(&opts.Name, "name", "", "name of the Revert DRPlanExecution (default <execution>-revert-<yyyymmdd-hhmmss>-<random>)")
 	cmdutil.AddYesFlag(cmd, &opts.Yes)
 	opts.AddRunFlags(cmd)
+	opts.AddOnFailureFlag(cmd, "a rollback")
 	return cmd
 }
 
@@ -90,7 +98,7 @@ func Run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
-	opts := engine.RevertOptions{Namespace: s.Namespace, Target: o.Target, Name: o.Name, LockTimeout: o.LockTimeout,
+	opts := engine.RevertOptions{Namespace: s.Namespace, Target: o.Target, Name: o.Name, LockTimeout: o.LockTimeout, OnFailure: o.OnFailure,
 		OnStart: func(e *v1alpha1.DRPlanExecution) {
 			s.Started(e, fmt.Sprintf("execution %s/%s started (revert of %s, plan %s): %s", e.Namespace, e.Name, o.Target, e.Spec.PlanRef, undoList(e)))
 		}}

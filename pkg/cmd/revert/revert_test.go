@@ -26,6 +26,7 @@ func TestFlags(t *testing.T) {
 		{name: "named, no questions", args: []string{"run-1", "--name", "undo-1", "-y", "--progress", "plain"},
 			want: Options{Target: "run-1", Name: "undo-1", RunFlags: cmdutil.RunFlags{Yes: true, Progress: "plain", LeaseDuration: 15 * time.Second, PartitionTimeout: 2 * time.Minute}}},
 		{name: "no execution", wantErr: "accepts 1 arg(s), received 0"},
+		{name: "unknown on failure", args: []string{"run-1", "--on-failure", "retry"}, wantErr: `--on-failure "retry": want ask or fail`},
 		{name: "unknown progress", args: []string{"run-1", "--progress", "tv"}, wantErr: `unknown --progress "tv"`},
 		{name: "short lease", args: []string{"run-1", "--lease-duration", "2s"}, wantErr: "--lease-duration 2s is too short"},
 	} {

@@ -27,6 +27,7 @@ import (
 	resumecmd "github.com/drctl/drctl/pkg/cmd/resume"
 	revertcmd "github.com/drctl/drctl/pkg/cmd/revert"
 	servecmd "github.com/drctl/drctl/pkg/cmd/serve"
+	signalcmd "github.com/drctl/drctl/pkg/cmd/signal"
 	statuscmd "github.com/drctl/drctl/pkg/cmd/status"
 	uninstallcmd "github.com/drctl/drctl/pkg/cmd/uninstall"
 	validatecmd "github.com/drctl/drctl/pkg/cmd/validate"
@@ -122,6 +123,9 @@ so a run can be watched, reverted and resumed. It also validates plans offline, 
 		uninstallcmd.NewCmdUninstall(f, nil),
 		versioncmd.NewCmdVersion(f, nil),
 	)
+	for _, verb := range signalcmd.Verbs { // pause, continue, approve, reject, retry, skip
+		root.AddCommand(signalcmd.NewCmdSignal(f, verb, nil))
+	}
 	return root, g.closeLogs
 }
 
