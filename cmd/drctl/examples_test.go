@@ -58,7 +58,17 @@ var exampleOutcomes = map[string]struct {
 }{
 	"drctl resume prod-failover-20261128-031500-a1b2 -n dr": {2, "the execution the examples name has ended; resume refuses a finished run"},
 	"drctl uninstall": {2, "without a terminal to ask on, uninstall refuses; the next example passes --yes"},
+	// The operator's controls act on a live run; TestOperatorControlsFromOtherProcesses sends each
+	// to one. Here they must reach the cluster and be refused for the reason a user would get.
+	`drctl pause prod-failover-20261128-031500-a1b2 --reason "replica lag above 30s"`:                                {2, signalRefused},
+	`drctl continue prod-failover-20261128-031500-a1b2 --reason "lag back under 1s"`:                                 {2, signalRefused},
+	`drctl approve prod-failover-20261128-031500-a1b2 switch-traffic --reason "DB replica verified"`:                 {2, signalRefused},
+	`drctl reject prod-failover-20261128-031500-a1b2 switch-traffic --reason "replica 10 min behind"`:                {2, signalRefused},
+	`drctl retry prod-failover-20261128-031500-a1b2 mysql-failover/promote-replica --reason "primary made writable"`: {2, signalRefused},
+	`drctl skip prod-failover-20261128-031500-a1b2 warm-cache --reason "cache warm-up not needed today"`:             {2, signalRefused},
 }
+
+const signalRefused = "the execution the examples name has ended; a signal applies only to a running execution"
 
 // TestEveryCommandsExamplesRun runs every example of every command's help, as written, with the
 // built binary in a shell (pipes, redirections and environment included), against an API server
@@ -115,14 +125,17 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 				serveExample(t, work, shellEnv, example)
 				return
 			}
-			shell(t, work, shellEnv, example, want)
+			out := shell(t, work, shellEnv, example, want)
+			if exampleOutcomes[example].why == signalRefused {
+				assert.Contains(t, out, "applies only to a running execution", "refused for its reason")
+			}
 		})
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, []string{"/switch/cluster-a", "/switch/cluster-b", "/switch/cluster-a", "/undo/cluster-a",
+	assert.Equal(t, []string{"/switch/cluster-a", "/switch/cluster-b", "/switch/cluster-a", "/switch/cluster-a", "/undo/cluster-a",
 		"/switch/standby", "/undo/standby", "/switch/cluster-a", "/undo/cluster-a"}, calls,
-		"the fixture's run, the two executes (one with -p targetCluster=cluster-b), the revert of the fixture's run, and two drills (execute, revert)")
+		"the fixture's run, the three executes (one with -p targetCluster=cluster-b), the revert of the fixture's run, and two drills (execute, revert)")
 	assert.Positive(t, probes, "check --probe-http probed the endpoint")
 	for example := range exampleOutcomes {
 		assert.True(t, seen[example], "exampleOutcomes names %q, which no command shows any more", example)
@@ -131,7 +144,8 @@ func TestEveryCommandsExamplesRun(t *testing.T) {
 
 // exampleOrder is the order the commands' examples run in: a run before what inspects and
 // reverts it, and what installs the controller and removes the CRDs last.
-var exampleOrder = []string{"drctl", "validate", "check", "execute", "revert", "resume", "cancel", "drill", "get", "describe", "history", "report", "status", "watch",
+var exampleOrder = []string{"drctl", "validate", "check", "execute", "revert", "resume", "cancel",
+	"pause", "continue", "approve", "reject", "retry", "skip", "drill", "get", "describe", "history", "report", "status", "watch",
 	"config", "version", "completion", "install", "serve", "uninstall"}
 
 // commandExamples are the example command lines of every command, in exampleOrder.
@@ -180,8 +194,8 @@ func commandExamples(t *testing.T) []string {
 	return lines
 }
 
-// shell runs line with sh in dir and checks its exit code.
-func shell(t *testing.T, dir string, env []string, line string, want int) {
+// shell runs line with sh in dir, checks its exit code and returns its output.
+func shell(t *testing.T, dir string, env []string, line string, want int) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -195,6 +209,7 @@ func shell(t *testing.T, dir string, env []string, line string, want int) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, want, code, "%s\n%s", line, out)
+	return string(out)
 }
 
 // serveExample starts drctl serve as the example says, waits until it is ready (its default

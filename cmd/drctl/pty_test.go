@@ -87,7 +87,7 @@ func TestLiveViewInAPseudoTerminal(t *testing.T) {
 	scr.waitFor(t, `execution `+ns+`/run-tty started \(plan web-failover\)`)
 	scr.waitFor(t, `Execute run-tty · plan web-failover`)
 	scr.waitFor(t, `switch`)
-	scr.waitFor(t, `↑/↓ select · enter details · c cancel · q detach · \? help`)
+	scr.waitFor(t, `↑/↓ select · enter details · c cancel · p pause · q detach · \? help`)
 
 	_, err = tty.Write([]byte("c"))
 	require.NoError(t, err)

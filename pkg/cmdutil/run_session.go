@@ -105,6 +105,7 @@ func (s *RunSession) Started(e *v1alpha1.DRPlanExecution, headline string) {
 		ETA:        s.eta(e),
 		Cancel:     s.cancel,
 		HardStop:   s.stop,
+		Signal:     SignalSender(s.Engine, e.Namespace, e.Name),
 	})
 	if s.logs != nil {
 		s.logs.hold()

@@ -139,19 +139,19 @@ func (r *runner) recordSignal(s Signal, result, msg string) {
 				Reason: "ContinuedByOperator", Message: withReason("continued by "+s.By, s.Reason)})
 		}
 	})
-	r.st.emit(Event{Type: EventSignal, Step: s.Step, Phase: v1alpha1.ExecutionPhase(result), Message: signalLine(rec)})
+	r.st.emit(Event{Type: EventSignal, Step: s.Step, Phase: v1alpha1.ExecutionPhase(result), Message: SignalLine(rec), Signal: &rec})
 	reason := string(s.Verb) + "Signal"
 	if result == v1alpha1.SignalRefused {
-		r.events.warning(reason+"Refused", "%s", signalLine(rec))
+		r.events.warning(reason+"Refused", "%s", SignalLine(rec))
 		r.logger.Warn("signal refused", "execution", r.st.name(), "verb", s.Verb, "step", s.Step, "by", s.By, "why", msg)
 		return
 	}
-	r.events.normal(reason, "%s", signalLine(rec))
+	r.events.normal(reason, "%s", SignalLine(rec))
 	r.logger.Info("signal applied", "execution", r.st.name(), "verb", s.Verb, "step", s.Step, "by", s.By, "reason", s.Reason)
 }
 
-// signalLine says who sent what and what came of it, in one line.
-func signalLine(s v1alpha1.SignalRecord) string {
+// SignalLine says who sent what and what came of it, in one line.
+func SignalLine(s v1alpha1.SignalRecord) string {
 	target := ""
 	if s.Step != "" {
 		target = " " + s.Step
@@ -232,7 +232,7 @@ func (r *runner) awaitDecision(ctx context.Context, a at, kind v1alpha1.Decision
 	})
 	stage, workflow, action := r.st.names(a)
 	r.st.emit(Event{Type: EventWaiting, Stage: stage, Workflow: workflow, Action: action, Step: step, Phase: v1alpha1.PhasePending,
-		Message: fmt.Sprintf("waits for %s: %s", decisionChoices(kind), message)})
+		Message: message, Decision: kind})
 	r.events.normal("WaitingFor"+string(kind), "%s waits for %s (`drctl %s %s %s`): %s", step, decisionChoices(kind),
 		firstChoice(kind), r.st.name(), step, message)
 	d := r.waitAnswer(ctx, w)

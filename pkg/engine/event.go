@@ -41,6 +41,10 @@ type Event struct {
 	Outputs *v1alpha1.ActionOutputs
 	// Rendered is the action as it runs, placeholders expanded (an action's Running events only).
 	Rendered *v1alpha1.Action
+	// Decision is what a Waiting event waits for: an approval, or a decision on a failure.
+	Decision v1alpha1.DecisionKind
+	// Signal is the signal a Signal event reports, as recorded.
+	Signal *v1alpha1.SignalRecord
 }
 
 // Observer receives the events of a run in order. It must not block for long.

@@ -197,11 +197,11 @@ func resolveStep(exec *v1alpha1.DRPlanExecution, req SignalRequest) (string, err
 	case len(candidates) == 1:
 		return candidates[0], nil
 	case len(waiting) == 0:
-		return "", invalidf("%s has nothing waiting for a %s: %s", exec.Name, verb, waitingSummary(exec))
+		return "", invalidf("%s applies to no step of %s: %s", verb, exec.Name, waitingSummary(exec))
 	case len(candidates) == 0:
-		return "", invalidf("%q is not waiting for a %s; waiting: %s", req.Step, verb, strings.Join(waiting, ", "))
+		return "", invalidf("%q is not waiting for %s; what waits for it: %s", req.Step, verb, strings.Join(waiting, ", "))
 	}
-	return "", invalidf("several steps wait for a %s; name one: %s", verb, strings.Join(candidates, ", "))
+	return "", invalidf("several steps wait for %s; name one: %s", verb, strings.Join(candidates, ", "))
 }
 
 func waitingSummary(exec *v1alpha1.DRPlanExecution) string {
@@ -214,6 +214,9 @@ func waitingSummary(exec *v1alpha1.DRPlanExecution) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// DecisionChoices names the signals that answer a kind of decision, for people.
+func DecisionChoices(kind v1alpha1.DecisionKind) string { return decisionChoices(kind) }
 
 // decisionChoices names the commands that answer a kind of decision.
 func decisionChoices(kind v1alpha1.DecisionKind) string {

@@ -193,9 +193,9 @@ func TestApprovalGateWaitsForAnotherProcess(t *testing.T) {
 		assert.Equal(t, 0, h.count("/w2/risky"))
 
 		_, err := operator.signal(name, v1alpha1.SignalRetry, "", "")
-		requireRefused(t, err, "has nothing waiting for a retry")
+		requireRefused(t, err, "retry applies to no step of "+name+": s2 waits for approve or reject")
 		_, err = operator.signal(name, v1alpha1.SignalApprove, "s9", "")
-		requireRefused(t, err, `"s9" is not waiting for a approve`)
+		requireRefused(t, err, `"s9" is not waiting for approve; what waits for it: s2`)
 		res, err := operator.signal(name, v1alpha1.SignalApprove, "", "replica lag 0s")
 		require.NoError(t, err)
 		assert.Equal(t, "s2", res.Signal.Step)
@@ -261,7 +261,7 @@ func TestAFailedActionWaitsForRetryOrSkip(t *testing.T) {
 		assert.Equal(t, v1alpha1.PhaseRunning, exec.Status.Phase, "the run waits instead of ending")
 
 		_, err := operator.signal(name, v1alpha1.SignalApprove, "", "")
-		requireRefused(t, err, "has nothing waiting for a approve")
+		requireRefused(t, err, "approve applies to no step of "+name+": s1/w1/flaky waits for retry, skip or reject")
 		fixed.Store(true)
 		_, err = operator.signal(name, v1alpha1.SignalRetry, "flaky", "made the primary writable")
 		require.NoError(t, err)

@@ -16,7 +16,7 @@ import (
 const SchemaVersion = 1
 
 // Record types of the JSON stream, beyond the node types of engine events (Execution, Stage,
-// Workflow, Action, Retry).
+// Workflow, Action, Retry, Waiting, Signal).
 const (
 	// TypeStarted is the first line: the run began, or a watch joined it.
 	TypeStarted = "Started"
@@ -35,9 +35,14 @@ type Record struct {
 	Plan      string `json:"plan,omitempty"`
 	Operation string `json:"operation,omitempty"`
 	// Stage, Workflow and Action name the node of an event ("" above it).
-	Stage    string                  `json:"stage"`
-	Workflow string                  `json:"workflow"`
-	Action   string                  `json:"action"`
+	Stage    string `json:"stage"`
+	Workflow string `json:"workflow"`
+	Action   string `json:"action"`
+	// Step is the full name of the stage or action a Waiting or Signal record is about; a
+	// Signal's phase is Applied or Refused.
+	Step string `json:"step,omitempty"`
+	// Decision is what a Waiting record waits for: Approval or Failure.
+	Decision v1alpha1.DecisionKind   `json:"decision,omitempty"`
 	Phase    v1alpha1.ExecutionPhase `json:"phase"`
 	Attempt  int                     `json:"attempt"`
 	Message  string                  `json:"message"`
@@ -107,7 +112,7 @@ func (j *jsonLines) Snapshot(exec *v1alpha1.DRPlanExecution) {
 
 func (j *jsonLines) Observe(e engine.Event) {
 	j.write(Record{Type: string(e.Type), Time: e.Time.UTC().Format(time.RFC3339Nano), Execution: e.Execution,
-		Stage: e.Stage, Workflow: e.Workflow, Action: e.Action, Phase: e.Phase, Attempt: e.Attempt, Message: e.Message})
+		Stage: e.Stage, Workflow: e.Workflow, Action: e.Action, Step: e.Step, Decision: e.Decision, Phase: e.Phase, Attempt: e.Attempt, Message: e.Message})
 }
 
 func (j *jsonLines) Finish(res *engine.Result) {

@@ -37,12 +37,18 @@ func (p *plain) Observe(e engine.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	phase := string(e.Phase)
-	if e.Type == engine.EventRetry {
+	switch e.Type {
+	case engine.EventRetry:
 		phase = "Retrying"
+	case engine.EventWaiting, engine.EventSignal:
+		phase = string(e.Type)
 	}
 	line := fmt.Sprintf("%s %-9s %s", e.Time.UTC().Format(time.RFC3339), phase, nodeName(e))
 	if e.Attempt > 1 || e.Type == engine.EventRetry {
 		line += fmt.Sprintf(" (attempt %d)", e.Attempt)
+	}
+	if e.Type == engine.EventWaiting {
+		line += ": waits for " + engine.DecisionChoices(e.Decision)
 	}
 	if e.Message != "" {
 		line += ": " + strings.ReplaceAll(e.Message, "\n", " ")
@@ -74,6 +80,11 @@ func nodeName(e engine.Event) string {
 		return "stage " + e.Stage
 	case engine.EventWorkflow:
 		return "workflow " + e.Stage + "/" + e.Workflow
+	case engine.EventWaiting, engine.EventSignal:
+		if e.Step == "" {
+			return "execution " + e.Execution
+		}
+		return "step " + e.Step
 	default:
 		return "action " + e.Stage + "/" + e.Workflow + "/" + e.Action
 	}

@@ -3,14 +3,16 @@ package tui
 import (
 	"time"
 
+	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 	"github.com/drctl/drctl/pkg/engine"
 )
 
 // Diff returns the events that move before to after: one per node whose phase or attempt
-// changed, in display order, then the execution's own change. It lets a view of a run in another
+// changed, in display order, then the operator signals received and the decisions newly waited
+// for, then the execution's own change. It lets a view of a run in another
 // process (drctl watch) be fed the same event stream as a run in this one.
 func Diff(before, after *Tree, now time.Time) []engine.Event {
-	var out []engine.Event
+	var out, waits []engine.Event
 	old := map[string]*Node{}
 	for k, n := range before.index {
 		old[k] = n
@@ -24,6 +26,10 @@ func Diff(before, after *Tree, now time.Time) []engine.Event {
 			key += "/" + n.Name
 		}
 		prev := old[key]
+		if n.Waiting != "" && (prev == nil || prev.Waiting != n.Waiting) {
+			waits = append(waits, engine.Event{Time: now, Type: engine.EventWaiting, Execution: after.Execution,
+				Stage: n.stage, Workflow: n.workflow, Step: key, Phase: n.Phase, Decision: n.Waiting, Message: n.WaitMessage})
+		}
 		if prev != nil && prev.Phase == n.Phase && prev.Attempts == n.Attempts {
 			continue
 		}
@@ -39,6 +45,18 @@ func Diff(before, after *Tree, now time.Time) []engine.Event {
 		}
 		out = append(out, e)
 	}
+	// The signals received since, each once, then what waits now (after the phases that led to it).
+	seen := map[string]bool{}
+	for _, s := range before.Signals {
+		seen[s.ID] = true
+	}
+	for _, s := range after.Signals {
+		if !seen[s.ID] {
+			out = append(out, engine.Event{Time: now, Type: engine.EventSignal, Execution: after.Execution, Step: s.Step,
+				Phase: v1alpha1.ExecutionPhase(s.Result), Message: engine.SignalLine(s), Signal: &s})
+		}
+	}
+	out = append(out, waits...)
 	if before.Phase != after.Phase {
 		out = append(out, engine.Event{Time: now, Type: engine.EventExecution, Execution: after.Execution, Phase: after.Phase, Message: after.Message})
 	}

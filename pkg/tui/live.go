@@ -65,8 +65,11 @@ type ViewOptions struct {
 	// ETA is how long the plan's last successful run took; zero when there is none.
 	ETA time.Duration
 	// Cancel asks the run to stop gracefully; HardStop ends this process's run at once. Both nil
-	// make the view read-only (drctl watch): it shows how to cancel instead.
+	// make the view read-only for cancel (drctl watch): it shows how to cancel instead.
 	Cancel, HardStop func()
+	// Signal sends the operator's controls (pause, continue, approve, reject, retry, skip); nil
+	// makes the view show the commands instead.
+	Signal SignalFunc
 	// Now is the clock (fixed in tests).
 	Now func() time.Time
 }
@@ -97,6 +100,8 @@ type Model struct {
 	confirm  bool
 	frame    int
 	notice   string
+	// prompt is a signal waiting for its reason before it is sent.
+	prompt *prompt
 	// warnings are the run's warnings, shown in the header (the first maxWarningLines).
 	warnings []string
 	// Detached is true when the user closed the view before the run ended.
@@ -135,7 +140,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, nil
 	case tea.KeyMsg:
+		if m.prompt != nil {
+			return m.promptKey(msg)
+		}
 		return m.key(msg)
+	case signalSentMsg:
+		m.notice = msg.message
+		if msg.err != nil {
+			m.notice = "refused: " + msg.err.Error()
+		}
+		return m, nil
 	}
 	return m, nil
 }
@@ -201,6 +215,10 @@ func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case "q", "esc":
 		m.Detached = true
 		return m, tea.Quit
+	default:
+		if verb, ok := controlKeys[k.String()]; ok {
+			m.control(verb)
+		}
 	}
 	return m, nil
 }
@@ -281,6 +299,7 @@ func (m *Model) header(now time.Time, width int) []string {
 		}
 		lines = append(lines, truncate("warning: "+w, width))
 	}
+	lines = append(lines, m.controlLines(width)...)
 	if t.Message != "" && (v1alpha1.IsFinished(t.Phase) || t.Phase == v1alpha1.PhaseUnknown) {
 		lines = append(lines, truncate(t.Message, width))
 	}
@@ -289,14 +308,16 @@ func (m *Model) header(now time.Time, width int) []string {
 
 func (m *Model) footer(width int) []string {
 	switch {
+	case m.prompt != nil:
+		return m.prompt.lines(m.tree.Execution, width)
 	case m.confirm:
 		return []string{"", truncate("Cancel this run? Running actions finish, the rest are skipped. [y/N]", width)}
 	case m.done:
 		return []string{""}
 	}
-	keys := "↑/↓ select · enter details · c cancel · q detach · ? help"
+	keys := "↑/↓ select · enter details · c cancel · p pause · q detach · ? help"
 	if m.opts.Style.ASCII {
-		keys = "up/down select · enter details · c cancel · q detach · ? help"
+		keys = "up/down select · enter details · c cancel · p pause · q detach · ? help"
 	}
 	lines := []string{""}
 	if m.notice != "" {
@@ -333,6 +354,10 @@ func helpLines() []string {
 		"up/down, j/k  select a stage, workflow or action",
 		"enter         show or hide the selected node's details",
 		"c             cancel the run (asks first); ctrl+c cancels at once, twice stops",
+		"p             pause the run (no new action starts), or continue it",
+		"a / x         approve or reject the stage that waits for approval",
+		"r / s / x     retry, skip or reject the failed action that waits for a decision",
+		"              (each asks for a reason first; skip and reject require one)",
 		"q             close the view; the run goes on in this process until it ends",
 		"?             this help",
 	}

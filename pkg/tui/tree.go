@@ -25,7 +25,11 @@ type Node struct {
 	// Rendered is the action as it ran, placeholders expanded (known for runs in this process).
 	Rendered *v1alpha1.Action
 	// After are the actions an action waits for, in a workflow whose actions run as a graph.
-	After    []string
+	After []string
+	// Waiting is the operator's decision the node waits for ("" when none), and WaitMessage
+	// what about.
+	Waiting     v1alpha1.DecisionKind
+	WaitMessage string
 	Children []*Node
 	depth    int
 	// stage and workflow place the node (for the events a diff produces).
@@ -42,7 +46,11 @@ type Tree struct {
 	Finished  time.Time
 	Message   string
 	Stages    []*Node
-	index     map[string]*Node
+	// Paused says who paused the run and why ("" when it is not paused).
+	Paused string
+	// Signals are the operator signals the run received, oldest first.
+	Signals []v1alpha1.SignalRecord
+	index   map[string]*Node
 }
 
 // NewTree lays out a run from its execution (as recorded when the run starts).
@@ -79,7 +87,27 @@ func NewTree(exec *v1alpha1.DRPlanExecution) *Tree {
 		}
 		t.Stages = append(t.Stages, stage)
 	}
+	t.Paused = pausedBy(exec)
+	for _, w := range exec.Status.Waiting {
+		if n := t.index[w.Step]; n != nil {
+			n.Waiting, n.WaitMessage = w.Kind, w.Message
+		}
+	}
+	t.Signals = append(t.Signals, exec.Status.Signals...)
 	return t
+}
+
+// pausedBy is the Paused condition's message while it holds the run.
+func pausedBy(exec *v1alpha1.DRPlanExecution) string {
+	if !engine.Paused(exec) {
+		return ""
+	}
+	for _, c := range exec.Status.Conditions {
+		if c.Type == engine.ConditionPaused {
+			return c.Message
+		}
+	}
+	return ""
 }
 
 // dependencies are the dependsOn of each action of an Execute, by stage and workflow index.
@@ -130,6 +158,18 @@ func setTimes(n *Node, start, end *metav1.Time) {
 
 // Apply moves the tree on by one event.
 func (t *Tree) Apply(e engine.Event) {
+	switch e.Type {
+	case engine.EventWaiting:
+		if n := t.index[e.Step]; n != nil {
+			n.Waiting, n.WaitMessage = e.Decision, e.Message
+		}
+		return
+	case engine.EventSignal:
+		if e.Signal != nil {
+			t.applySignal(*e.Signal)
+		}
+		return
+	}
 	if e.Type == engine.EventExecution {
 		t.Phase, t.Message = e.Phase, e.Message
 		if e.Phase == v1alpha1.PhaseRunning && t.Started.IsZero() {
@@ -174,6 +214,55 @@ func (t *Tree) Apply(e engine.Event) {
 	case v1alpha1.IsFinished(e.Phase):
 		n.Finished = e.Time
 	}
+}
+
+// applySignal records a signal the run received, once, and what it changed: a pause, or a
+// decision that ends a wait.
+func (t *Tree) applySignal(s v1alpha1.SignalRecord) {
+	for _, known := range t.Signals {
+		if known.ID == s.ID {
+			return
+		}
+	}
+	t.Signals = append(t.Signals, s)
+	if s.Result != v1alpha1.SignalApplied {
+		return
+	}
+	switch s.Verb {
+	case v1alpha1.SignalPause:
+		t.Paused = "paused by " + s.By
+		if s.Reason != "" {
+			t.Paused += ": " + s.Reason
+		}
+	case v1alpha1.SignalContinue:
+		t.Paused = ""
+	default:
+		if n := t.index[s.Step]; n != nil {
+			n.Waiting, n.WaitMessage = "", ""
+		}
+	}
+}
+
+// Waiting lists the nodes waiting for an operator's decision, in display order.
+func (t *Tree) Waiting() []*Node {
+	var out []*Node
+	for _, n := range t.Flatten() {
+		if n.Waiting != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Step is the node's name in signals and the record: <stage>, or <stage>/<workflow>/<action>.
+func (n *Node) Step() string {
+	switch n.Kind {
+	case engine.EventStage:
+		return n.stage
+	case engine.EventWorkflow:
+		return n.stage + "/" + n.workflow
+	}
+	return n.stage + "/" + n.workflow + "/" + n.Name
 }
 
 // Progress counts finished actions and all actions.
@@ -292,6 +381,12 @@ func (s Style) Line(n *Node, now time.Time, frame, width int) string {
 	}
 	if n.Attempts > 1 {
 		fmt.Fprintf(&b, "  (attempt %d)", n.Attempts)
+	}
+	switch {
+	case n.Waiting == v1alpha1.DecisionApproval:
+		b.WriteString("  waits for approval")
+	case n.Waiting == v1alpha1.DecisionFailure:
+		b.WriteString("  waits for a decision (retry, skip or reject)")
 	}
 	if n.Phase == v1alpha1.PhaseFailed && n.Message != "" {
 		b.WriteString("  " + strings.ReplaceAll(n.Message, "\n", " "))

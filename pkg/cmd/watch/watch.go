@@ -1,5 +1,6 @@
-// Package watch is `drctl watch`: an execution's progress, as execute shows it, followed
-// read-only from its DRPlanExecution whoever runs it (another laptop, drctl serve).
+// Package watch is `drctl watch`: an execution's progress, as execute shows it, followed from its
+// DRPlanExecution whoever runs it (another laptop, drctl serve); its live view sends the operator's
+// controls.
 package watch
 
 import (
@@ -22,6 +23,8 @@ import (
 type Options struct {
 	IO         *iostreams.IOStreams
 	KubeClient func() (client.WithWatch, string, error)
+	// Engine sends the live view's controls (pause, approve, retry...).
+	Engine func(ctx context.Context, obs engine.Observer, tune ...func(*engine.Config)) (*engine.Engine, string, error)
 	Now        func() time.Time
 
 	// Execution is the execution followed; Progress the --progress flag.
@@ -30,14 +33,18 @@ type Options struct {
 
 // NewCmdWatch builds the command; runF, when set, runs instead of Run once the flags are checked.
 func NewCmdWatch(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, KubeClient: f.KubeClient, Now: time.Now}
+	opts := &Options{IO: f.IOStreams, KubeClient: f.KubeClient, Engine: f.Engine, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "watch EXECUTION",
-		Short: "Follow an execution run by any runner, read-only, until it ends",
+		Short: "Follow an execution run by any runner until it ends, and steer it",
 		Long: `Watch shows an execution's progress as execute does — the live view on a terminal, plain or JSON
 lines otherwise — by watching its DRPlanExecution, whoever runs it: another laptop, or drctl
 serve. It exits when the execution ends, with its exit code (0 succeeded, 1 failed, 4 canceled,
-5 unknown).`,
+5 unknown).
+
+The live view sends the operator's controls to the run's runner, as drctl pause, continue,
+approve, reject, retry and skip do: p pauses or continues, a approves, r retries, s skips, x
+rejects; each asks for a reason first. Cancel it with drctl cancel.`,
 		Example: `  drctl watch prod-failover-20261128-031500-a1b2 -n dr
   drctl watch prod-failover-20261128-031500-a1b2 --progress json`,
 		Args:              cmdutil.ExactArgs(1),
@@ -87,7 +94,15 @@ func Run(ctx context.Context, o *Options) error {
 	if mode == progress.TTY {
 		buf := &tui.Buffer{}
 		observer = buf
-		view = tui.StartLiveView(o.IO, tui.NewModel(tui.NewTree(exec), buf, tui.ViewOptions{Color: !o.IO.NoColor}), "")
+		opts := tui.ViewOptions{Color: !o.IO.NoColor}
+		if o.Engine != nil {
+			eng, _, err := o.Engine(ctx, nil)
+			if err != nil {
+				return err
+			}
+			opts.Signal = cmdutil.SignalSender(eng, ns, o.Execution)
+		}
+		view = tui.StartLiveView(o.IO, tui.NewModel(tui.NewTree(exec), buf, opts), "")
 		detached = view.Detached
 	} else {
 		render.Snapshot(exec) // where the run stands as the watch joins it
