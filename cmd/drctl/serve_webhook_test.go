@@ -21,6 +21,7 @@ import (
 
 	"github.com/drctl/drctl/pkg/controller"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 )
 
 // registerWebhooks registers serve's admission webhooks for namespace only, called at addr.
@@ -92,6 +93,7 @@ spec:
   actions:
   - {name: switch, type: HTTP, http: {url: "`+srv.URL+`/switch/$(params.target)", method: POST}}
   - {name: hold, type: HTTP, http: {url: "`+srv.URL+`/hold", method: POST}}
+  - {name: after, type: HTTP, http: {url: "`+srv.URL+`/after", method: POST}}
 `, &v1alpha1.DRWorkflow{}))
 	require.NoError(t, createYAML(c, ns, `apiVersion: dr.bkbcs.tencent.com/v1alpha1
 kind: DRPlan
@@ -147,7 +149,34 @@ spec:
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "spec: Forbidden: an execution's spec cannot change after it is created")
 
-	release <- struct{}{}
+	// serve's runner obeys the operator's signals; the webhook keeps their record true: a signal
+	// names the user who sent it, and none sent is rewritten.
+	flags := []string{"--kubeconfig", kubeconfig, "-n", ns}
+	code, out := runDrctl(t, append([]string{"pause", "run-1", "--reason", "bridge call"}, flags...)...)
+	require.Equal(t, 0, code, out)
+	require.Eventually(t, func() bool {
+		return c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "run-1"}, first) == nil && engine.Paused(first)
+	}, 20*time.Second, 50*time.Millisecond, "serve's runner never applied the pause")
+	release <- struct{}{} // hold finishes; after does not start while paused
+	time.Sleep(2 * time.Second)
+	require.NoError(t, c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "run-1"}, first))
+	assert.Equal(t, v1alpha1.PhaseRunning, first.Status.Phase)
+	assert.Equal(t, v1alpha1.PhasePending, first.Status.StageStatuses[0].WorkflowExecutions[0].ActionStatuses[2].Phase, "no action starts while paused")
+
+	forged := first.DeepCopy()
+	forged.Annotations[engine.AnnotationSignals] = strings.TrimSuffix(forged.Annotations[engine.AnnotationSignals], "]") +
+		`,{"id":"x","verb":"Continue","by":"mallory","at":"2026-11-30T00:00:00Z"}]`
+	err = c.Update(context.Background(), forged)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `signal x says it was sent by "mallory", but`)
+	rewritten := first.DeepCopy()
+	rewritten.Annotations[engine.AnnotationSignals] = "[]"
+	err = c.Update(context.Background(), rewritten)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "signals are only appended; those sent stay as they are")
+
+	code, out = runDrctl(t, append([]string{"continue", "run-1"}, flags...)...)
+	require.Equal(t, 0, code, out)
 	awaitExecution(t, c, ns, "run-1", v1alpha1.PhaseSucceeded, 30*time.Second)
 	// A runner records the end before it releases the plan's Lease: an execution created in
 	// between is admitted (the run the Lease names has ended) and starts once the Lease is free.

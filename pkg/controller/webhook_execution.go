@@ -115,12 +115,43 @@ func (w *executionWebhook) holderFinished(ctx context.Context, namespace, holder
 	return v1alpha1.IsFinished(held.Status.Phase)
 }
 
-func (w *executionWebhook) ValidateUpdate(_ context.Context, old, exec *v1alpha1.DRPlanExecution) (admission.Warnings, error) {
+func (w *executionWebhook) ValidateUpdate(ctx context.Context, old, exec *v1alpha1.DRPlanExecution) (admission.Warnings, error) {
+	name := objectName(v1alpha1.KindDRPlanExecution, exec.Namespace, exec.Name)
 	if !equality.Semantic.DeepEqual(old.Spec, exec.Spec) {
-		return nil, deny(objectName(v1alpha1.KindDRPlanExecution, exec.Namespace, exec.Name),
-			"spec: Forbidden: an execution's spec cannot change after it is created; create a new execution instead")
+		return nil, deny(name, "spec: Forbidden: an execution's spec cannot change after it is created; create a new execution instead")
+	}
+	if err := checkSignals(ctx, old, exec); err != nil {
+		return nil, deny(name, "metadata.annotations[%s]: %v", engine.AnnotationSignals, err)
 	}
 	return nil, nil
+}
+
+// checkSignals keeps the operator's signals to an execution true: they are only ever appended,
+// and each one appended names as its sender the user the API server authenticated for the
+// request, so that the record's "who" cannot be forged by whoever may annotate the execution.
+func checkSignals(ctx context.Context, old, exec *v1alpha1.DRPlanExecution) error {
+	before, after := old.Annotations[engine.AnnotationSignals], exec.Annotations[engine.AnnotationSignals]
+	if before == after {
+		return nil
+	}
+	sent, _ := engine.ParseSignals(before)
+	now, err := engine.ParseSignals(after)
+	if err != nil {
+		return fmt.Errorf("Invalid value: %v", err)
+	}
+	if len(now) < len(sent) || !equality.Semantic.DeepEqual(sent, now[:len(sent)]) {
+		return fmt.Errorf("Forbidden: signals are only appended; those sent stay as they are")
+	}
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return fmt.Errorf("Forbidden: the sender of the signals is unknown")
+	}
+	for _, s := range now[len(sent):] {
+		if s.By != req.UserInfo.Username {
+			return fmt.Errorf("Forbidden: signal %s says it was sent by %q, but %q sent it", s.ID, s.By, req.UserInfo.Username)
+		}
+	}
+	return nil
 }
 
 func (w *executionWebhook) ValidateDelete(context.Context, *v1alpha1.DRPlanExecution) (admission.Warnings, error) {

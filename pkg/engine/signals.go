@@ -249,14 +249,20 @@ func SignalsOf(exec *v1alpha1.DRPlanExecution) []Signal {
 }
 
 func parseSignals(raw string) []Signal {
+	out, _ := ParseSignals(raw)
+	return out
+}
+
+// ParseSignals reads the signals annotation's value: a JSON list of Signal ("" holds none).
+func ParseSignals(raw string) ([]Signal, error) {
 	if raw == "" {
-		return nil
+		return nil, nil
 	}
 	var out []Signal
 	if err := json.Unmarshal([]byte(raw), &out); err != nil {
-		return nil
+		return nil, fmt.Errorf("not a JSON list of signals: %w", err)
 	}
-	return out
+	return out, nil
 }
 
 // unappliedSignals are the signals sent that the record does not show as received yet.
