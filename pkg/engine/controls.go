@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
 )
@@ -26,6 +27,9 @@ type controls struct {
 	// waits are the decisions waited for, by step. A resumed run registers the ones its record
 	// lists before it reads any signal, so an answer sent while no runner was alive finds them.
 	waits map[string]*decisionWait
+	// ended is the phase the run's end was recorded with ("" while it runs): a signal received
+	// after it is refused.
+	ended v1alpha1.ExecutionPhase
 }
 
 type decisionWait struct {
@@ -75,14 +79,20 @@ func (r *runner) receiveSignals(annotation string) {
 		}
 		r.ctl.seen[s.ID] = true
 		result, msg := r.applySignal(s)
+		// Recorded before the lock is released: the record and the views see a pause or a
+		// continue exactly where it falls among the actions' starts (startUnlessPaused).
+		rec := r.recordSignal(s, result, msg)
 		r.ctl.mu.Unlock()
-		r.recordSignal(s, result, msg)
+		r.announceSignal(rec)
 	}
 }
 
 // applySignal acts on one signal; r.ctl.mu is held.
 func (r *runner) applySignal(s Signal) (result, msg string) {
 	c := r.ctl
+	if c.ended != "" {
+		return v1alpha1.SignalRefused, fmt.Sprintf("the run had ended %s before its runner received it", c.ended)
+	}
 	switch s.Verb {
 	case v1alpha1.SignalPause:
 		if c.paused {
@@ -122,8 +132,8 @@ func (r *runner) applySignal(s Signal) (result, msg string) {
 }
 
 // recordSignal writes a received signal into the status (and, for a pause or a continue, the
-// Paused condition), emits it to the views and records an event.
-func (r *runner) recordSignal(s Signal, result, msg string) {
+// Paused condition) and emits it to the views.
+func (r *runner) recordSignal(s Signal, result, msg string) v1alpha1.SignalRecord {
 	rec := v1alpha1.SignalRecord{ID: s.ID, Verb: s.Verb, Step: s.Step, By: s.By, At: s.At, Reason: s.Reason, Result: result, Message: msg}
 	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
 		st.Signals = append(st.Signals, rec)
@@ -140,13 +150,42 @@ func (r *runner) recordSignal(s Signal, result, msg string) {
 		}
 	})
 	r.st.emit(Event{Type: EventSignal, Step: s.Step, Phase: v1alpha1.ExecutionPhase(result), Message: SignalLine(rec), Signal: &rec})
-	reason := string(s.Verb) + "Signal"
-	if result == v1alpha1.SignalRefused {
-		r.events.warning(reason+"Refused", "%s", SignalLine(rec))
-		r.logger.Warn("signal refused", "execution", r.st.name(), "verb", s.Verb, "step", s.Step, "by", s.By, "why", msg)
+	return rec
+}
+
+// refuseLateSignals records the signals sent while the run was ending, after its runner last
+// read them, as Refused: the record shows every signal its sender was told was sent. (One sent
+// after the end was written is refused to its sender: its optimistic write conflicts, and the
+// execution has ended.)
+func (r *runner) refuseLateSignals(ctx context.Context, phase v1alpha1.ExecutionPhase) {
+	r.ctl.mu.Lock()
+	r.ctl.ended = phase
+	r.ctl.mu.Unlock()
+	before := r.st.currentVersion()
+	latest := &metav1.PartialObjectMetadata{}
+	latest.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.KindDRPlanExecution))
+	if err := r.e.cfg.Client.Get(ctx, client.ObjectKey{Namespace: r.namespace, Name: r.st.name()}, latest); err != nil {
+		r.logger.Warn("read the signals sent as the run ended", "execution", r.st.name(), "err", err)
 		return
 	}
-	r.events.normal(reason, "%s", SignalLine(rec))
+	r.receiveSignals(latest.Annotations[AnnotationSignals])
+	if r.st.currentVersion() == before {
+		return
+	}
+	if err := r.rec.Flush(ctx); err != nil {
+		r.logger.Warn("record the signals sent as the run ended", "execution", r.st.name(), "err", err)
+	}
+}
+
+// announceSignal records a received signal as a Kubernetes event and in the log.
+func (r *runner) announceSignal(s v1alpha1.SignalRecord) {
+	reason := string(s.Verb) + "Signal"
+	if s.Result == v1alpha1.SignalRefused {
+		r.events.warning(reason+"Refused", "%s", SignalLine(s))
+		r.logger.Warn("signal refused", "execution", r.st.name(), "verb", s.Verb, "step", s.Step, "by", s.By, "why", s.Message)
+		return
+	}
+	r.events.normal(reason, "%s", SignalLine(s))
 	r.logger.Info("signal applied", "execution", r.st.name(), "verb", s.Verb, "step", s.Step, "by", s.By, "reason", s.Reason)
 }
 
@@ -173,16 +212,23 @@ func withReason(msg, reason string) string {
 	return fmt.Sprintf("%s: %s", msg, reason)
 }
 
-// whilePaused holds the caller while the run is paused. It returns false if the run stops (a
-// cancel, an interruption) or ctx ends first. The Lease is kept meanwhile (keepLease).
-func (r *runner) whilePaused(ctx context.Context) bool {
+// startUnlessPaused runs start (an attempt's start) once the run is not paused, and reports
+// whether it did: false if the run stops (a cancel, an interruption) or ctx ends first. A pause
+// and a start never cross: a start either precedes the pause's record or waits for the continue.
+// The Lease is kept meanwhile (keepLease).
+func (r *runner) startUnlessPaused(ctx context.Context, start func()) bool {
 	for {
 		r.ctl.mu.Lock()
 		paused, unpaused := r.ctl.paused, r.ctl.unpaused
-		r.ctl.mu.Unlock()
 		if !paused {
-			return r.stopping() == running && ctx.Err() == nil
+			ok := r.stopping() == running && ctx.Err() == nil
+			if ok {
+				start()
+			}
+			r.ctl.mu.Unlock()
+			return ok
 		}
+		r.ctl.mu.Unlock()
 		select {
 		case <-unpaused:
 		case <-ctx.Done():

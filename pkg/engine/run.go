@@ -265,6 +265,7 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 		return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseUnknown,
 			Message: fmt.Sprintf("%s; the end could not be recorded: %v", orDefault(msg, "the run ended "+string(phase)), err)}, nil
 	}
+	r.refuseLateSignals(ctx, phase)
 	took := time.Since(started).Round(time.Millisecond)
 	switch {
 	case phase == v1alpha1.PhaseSucceeded && r.revert:

@@ -81,14 +81,13 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 		budgetFrom = first
 	}
 	for n := first; ; n++ {
-		// Nothing starts while the run is paused.
-		if !r.whilePaused(ctx) {
+		// Nothing starts while the run is paused. The record says Running before the first side
+		// effect, and the Lease is held with a margin when it starts; otherwise the run is
+		// interrupted and the action left to resume.
+		before := r.st.action(a)
+		if !r.startUnlessPaused(ctx, func() { r.st.startAttempt(a, n, rendered) }) {
 			return r.stoppedBeforeAttempt(ctx, a, n, recorded, lastOutputs, nil)
 		}
-		// The record says Running before the first side effect, and the Lease is held with a
-		// margin when it starts; otherwise the run is interrupted and the action left to resume.
-		before := r.st.action(a)
-		r.st.startAttempt(a, n, rendered)
 		if n == first {
 			r.events.normal("ActionStarted", "Action %s started", s.name)
 		}
