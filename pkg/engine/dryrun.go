@@ -25,6 +25,10 @@ type PlannedAction struct {
 	AutoRollback string
 	// StageAfter are the stages the action's stage waits for (none: it starts the run).
 	StageAfter []string
+	// StageApproval is the approval the action's stage waits for before it starts (nil: none).
+	StageApproval *v1alpha1.Approval
+	// AskOnFailure: the run would wait for an operator's decision if the action failed.
+	AskOnFailure bool
 	// Condition says whether the action runs: skipped and why (its `when`, its hook type, Delete
 	// mode), turned into a delete by Delete mode, what its `when` decides ("runs: ..."), or that
 	// this is decided when its turn comes (it reads outputs); "" for an action that simply runs.
@@ -59,7 +63,8 @@ func (e *Engine) DryRun(ctx context.Context, opts ExecuteOptions) ([]PlannedActi
 				}
 				rendered = prog.redact.Action(rendered) // a dry run's output goes to CI logs
 				pa := PlannedAction{Stage: sp.name, Workflow: labels[j], Action: rendered, Rollback: rendered.Rollback,
-					Condition: prog.plannedStep(s, wp.vars.Params), StageAfter: sp.dependsOn}
+					Condition: prog.plannedStep(s, wp.vars.Params), StageAfter: sp.dependsOn, StageApproval: sp.approval,
+					AskOnFailure: exec.Status.OnFailure == v1alpha1.OnFailureAsk}
 				if k == 0 {
 					pa.Reach = append(pa.Reach, secretReads...)
 				}

@@ -364,3 +364,44 @@ func TestACrashWhileWaitingKeepsTheDecisionForTheResume(t *testing.T) {
 		})
 	}
 }
+
+// A revert run with onFailure Ask holds a rollback that fails until an operator decides.
+func TestARevertCanAskOnAFailedRollback(t *testing.T) {
+	f := newFixture(t)
+	srv, h, fixed := flakyServer(t)
+	f.apply(fmt.Sprintf(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRWorkflow
+metadata: {name: w1}
+spec:
+  actions:
+  - name: switch
+    type: HTTP
+    http: {url: "%[1]s/w1/switch", method: POST}
+    rollback: {type: HTTP, http: {url: "%[1]s/w1/flaky", method: POST}}
+`, srv.URL))
+	f.apply(`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: undoable}
+spec:
+  stages: [{name: s, workflows: [{workflowRef: {name: w1}}]}]
+`)
+	forward := f.execute("undoable")
+	require.Equal(t, v1alpha1.PhaseSucceeded, forward.Phase, forward.Message)
+
+	done := make(chan *Result, 1)
+	started := make(chan string, 1)
+	go func() {
+		res, err := f.engine.Revert(f.ctx, RevertOptions{Namespace: f.namespace, Target: forward.Execution.Name, OnFailure: v1alpha1.OnFailureAsk,
+			OnStart: func(e *v1alpha1.DRPlanExecution) { started <- e.Name }})
+		require.NoError(t, err)
+		done <- res
+	}()
+	name := <-started
+	f.waitFor(name, "the failed rollback's decision", waitingOn("s/w1/switch"))
+	fixed.Store(true)
+	_, err := f.another().signal(name, v1alpha1.SignalRetry, "switch", "")
+	require.NoError(t, err)
+	res := <-done
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, 2, h.count("/w1/flaky"))
+}

@@ -37,6 +37,22 @@ func (d *describer) describeControlState(exec *v1alpha1.DRPlanExecution) {
 	}
 }
 
+// PhaseLabel is an execution's phase for tables, with the operator's hold on a running one, as
+// kubectl shows a node "Ready,SchedulingDisabled": Running,Paused or Running,Waiting.
+func PhaseLabel(exec *v1alpha1.DRPlanExecution) string {
+	label := or(string(exec.Status.Phase), "<none>")
+	if exec.Status.Phase != v1alpha1.PhaseRunning {
+		return label
+	}
+	if engine.Paused(exec) {
+		label += ",Paused"
+	}
+	if len(exec.Status.Waiting) > 0 {
+		label += ",Waiting"
+	}
+	return label
+}
+
 func waitingWhat(kind v1alpha1.DecisionKind) string {
 	if kind == v1alpha1.DecisionApproval {
 		return "waits for approval"

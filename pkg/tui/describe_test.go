@@ -93,3 +93,16 @@ func TestDescribeExecutionShowsPauseWaitsAndSignals(t *testing.T) {
 	assert.Contains(t, got, "drctl retry run-1 db/mysql/promote | drctl skip run-1 db/mysql/promote --reason ...")
 	assert.Regexp(t, `(?s)Signals:.*2m ago\s+alice\s+Pause\s+-\s+Applied\s+replica lag\s+paused.*60s ago\s+bob\s+Retry\s+db/mysql/other\s+Refused\s+-\s+db/mysql/other is not waiting`, got)
 }
+
+// Tables show the operator's hold on a running execution next to its phase.
+func TestPhaseLabel(t *testing.T) {
+	exec := &v1alpha1.DRPlanExecution{Status: v1alpha1.DRPlanExecutionStatus{Phase: v1alpha1.PhaseRunning}}
+	assert.Equal(t, "Running", PhaseLabel(exec))
+	exec.Status.Waiting = []v1alpha1.PendingDecision{{Step: "s"}}
+	assert.Equal(t, "Running,Waiting", PhaseLabel(exec))
+	exec.Status.Conditions = []metav1.Condition{{Type: "Paused", Status: metav1.ConditionTrue}}
+	assert.Equal(t, "Running,Paused,Waiting", PhaseLabel(exec))
+	exec.Status.Phase = v1alpha1.PhaseSucceeded
+	assert.Equal(t, "Succeeded", PhaseLabel(exec))
+	assert.Equal(t, "<none>", PhaseLabel(&v1alpha1.DRPlanExecution{}))
+}

@@ -23,9 +23,14 @@ func ExecuteSummary(namespace, plan string, mode v1alpha1.ExecutionMode, planned
 	var b strings.Builder
 	stages := map[string]bool{}
 	touched := map[string]bool{}
-	var noRollback, skipped, reach []string
+	var noRollback, skipped, reach, gates []string
+	ask := false
 	for _, p := range planned {
+		if !stages[p.Stage] && p.StageApproval != nil {
+			gates = append(gates, fmt.Sprintf("%s: %s", p.Stage, or(p.StageApproval.Message, "(no message)")))
+		}
 		stages[p.Stage] = true
+		ask = ask || p.AskOnFailure
 		where := fmt.Sprintf("%s/%s/%s", p.Stage, p.Workflow, p.Action.Name)
 		if why, ok := strings.CutPrefix(p.Condition, "skipped: "); ok {
 			skipped = append(skipped, where+": "+why)
@@ -49,6 +54,10 @@ func ExecuteSummary(namespace, plan string, mode v1alpha1.ExecutionMode, planned
 	writeList(&b, "Skipped by their conditions", skipped)
 	writeList(&b, "Reaches beyond the plan's namespace or rights", reach)
 	writeList(&b, "A revert cannot undo", noRollback)
+	writeList(&b, "Waits for approval (drctl approve) before", gates)
+	if ask {
+		b.WriteString("On failure: an action that fails waits for drctl retry, skip or reject instead of ending the run.\n")
+	}
 	fmt.Fprintf(&b, "%s (with the same -p and --mode) shows every rendered action.\n", dryRun)
 	return b.String()
 }

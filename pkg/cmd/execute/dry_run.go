@@ -28,6 +28,9 @@ func writeDryRun(out io.Writer, opts engine.ExecuteOptions, planned []engine.Pla
 		mode = ", mode " + string(opts.Mode)
 	}
 	fmt.Fprintf(out, "# dry run of plan %s/%s%s: %d actions in the order they can run, nothing is changed\n", opts.Namespace, opts.Plan, mode, len(planned))
+	if len(planned) > 0 && planned[0].AskOnFailure {
+		fmt.Fprint(out, "# on failure: ask (an action that fails waits for drctl retry, skip or reject)\n")
+	}
 	for i, p := range planned {
 		fmt.Fprint(out, "---\n")
 		if i == 0 || planned[i-1].Stage != p.Stage {
@@ -36,6 +39,9 @@ func writeDryRun(out io.Writer, opts engine.ExecuteOptions, planned []engine.Pla
 				after = "runs after " + strings.Join(p.StageAfter, ", ")
 			}
 			fmt.Fprintf(out, "# stage %s %s\n", p.Stage, after)
+			if a := p.StageApproval; a != nil {
+				fmt.Fprintf(out, "# stage %s waits for approval (drctl approve) before it starts: %s\n", p.Stage, strings.ReplaceAll(a.Message, "\n", " "))
+			}
 		}
 		fmt.Fprintf(out, "# %d. stage %s, workflow %s, action %s\n", i+1, p.Stage, p.Workflow, p.Action.Name)
 		if p.Condition != "" {

@@ -24,14 +24,14 @@ func action(t *testing.T, doc string) *v1alpha1.Action {
 // in another namespace, and an action its condition skips.
 func plannedRun(t *testing.T) []engine.PlannedAction {
 	return []engine.PlannedAction{
-		{Stage: "db", Workflow: "mysql(role=primary)", Action: action(t, "name: promote\ntype: HTTP\nhttp: {url: 'https://db.example.com/promote', method: POST}"),
+		{Stage: "db", Workflow: "mysql(role=primary)", AskOnFailure: true, Action: action(t, "name: promote\ntype: HTTP\nhttp: {url: 'https://db.example.com/promote', method: POST}"),
 			Rollback: action(t, "name: demote\ntype: HTTP\nhttp: {url: 'https://db.example.com/demote', method: POST}")},
-		{Stage: "db", Workflow: "mysql(role=primary)", Action: action(t, "name: notify\ntype: HTTP\nhttp: {url: 'https://chat.example.com/hook'}"),
+		{Stage: "db", Workflow: "mysql(role=primary)", AskOnFailure: true, Action: action(t, "name: notify\ntype: HTTP\nhttp: {url: 'https://chat.example.com/hook'}"),
 			AutoRollback: "none: HTTP actions have no automatic rollback (revert skips it)"},
-		{Stage: "apps", Workflow: "web", StageAfter: []string{"db"}, Reach: []string{"resource.manifest: a ConfigMap of namespace shared"},
+		{Stage: "apps", Workflow: "web", StageAfter: []string{"db"}, StageApproval: &v1alpha1.Approval{Message: "check the replica caught up"}, AskOnFailure: true, Reach: []string{"resource.manifest: a ConfigMap of namespace shared"},
 			Action:       action(t, "name: config\ntype: KubernetesResource\nresource: {manifest: 'apiVersion: v1\n\n  kind: ConfigMap\n\n  metadata: {name: web, namespace: shared}\n\n  data: {primary: db-b}\n\n  '}"),
 			AutoRollback: "automatic: delete the object if the action created it; skipped if it existed before"},
-		{Stage: "apps", Workflow: "web", StageAfter: []string{"db"}, Condition: "skipped: when mode == \"delete\" is false",
+		{Stage: "apps", Workflow: "web", StageAfter: []string{"db"}, StageApproval: &v1alpha1.Approval{Message: "check the replica caught up"}, AskOnFailure: true, Condition: "skipped: when mode == \"delete\" is false",
 			Action:       action(t, "name: cleanup\ntype: Job\njob: {namespace: ops, template: {spec: {template: {spec: {containers: [{name: c, image: busybox}]}}}}}"),
 			AutoRollback: "automatic: delete the Job (and its Pods)"},
 	}

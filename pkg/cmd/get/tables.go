@@ -103,7 +103,7 @@ func executionTable(items []v1alpha1.DRPlanExecution, now time.Time) *metav1.Tab
 			msg = msg[:77] + "..."
 		}
 		t.Rows = append(t.Rows, metav1.TableRow{
-			Cells: []any{e.Name, e.Spec.PlanRef, tui.OperationLabel(e.Spec.OperationType, e.Spec.Mode), orNone(string(e.Status.Phase)), orNone(e.Status.Progress),
+			Cells: []any{e.Name, e.Spec.PlanRef, tui.OperationLabel(e.Spec.OperationType, e.Spec.Mode), tui.PhaseLabel(e), orNone(e.Status.Progress),
 				age(e.CreationTimestamp, now), orNone(took), orNone(runner), msg},
 			Object: runtime.RawExtension{Object: e},
 		})

@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/drctl/drctl/internal/iostreams"
 	"github.com/drctl/drctl/internal/lease"
 	"github.com/drctl/drctl/pkg/cmdutil"
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 )
 
 // Options are the arguments of drctl status.
@@ -93,6 +96,9 @@ func (v *view) write(w io.Writer) {
 			}
 		}
 		fmt.Fprintf(w, "Running:         %s (%s)\n", cur.Name, phase)
+		if exec := v.Running; exec != nil && !v1alpha1.IsFinished(exec.Status.Phase) {
+			writeHold(w, exec)
+		}
 	} else {
 		fmt.Fprintf(w, "Running:         <none>\n")
 	}
@@ -114,6 +120,16 @@ func (v *view) write(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "Last succeeded:  %s\n", last)
+}
+
+// writeHold says what holds a running execution: a pause, and what waits for a decision.
+func writeHold(w io.Writer, exec *v1alpha1.DRPlanExecution) {
+	if c := meta.FindStatusCondition(exec.Status.Conditions, engine.ConditionPaused); c != nil && c.Status == metav1.ConditionTrue {
+		fmt.Fprintf(w, "Paused:          %s (drctl continue %s)\n", c.Message, exec.Name)
+	}
+	for _, p := range exec.Status.Waiting {
+		fmt.Fprintf(w, "Waiting:         %s waits for %s (drctl describe execution %s)\n", p.Step, engine.DecisionChoices(p.Kind), exec.Name)
+	}
 }
 
 func orNone(s string) string {

@@ -43,6 +43,12 @@ func TestStatusGolden(t *testing.T) {
 	exec := func(phase v1alpha1.ExecutionPhase, progress string) *v1alpha1.DRPlanExecution {
 		return &v1alpha1.DRPlanExecution{Status: v1alpha1.DRPlanExecutionStatus{Phase: phase, Progress: progress}}
 	}
+	held := func(e *v1alpha1.DRPlanExecution) *v1alpha1.DRPlanExecution {
+		e.Name = "run-2"
+		e.Status.Conditions = []metav1.Condition{{Type: "Paused", Status: metav1.ConditionTrue, Message: "paused by alice: bridge call"}}
+		e.Status.Waiting = []v1alpha1.PendingDecision{{Step: "switch-traffic", Kind: v1alpha1.DecisionApproval}}
+		return e
+	}
 	var out bytes.Buffer
 	for _, tc := range []struct {
 		name string
@@ -53,6 +59,7 @@ func TestStatusGolden(t *testing.T) {
 		{"runner died, lock expired", view{Plan: plan("run-2"), Running: exec(v1alpha1.PhaseRunning, "3/12"), Lock: &lease.Info{Holder: "execution run-2 by alice@laptop pid 4242", Expires: expires, Expired: true}}},
 		{"unknown run, no lock", view{Plan: plan("run-2"), Running: exec(v1alpha1.PhaseUnknown, "3/12")}},
 		{"running execution unreadable", view{Plan: plan("run-3")}},
+		{"paused, a stage waiting for approval", view{Plan: plan("run-2"), Running: held(exec(v1alpha1.PhaseRunning, "3/12")), Lock: &lease.Info{Holder: "execution run-2 by alice@laptop pid 4242", Expires: expires}}},
 	} {
 		tc.v.Namespace = "dr"
 		out.WriteString("# " + tc.name + "\n")
