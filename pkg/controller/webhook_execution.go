@@ -120,38 +120,39 @@ func (w *executionWebhook) ValidateUpdate(ctx context.Context, old, exec *v1alph
 	if !equality.Semantic.DeepEqual(old.Spec, exec.Spec) {
 		return nil, deny(name, "spec: Forbidden: an execution's spec cannot change after it is created; create a new execution instead")
 	}
-	if err := checkSignals(ctx, old, exec); err != nil {
-		return nil, deny(name, "metadata.annotations[%s]: %v", engine.AnnotationSignals, err)
+	if why := checkSignals(ctx, old, exec); why != "" {
+		return nil, deny(name, "metadata.annotations[%s]: %s", engine.AnnotationSignals, why)
 	}
 	return nil, nil
 }
 
 // checkSignals keeps the operator's signals to an execution true: they are only ever appended,
 // and each one appended names as its sender the user the API server authenticated for the
-// request, so that the record's "who" cannot be forged by whoever may annotate the execution.
-func checkSignals(ctx context.Context, old, exec *v1alpha1.DRPlanExecution) error {
+// request, so that the record's "who" cannot be forged by whoever may annotate the execution. It
+// says why an update breaks that ("" when it does not).
+func checkSignals(ctx context.Context, old, exec *v1alpha1.DRPlanExecution) string {
 	before, after := old.Annotations[engine.AnnotationSignals], exec.Annotations[engine.AnnotationSignals]
 	if before == after {
-		return nil
+		return ""
 	}
 	sent, _ := engine.ParseSignals(before)
 	now, err := engine.ParseSignals(after)
 	if err != nil {
-		return fmt.Errorf("Invalid value: %v", err)
+		return fmt.Sprintf("Invalid value: %v", err)
 	}
 	if len(now) < len(sent) || !equality.Semantic.DeepEqual(sent, now[:len(sent)]) {
-		return fmt.Errorf("Forbidden: signals are only appended; those sent stay as they are")
+		return "Forbidden: signals are only appended; those sent stay as they are"
 	}
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
-		return fmt.Errorf("Forbidden: the sender of the signals is unknown")
+		return "Forbidden: the sender of the signals is unknown"
 	}
 	for _, s := range now[len(sent):] {
 		if s.By != req.UserInfo.Username {
-			return fmt.Errorf("Forbidden: signal %s says it was sent by %q, but %q sent it", s.ID, s.By, req.UserInfo.Username)
+			return fmt.Sprintf("Forbidden: signal %s says it was sent by %q, but %q sent it", s.ID, s.By, req.UserInfo.Username)
 		}
 	}
-	return nil
+	return ""
 }
 
 func (w *executionWebhook) ValidateDelete(context.Context, *v1alpha1.DRPlanExecution) (admission.Warnings, error) {

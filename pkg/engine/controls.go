@@ -115,7 +115,7 @@ func (r *runner) applySignal(s Signal) (result, msg string) {
 		return v1alpha1.SignalRefused, fmt.Sprintf("%s is already decided", s.Step)
 	case w == nil:
 		return v1alpha1.SignalRefused, fmt.Sprintf("%s is not waiting for a decision", orDefault(s.Step, "no step named"))
-	case !answers(s.Verb, w.pending.Kind):
+	case !Answers(s.Verb, w.pending.Kind):
 		return v1alpha1.SignalRefused, fmt.Sprintf("%s waits for %s, not %s", s.Step, decisionChoices(w.pending.Kind), strings.ToLower(string(s.Verb)))
 	}
 	w.answered = true

@@ -167,8 +167,8 @@ func admitSignal(exec *v1alpha1.DRPlanExecution, sent []Signal, req SignalReques
 	return sig, nil
 }
 
-// decisionKinds says which pending decisions a verb answers.
-func answers(verb v1alpha1.SignalVerb, kind v1alpha1.DecisionKind) bool {
+// Answers says whether a signal verb answers a kind of pending decision.
+func Answers(verb v1alpha1.SignalVerb, kind v1alpha1.DecisionKind) bool {
 	switch verb {
 	case v1alpha1.SignalApprove:
 		return kind == v1alpha1.DecisionApproval
@@ -184,7 +184,7 @@ func answers(verb v1alpha1.SignalVerb, kind v1alpha1.DecisionKind) bool {
 func resolveStep(exec *v1alpha1.DRPlanExecution, req SignalRequest) (string, error) {
 	var candidates, waiting []string
 	for _, w := range exec.Status.Waiting {
-		if !answers(req.Verb, w.Kind) {
+		if !Answers(req.Verb, w.Kind) {
 			continue
 		}
 		waiting = append(waiting, w.Step)

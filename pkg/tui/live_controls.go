@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/drctl/drctl/pkg/crd/v1alpha1"
+	"github.com/drctl/drctl/pkg/engine"
 )
 
 // SignalFunc sends an operator signal to the run shown (engine.Engine.Signal) and says what it
@@ -69,7 +70,7 @@ func (m *Model) control(verb v1alpha1.SignalVerb) {
 func (m *Model) stepFor(verb v1alpha1.SignalVerb) (step, why string) {
 	var candidates []*Node
 	for _, n := range m.tree.Waiting() {
-		if answers(verb, n.Waiting) {
+		if engine.Answers(verb, n.Waiting) {
 			candidates = append(candidates, n)
 		}
 	}
@@ -87,16 +88,6 @@ func (m *Model) stepFor(verb v1alpha1.SignalVerb) (step, why string) {
 		return candidates[0].Step(), ""
 	}
 	return "", fmt.Sprintf("%d steps wait for %s: select one with up/down", len(candidates), strings.ToLower(string(verb)))
-}
-
-func answers(verb v1alpha1.SignalVerb, kind v1alpha1.DecisionKind) bool {
-	switch verb {
-	case v1alpha1.SignalApprove:
-		return kind == v1alpha1.DecisionApproval
-	case v1alpha1.SignalRetry, v1alpha1.SignalSkip:
-		return kind == v1alpha1.DecisionFailure
-	}
-	return kind != "" // reject answers both
 }
 
 // reasonRequired: skip and reject are kept on the record with their reason.

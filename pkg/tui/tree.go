@@ -30,8 +30,8 @@ type Node struct {
 	// what about.
 	Waiting     v1alpha1.DecisionKind
 	WaitMessage string
-	Children []*Node
-	depth    int
+	Children    []*Node
+	depth       int
 	// stage and workflow place the node (for the events a diff produces).
 	stage, workflow string
 }

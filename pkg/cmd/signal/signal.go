@@ -55,7 +55,7 @@ it and why, and its runner keeps the plan's lock. drctl continue lets it go on.`
 		long:    `Continue lets a paused execution start actions again.` + exitCodes,
 		example: `  drctl continue prod-failover-20261128-031500-a1b2 --reason "lag back under 1s"`},
 	v1alpha1.SignalApprove: {verb: v1alpha1.SignalApprove, use: "approve EXECUTION [STEP]", short: "Approve a stage that waits for approval", step: true,
-		long: `Approve lets a stage with an approval gate (spec.stages[].approval) start.` + stepHelp + exitCodes,
+		long:    `Approve lets a stage with an approval gate (spec.stages[].approval) start.` + stepHelp + exitCodes,
 		example: `  drctl approve prod-failover-20261128-031500-a1b2 switch-traffic --reason "DB replica verified"`},
 	v1alpha1.SignalReject: {verb: v1alpha1.SignalReject, use: "reject EXECUTION [STEP] --reason TEXT", short: "Reject a waiting stage, or let a held failed action fail", step: true, reason: true,
 		long: `Reject answers a waiting step with no: a stage waiting for approval fails (its workflows are

@@ -25,7 +25,7 @@ type Options struct {
 	KubeClient func() (client.WithWatch, string, error)
 	// Engine sends the live view's controls (pause, approve, retry...).
 	Engine func(ctx context.Context, obs engine.Observer, tune ...func(*engine.Config)) (*engine.Engine, string, error)
-	Now        func() time.Time
+	Now    func() time.Time
 
 	// Execution is the execution followed; Progress the --progress flag.
 	Execution, Progress string
