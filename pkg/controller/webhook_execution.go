@@ -36,6 +36,9 @@ var _ admission.Validator[*v1alpha1.DRPlanExecution] = &executionWebhook{}
 
 func (w *executionWebhook) ValidateCreate(ctx context.Context, exec *v1alpha1.DRPlanExecution) (admission.Warnings, error) {
 	name := objectName(v1alpha1.KindDRPlanExecution, exec.Namespace, exec.Name)
+	if why := checkSignals(ctx, &v1alpha1.DRPlanExecution{}, exec); why != "" {
+		return nil, deny(name, "metadata.annotations[%s]: %s", engine.AnnotationSignals, why)
+	}
 	// References are looked up below, where a failed read is told from a missing object.
 	warnings, err := judge(name, validate.CheckExecution(exec, validate.RefCheck{}))
 	if err != nil || engine.ManagedElsewhere(exec) {
@@ -148,6 +151,9 @@ func checkSignals(ctx context.Context, old, exec *v1alpha1.DRPlanExecution) stri
 		return "Forbidden: the sender of the signals is unknown"
 	}
 	for _, s := range now[len(sent):] {
+		if err := s.Validate(); err != nil {
+			return fmt.Sprintf("Invalid value: signal %q: %v", s.ID, err)
+		}
 		if s.By != req.UserInfo.Username {
 			return fmt.Sprintf("Forbidden: signal %s says it was sent by %q, but %q sent it", s.ID, s.By, req.UserInfo.Username)
 		}

@@ -22,8 +22,11 @@ func (r *runner) passGate(ctx context.Context, i int) bool {
 		timeout, _ = time.ParseDuration(sp.approval.Timeout) // validated with the plan
 	}
 	message := orDefault(sp.approval.Message, fmt.Sprintf("stage %s waits for approval to start", sp.name))
-	d := r.awaitDecision(ctx, at{i, -1, -1}, v1alpha1.DecisionApproval, message, timeout)
+	d := r.awaitDecision(ctx, at{i, -1, -1}, v1alpha1.DecisionApproval, message, timeout, r.stagesHalted.Load)
 	switch {
+	case d.abandoned:
+		r.skipStage(i, r.skipReason(true))
+		return false
 	case d.stopped && r.stopping() == stopCanceled && ctx.Err() == nil:
 		r.skipStage(i, r.skipReason(false))
 		return false

@@ -72,12 +72,22 @@ func (r *runner) receiveSignals(annotation string) {
 		return
 	}
 	for _, s := range parseSignals(annotation) {
+		if r.interrupted() {
+			return // the runner that resumes the run receives them
+		}
 		r.ctl.mu.Lock()
 		if r.ctl.seen[s.ID] {
 			r.ctl.mu.Unlock()
 			continue
 		}
 		r.ctl.seen[s.ID] = true
+		if err := s.Validate(); err != nil {
+			// Not drctl's (an edit by hand, a newer drctl): the record cannot hold it.
+			r.ctl.mu.Unlock()
+			r.events.warning("SignalIgnored", "signal %q ignored: %v", s.ID, err)
+			r.logger.Warn("signal ignored", "execution", r.st.name(), "id", s.ID, "err", err)
+			continue
+		}
 		result, msg := r.applySignal(s)
 		// Recorded before the lock is released: the record and the views see a pause or a
 		// continue exactly where it falls among the actions' starts (startUnlessPaused).
@@ -153,15 +163,18 @@ func (r *runner) recordSignal(s Signal, result, msg string) v1alpha1.SignalRecor
 	return rec
 }
 
+// end makes the controls refuse every signal from now on: the run's end is being recorded.
+func (c *controls) end(phase v1alpha1.ExecutionPhase) {
+	c.mu.Lock()
+	c.ended = phase
+	c.mu.Unlock()
+}
+
 // refuseLateSignals records the signals sent while the run was ending, after its runner last
-// read them, as Refused: the record shows every signal its sender was told was sent. (One sent
-// after the end was written is refused to its sender: its optimistic write conflicts, and the
-// execution has ended.)
-func (r *runner) refuseLateSignals(ctx context.Context, phase v1alpha1.ExecutionPhase) {
-	r.ctl.mu.Lock()
-	r.ctl.ended = phase
-	r.ctl.mu.Unlock()
-	before := r.st.currentVersion()
+// read them, as Refused (the end's write carried those it read before): the record shows every
+// signal its sender was told was sent. (One sent after the end was written is refused to its
+// sender: its optimistic write conflicts, and the execution has ended.)
+func (r *runner) refuseLateSignals(ctx context.Context) {
 	latest := &metav1.PartialObjectMetadata{}
 	latest.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind(v1alpha1.KindDRPlanExecution))
 	if err := r.e.cfg.Client.Get(ctx, client.ObjectKey{Namespace: r.namespace, Name: r.st.name()}, latest); err != nil {
@@ -169,9 +182,6 @@ func (r *runner) refuseLateSignals(ctx context.Context, phase v1alpha1.Execution
 		return
 	}
 	r.receiveSignals(latest.Annotations[AnnotationSignals])
-	if r.st.currentVersion() == before {
-		return
-	}
 	if err := r.rec.Flush(ctx); err != nil {
 		r.logger.Warn("record the signals sent as the run ended", "execution", r.st.name(), "err", err)
 	}
@@ -247,6 +257,8 @@ type decision struct {
 	signal *Signal
 	// timedOut: the deadline passed without an answer.
 	timedOut bool
+	// abandoned: what was waited for no longer matters (a stage gate after the run halted).
+	abandoned bool
 	// stopped: the run is canceled or interrupted (or ctx ended) while waiting.
 	stopped bool
 }
@@ -254,7 +266,9 @@ type decision struct {
 // awaitDecision records that a step waits for an operator's decision (kept in the record, so a
 // resumed run waits again) and waits for the answer, the deadline, or the run stopping. A wait
 // the record already lists (a resume) keeps its start and deadline.
-func (r *runner) awaitDecision(ctx context.Context, a at, kind v1alpha1.DecisionKind, message string, timeout time.Duration) decision {
+//
+// abandon, when set, is asked as the wait goes on: true ends it (abandoned) unless answered.
+func (r *runner) awaitDecision(ctx context.Context, a at, kind v1alpha1.DecisionKind, message string, timeout time.Duration, abandon func() bool) decision {
 	step := r.stepName(a)
 	r.ctl.mu.Lock()
 	w := r.ctl.waits[step]
@@ -281,7 +295,7 @@ func (r *runner) awaitDecision(ctx context.Context, a at, kind v1alpha1.Decision
 		Message: message, Decision: kind})
 	r.events.normal("WaitingFor"+string(kind), "%s waits for %s (`drctl %s %s %s`): %s", step, decisionChoices(kind),
 		firstChoice(kind), r.st.name(), step, message)
-	d := r.waitAnswer(ctx, w)
+	d := r.waitAnswer(ctx, w, abandon)
 	if d.stopped && r.stopping() != stopCanceled {
 		return d // interrupted: the record keeps the wait, for the resume
 	}
@@ -323,8 +337,8 @@ func firstChoice(kind v1alpha1.DecisionKind) string {
 	return "retry"
 }
 
-// waitAnswer waits for w's answer, its deadline, or the run stopping.
-func (r *runner) waitAnswer(ctx context.Context, w *decisionWait) decision {
+// waitAnswer waits for w's answer, its deadline, the run stopping, or abandon.
+func (r *runner) waitAnswer(ctx context.Context, w *decisionWait, abandon func() bool) decision {
 	var deadline <-chan time.Time
 	if w.pending.Deadline != nil {
 		t := time.NewTimer(time.Until(w.pending.Deadline.Time))
@@ -348,13 +362,33 @@ func (r *runner) waitAnswer(ctx context.Context, w *decisionWait) decision {
 			}
 			return decision{timedOut: true}
 		case <-ctx.Done():
-			return decision{stopped: true}
+			return r.stoppedWaiting(w)
 		case <-tick.C:
 			if r.stopping() != running {
-				return decision{stopped: true}
+				return r.stoppedWaiting(w)
+			}
+			if abandon != nil && abandon() {
+				if d := r.stoppedWaiting(w); d.signal != nil {
+					return d
+				}
+				return decision{abandoned: true}
 			}
 		}
 	}
+}
+
+// stoppedWaiting ends a wait the run stopped: an answer applied meanwhile is honoured (it is
+// recorded Applied), else no answer counts any more and the runner stops receiving them.
+func (r *runner) stoppedWaiting(w *decisionWait) decision {
+	r.ctl.mu.Lock()
+	answered := w.answered
+	w.answered = true
+	r.ctl.mu.Unlock()
+	if answered {
+		s := <-w.answer
+		return decision{signal: &s}
+	}
+	return decision{stopped: true}
 }
 
 // waitingFor reports whether the record shows a step waiting for a decision of kind.

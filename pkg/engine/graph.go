@@ -53,7 +53,7 @@ func (r *runner) runGraph(ctx context.Context, i, j int, snap *v1alpha1.DRPlanEx
 				begun := recorded[k].Phase == v1alpha1.PhaseRunning || recorded[k].Attempts > 0
 				if r.stopping() == stopCanceled {
 					canceled = true
-					r.cancelUnstarted(a, recorded[k])
+					failed = r.cancelUnstarted(a, recorded[k]) || failed
 					ended[k] = true
 					continue
 				}

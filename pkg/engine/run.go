@@ -52,6 +52,9 @@ type runner struct {
 	ctl *controls
 	// askOnFailure: an action that fails for good waits for an operator's decision (onFailure Ask).
 	askOnFailure bool
+	// stagesHalted: a stage failed under failurePolicy Stop; no stage starts any more, and the
+	// stages that wait at their approval gates give up.
+	stagesHalted atomic.Bool
 
 	stop        atomic.Int32
 	watching    atomic.Bool  // the cancel watch is open: a cancel request is seen at once
@@ -242,9 +245,17 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 		return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseUnknown, Message: msg}, nil
 	}
 	now := metav1.NewTime(r.e.cfg.Now())
+	// An end that may be resumed (Unknown) keeps the pause and what waits: the resume holds them.
+	// Any other refuses the signals that come from now on.
+	final := phase != v1alpha1.PhaseUnknown
+	if final {
+		r.ctl.end(phase)
+	}
 	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
 		st.Phase, st.Message, st.CompletionTime = phase, msg, &now
-		endControls(st, "the run ended "+string(phase))
+		if final {
+			endControls(st, "the run ended "+string(phase))
+		}
 		if st.Runner != nil {
 			// Written whole, the record holds everything: its journal is deleted next. (An end
 			// recorded only in a small write keeps naming the journal, which still matters.)
@@ -265,7 +276,9 @@ func (r *runner) finish(ctx context.Context, started time.Time, stopBackground f
 		return &Result{Execution: r.st.snapshot(), Phase: v1alpha1.PhaseUnknown,
 			Message: fmt.Sprintf("%s; the end could not be recorded: %v", orDefault(msg, "the run ended "+string(phase)), err)}, nil
 	}
-	r.refuseLateSignals(ctx, phase)
+	if final {
+		r.refuseLateSignals(ctx)
+	}
 	took := time.Since(started).Round(time.Millisecond)
 	switch {
 	case phase == v1alpha1.PhaseSucceeded && r.revert:

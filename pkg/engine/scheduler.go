@@ -39,6 +39,9 @@ func (r *runner) runStages(ctx context.Context) {
 	done := make(chan int)
 	active := 0
 	for {
+		if halted {
+			r.stagesHalted.Store(true)
+		}
 		if r.stopping() == running && ctx.Err() == nil {
 			for i, sp := range r.prog.stages {
 				if started[i] || !r.dependenciesDone(sp, finished) || (halted && !wasRunning[i]) {

@@ -2,11 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os/user"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,24 @@ type Signal struct {
 	Reason string              `json:"reason,omitempty"`
 }
 
+// Validate checks what the record needs of a signal: an ID, a known verb, a sender and a time.
+func (s Signal) Validate() error {
+	switch {
+	case s.ID == "":
+		return errors.New("no id")
+	case !slices.Contains(signalVerbs, s.Verb):
+		return fmt.Errorf("unknown verb %q", s.Verb)
+	case s.By == "":
+		return errors.New("no sender (by)")
+	case s.At.IsZero():
+		return errors.New("no time (at)")
+	}
+	return nil
+}
+
+var signalVerbs = []v1alpha1.SignalVerb{v1alpha1.SignalPause, v1alpha1.SignalContinue, v1alpha1.SignalApprove,
+	v1alpha1.SignalReject, v1alpha1.SignalRetry, v1alpha1.SignalSkip}
+
 // SignalRequest is what an operator asks of a run.
 type SignalRequest struct {
 	Verb v1alpha1.SignalVerb
@@ -66,9 +85,12 @@ func (e *Engine) Signal(ctx context.Context, namespace, name string, req SignalR
 }
 
 func (e *Engine) signal(ctx context.Context, namespace, name string, req SignalRequest) (*SignalResult, error) {
-	by := e.whoAmI(ctx)
+	by, err := e.whoAmI(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var res *SignalResult
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		exec := &v1alpha1.DRPlanExecution{}
 		if err := e.cfg.Client.Get(ctx, objectKey(namespace, name), exec); err != nil {
 			return notFoundIsInvalid(err, "DRPlanExecution %s/%s", namespace, name)
@@ -188,7 +210,10 @@ func resolveStep(exec *v1alpha1.DRPlanExecution, req SignalRequest) (string, err
 			continue
 		}
 		waiting = append(waiting, w.Step)
-		if req.Step == "" || w.Step == req.Step || strings.HasSuffix(w.Step, "/"+req.Step) {
+		if w.Step == req.Step {
+			return w.Step, nil // named in full: no ending of another step competes
+		}
+		if req.Step == "" || strings.HasSuffix(w.Step, "/"+req.Step) {
 			candidates = append(candidates, w.Step)
 		}
 	}
@@ -298,17 +323,17 @@ func newSignalID() string {
 	return fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000"), hex.EncodeToString(b))
 }
 
-// whoAmI is the sender's Kubernetes user as the API server names it; without an answer, the local
-// user, marked as such.
-func (e *Engine) whoAmI(ctx context.Context) string {
+// whoAmI is the sender's Kubernetes user as the API server names it (a SelfSubjectReview). A
+// signal is recorded with its sender: without the API server's answer none is sent.
+func (e *Engine) whoAmI(ctx context.Context) (string, error) {
 	review := &authenticationv1.SelfSubjectReview{}
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := e.cfg.Client.Create(rctx, review); err == nil && review.Status.UserInfo.Username != "" {
-		return review.Status.UserInfo.Username
+	if err := e.cfg.Client.Create(rctx, review); err != nil {
+		return "", fmt.Errorf("ask the API server who sends the signal (a SelfSubjectReview), which the record keeps: %w", err)
 	}
-	if u, err := user.Current(); err == nil {
-		return u.Username + " (local user; the API server did not name the sender)"
+	if review.Status.UserInfo.Username == "" {
+		return "", errors.New("the API server names no user for this client; a signal is recorded with its sender")
 	}
-	return "unknown"
+	return review.Status.UserInfo.Username, nil
 }

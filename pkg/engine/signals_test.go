@@ -82,7 +82,9 @@ func requireRefused(t *testing.T, err error, why string) {
 
 // sender is the user name the test API server gives the tests' client.
 func (f *fixture) sender() string {
-	return f.engine.whoAmI(f.ctx)
+	by, err := f.engine.whoAmI(f.ctx)
+	require.NoError(f.t, err)
+	return by
 }
 
 func TestPauseHoldsNewActionsUntilContinueAndKeepsTheLease(t *testing.T) {
@@ -404,4 +406,124 @@ spec:
 	res := <-done
 	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
 	assert.Equal(t, 2, h.count("/w1/flaky"))
+}
+
+// A run cut off from the API server while it waits ends Unknown and keeps what it waited for,
+// and its pause: the resume holds them again.
+func TestAnUnknownEndKeepsThePauseAndTheWaitsForTheResume(t *testing.T) {
+	f := newFixture(t, shortLease, func(c *Config) {
+		c.PartitionTimeout = time.Second
+		c.LeaseRetryPeriod = 200 * time.Millisecond
+	})
+	srv, h, fixed := flakyServer(t)
+	f.apply(httpWorkflow("w1", srv.URL, "first", "flaky") + "---\n" + httpWorkflow("w2", srv.URL, "last") + "---\n" + fmt.Sprintf(twoStagePlan, "p"))
+	name, done := f.run(f.ctx, "p", askOnFailure)
+	f.waitFor(name, "the failure decision", waitingOn("s1/w1/flaky"))
+	operator := f.another(shortLease)
+	_, err := operator.signal(name, v1alpha1.SignalPause, "", "hold everything")
+	require.NoError(t, err)
+	f.waitFor(name, "the pause", Paused)
+	f.cut.Store(true) // the runner loses the API server for longer than the partition timeout
+	time.Sleep(2 * time.Second)
+	f.cut.Store(false)
+	res := <-done
+	require.Equal(t, v1alpha1.PhaseUnknown, res.Phase, res.Message)
+	exec := f.execution(name)
+	require.Equal(t, v1alpha1.PhaseUnknown, exec.Status.Phase)
+	assert.True(t, Paused(exec), "the pause holds the resume too")
+	require.Len(t, exec.Status.Waiting, 1, "so does the decision")
+
+	fixed.Store(true)
+	_, err = operator.engine.Signal(f.ctx, f.namespace, name, SignalRequest{Verb: v1alpha1.SignalRetry})
+	requireRefused(t, err, "is Unknown") // a signal goes to a running execution: resume it first
+	resumed := make(chan *Result, 1)
+	go func() {
+		res, err := operator.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+		require.NoError(t, err)
+		resumed <- res
+	}()
+	f.waitFor(name, "the resumed run", func(e *v1alpha1.DRPlanExecution) bool {
+		return e.Status.Phase == v1alpha1.PhaseRunning && len(e.Status.Waiting) == 1
+	})
+	_, err = operator.signal(name, v1alpha1.SignalRetry, "", "")
+	require.NoError(t, err)
+	time.Sleep(time.Second)
+	assert.Equal(t, 1, h.count("/w1/flaky"), "the retry waits for the continue")
+	_, err = operator.signal(name, v1alpha1.SignalContinue, "", "")
+	require.NoError(t, err)
+	res = <-resumed
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, 2, h.count("/w1/flaky"))
+}
+
+// A retry decided while the run is paused, whose runner then dies before the new attempt
+// starts, is run by the resume.
+func TestARetryDecidedButNotStartedSurvivesACrash(t *testing.T) {
+	f := newFixture(t, shortLease)
+	srv, h, fixed := flakyServer(t)
+	f.apply(httpWorkflow("w1", srv.URL, "first", "flaky") + "---\n" + httpWorkflow("w2", srv.URL, "last") + "---\n" + fmt.Sprintf(twoStagePlan, "p"))
+	ctx, kill := context.WithCancel(context.Background())
+	name, done := f.run(ctx, "p", askOnFailure)
+	f.waitFor(name, "the failure decision", waitingOn("s1/w1/flaky"))
+	operator := f.another(shortLease)
+	_, err := operator.signal(name, v1alpha1.SignalPause, "", "")
+	require.NoError(t, err)
+	fixed.Store(true)
+	_, err = operator.signal(name, v1alpha1.SignalRetry, "", "")
+	require.NoError(t, err)
+	exec := f.waitFor(name, "the retry decided", func(e *v1alpha1.DRPlanExecution) bool {
+		return actionStatus(e, "s1", "w1", "flaky").Phase == v1alpha1.PhasePending
+	})
+	assert.Empty(t, exec.Status.Waiting)
+	kill() // before the paused attempt starts
+	<-done
+	_, err = operator.signal(name, v1alpha1.SignalContinue, "", "")
+	require.NoError(t, err)
+	res, err := operator.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+	require.NoError(t, err)
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, 2, h.count("/w1/flaky"))
+	assert.Equal(t, int32(2), actionStatus(f.execution(name), "s1", "w1", "flaky").Attempts)
+}
+
+// A stage waiting at its gate gives up when another stage fails under failurePolicy Stop: no
+// stage starts after that, and the run ends instead of waiting for an answer.
+func TestAStopHaltReleasesAStageWaitingForApproval(t *testing.T) {
+	f := newFixture(t)
+	srv, _, _ := flakyServer(t)
+	f.apply(httpWorkflow("w1", srv.URL, "flaky") + "---\n" + httpWorkflow("w2", srv.URL, "last") + "---\n" + httpWorkflow("w0", srv.URL, "zero") + "---\n" +
+		`apiVersion: dr.bkbcs.tencent.com/v1alpha1
+kind: DRPlan
+metadata: {name: halting}
+spec:
+  stages:
+  - {name: zero, workflows: [{workflowRef: {name: w0}}]}
+  - {name: a, dependsOn: [zero], workflows: [{workflowRef: {name: w1}}]}
+  - {name: b, dependsOn: [zero], approval: {message: "go?"}, workflows: [{workflowRef: {name: w2}}]}
+`)
+	res := f.execute("halting")
+	require.Equal(t, v1alpha1.PhaseFailed, res.Phase, res.Message)
+	exec := f.execution(res.Execution.Name)
+	assert.Equal(t, []string{"zero/w0/zero=Succeeded", "a/w1/flaky=Failed", "b/w2/last=Skipped"}, actionPhases(exec))
+	assert.Equal(t, v1alpha1.PhaseSkipped, exec.Status.StageStatuses[2].Phase)
+	assert.Empty(t, exec.Status.Waiting)
+}
+
+// A signal the record cannot hold (edited by hand, or from a newer drctl) is ignored, and the
+// run goes on taking the others.
+func TestAMalformedSignalIsIgnored(t *testing.T) {
+	f := newFixture(t)
+	srv, _, fixed := flakyServer(t)
+	f.apply(httpWorkflow("w1", srv.URL, "first", "flaky") + "---\n" + httpWorkflow("w2", srv.URL, "last") + "---\n" + fmt.Sprintf(twoStagePlan, "p"))
+	name, done := f.run(f.ctx, "p", askOnFailure)
+	f.waitFor(name, "the failure decision", waitingOn("s1/w1/flaky"))
+	exec := f.execution(name)
+	exec.Annotations[AnnotationSignals] = `[{"id":"1","verb":"pause"},{"id":"2","verb":"Explode","by":"x","at":"2026-11-30T00:00:00Z"}]`
+	require.NoError(t, f.client.Update(f.ctx, exec))
+	fixed.Store(true)
+	_, err := f.another().signal(name, v1alpha1.SignalRetry, "", "")
+	require.NoError(t, err)
+	res := <-done
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, []string{"Retry=Applied"}, signalResults(f.execution(name)))
 }

@@ -281,6 +281,18 @@ func (s *state) retrying(a at, n, limit int, err error, outputs *v1alpha1.Action
 	s.emit(Event{Type: EventRetry, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhaseRunning, Attempt: n, Message: err.Error()})
 }
 
+// retryDecided puts a failed action back to Pending: an operator asked for it to run again.
+func (s *state) retryDecided(a at, msg string) {
+	var attempt int
+	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		as := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action]
+		as.Phase, as.Message, as.CompletionTime = v1alpha1.PhasePending, msg, nil
+		attempt = int(as.Attempts)
+	}, a)
+	stage, workflow, action := s.names(a)
+	s.emit(Event{Type: EventAction, Stage: stage, Workflow: workflow, Action: action, Phase: v1alpha1.PhasePending, Attempt: attempt, Message: msg})
+}
+
 // recordClusters records the per-cluster states of a PerCluster action (written with its outcome).
 func (s *state) recordClusters(a at, clusters []v1alpha1.ClusterActionStatus) {
 	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {

@@ -73,11 +73,15 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 	// budgetFrom is the attempt the retry policy's count starts from: an operator's retry gives
 	// the action its retries again.
 	budgetFrom := 1
-	if recorded.Phase == v1alpha1.PhaseFailed { // a resume: the failure waits for a decision
+	switch {
+	case recorded.Phase == v1alpha1.PhaseFailed: // a resume: the failure waits for a decision
 		lastOutputs = recorded.Outputs
 		if phase, decided := r.decideFailure(ctx, a, s, recorded.Message, lastOutputs); decided {
 			return phase, lastOutputs
 		}
+		budgetFrom = first
+	case recorded.Phase == v1alpha1.PhasePending && recorded.Attempts > 0: // a resume of a retry decided
+		lastOutputs = recorded.Outputs
 		budgetFrom = first
 	}
 	for n := first; ; n++ {
@@ -189,7 +193,7 @@ func (r *runner) stoppedBeforeAttempt(ctx context.Context, a at, n int, recorded
 // action's end: Skipped on a skip, Failed on a reject or a cancel, Running when the run is
 // interrupted (the record keeps the failure waiting, for the resume).
 func (r *runner) decideFailure(ctx context.Context, a at, s *step, failure string, outputs *v1alpha1.ActionOutputs) (phase v1alpha1.ExecutionPhase, decided bool) {
-	d := r.awaitDecision(ctx, a, v1alpha1.DecisionFailure, failure, 0)
+	d := r.awaitDecision(ctx, a, v1alpha1.DecisionFailure, failure, 0, nil)
 	switch {
 	case d.stopped && r.stopping() == stopCanceled && ctx.Err() == nil:
 		return v1alpha1.PhaseFailed, true
@@ -200,6 +204,8 @@ func (r *runner) decideFailure(ctx context.Context, a at, s *step, failure strin
 	}
 	switch sig := d.signal; sig.Verb {
 	case v1alpha1.SignalRetry:
+		// Pending again, so that a run stopped before the new attempt starts runs it on resume.
+		r.st.retryDecided(a, fmt.Sprintf("retry by %s: it runs again; it had failed: %s", sig.By, failure))
 		r.events.normal("ActionRetriedByOperator", "Action %s runs again: retry by %s", s.name, sig.By)
 		return "", false
 	case v1alpha1.SignalSkip:

@@ -61,7 +61,7 @@ func (r *runner) runInOrder(ctx context.Context, i, j int, snap *v1alpha1.DRPlan
 		switch {
 		case r.stopping() == stopCanceled:
 			canceled = true
-			r.cancelUnstarted(a, as)
+			failed = r.cancelUnstarted(a, as) || failed
 			continue
 		case failed && wp.failFast:
 			r.st.finishAction(a, v1alpha1.PhaseSkipped, failFastSkip, nil)
@@ -98,16 +98,19 @@ func addOutputs(into map[string]map[string]string, action string, o *v1alpha1.Ac
 }
 
 // cancelUnstarted records an action the canceled run does not start: Skipped, or Canceled when an
-// earlier runner had started it (it may or may not have completed; revert must know).
-func (r *runner) cancelUnstarted(a at, as v1alpha1.ActionStatus) {
-	if as.Phase == v1alpha1.PhaseFailed { // it failed, and waited for a decision: it stays Failed
-		r.ctl.forget(r.stepName(a))
-		r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Waiting = withoutStep(st.Waiting, r.stepName(a)) })
-		return
+// earlier runner had started it (it may or may not have completed; revert must know). A failure
+// that waited for a decision stays Failed, and it says so (true).
+func (r *runner) cancelUnstarted(a at, as v1alpha1.ActionStatus) (failed bool) {
+	if as.Phase == v1alpha1.PhaseFailed {
+		step := r.stepName(a)
+		r.ctl.forget(step)
+		r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Waiting = withoutStep(st.Waiting, step) })
+		return true
 	}
 	if as.Phase == v1alpha1.PhaseRunning || as.Attempts > 0 {
 		r.st.finishAction(a, v1alpha1.PhaseCanceled, "canceled: its runner stopped while it was running; it may or may not have completed", as.Outputs)
-		return
+		return false
 	}
 	r.st.finishAction(a, v1alpha1.PhaseSkipped, r.skipReason(false), nil)
+	return false
 }

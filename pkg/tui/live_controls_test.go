@@ -119,6 +119,12 @@ func TestTheLiveViewShowsAndSendsEachControl(t *testing.T) {
 	assert.NotContains(t, m.View(), "WAITING infra/redis/failover")
 	assert.Contains(t, m.View(), "signal: Retry infra/redis/failover by bob: applied")
 
+	// A gate that times out ends its wait with the stage's failure, with no signal.
+	require.Contains(t, m.View(), "WAITING infra (")
+	feed(m, ev(9, engine.EventStage, "infra", "", "", v1alpha1.PhaseFailed, 0, "approval not given within 1s"))
+	assert.NotContains(t, m.View(), "WAITING infra (")
+	assert.NotContains(t, m.View(), "waits for approval")
+
 	// Once the run has ended, it takes no signal.
 	feed(m, engine.Event{Type: engine.EventExecution, Phase: v1alpha1.PhaseSucceeded})
 	press(m, "p")

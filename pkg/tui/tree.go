@@ -178,6 +178,11 @@ func (t *Tree) Apply(e engine.Event) {
 		if v1alpha1.IsFinished(e.Phase) || e.Phase == v1alpha1.PhaseUnknown {
 			t.Finished = e.Time
 		}
+		if v1alpha1.IsFinished(e.Phase) { // nothing waits any more (an Unknown run may resume)
+			for _, n := range t.Waiting() {
+				n.Waiting, n.WaitMessage = "", ""
+			}
+		}
 		return
 	}
 	key := e.Stage
@@ -196,6 +201,12 @@ func (t *Tree) Apply(e engine.Event) {
 		return
 	}
 	n.Phase = e.Phase
+	// A wait ends with the node's next step: a stage starts or fails (its gate decided, or timed
+	// out), an action runs again or ends otherwise.
+	if waitHolds := (n.Kind == engine.EventStage && e.Phase == v1alpha1.PhasePending) ||
+		(n.Kind == engine.EventAction && e.Phase == v1alpha1.PhaseFailed); !waitHolds {
+		n.Waiting, n.WaitMessage = "", ""
+	}
 	if e.Message != "" || v1alpha1.IsFinished(e.Phase) {
 		n.Message = e.Message
 	}
