@@ -304,6 +304,28 @@ func (r *runner) awaitDecision(ctx context.Context, a at, kind v1alpha1.Decision
 	return d
 }
 
+// droppedControls says when the API server dropped, from a run's first record, what its operator
+// controls need (onFailure, the stages' approval gates): its DRPlanExecution CRD predates them,
+// and the run would neither ask nor hold where the plan says it must.
+func droppedControls(want, stored *v1alpha1.DRPlanExecutionStatus) error {
+	dropped := ""
+	switch {
+	case stored.OnFailure != want.OnFailure:
+		dropped = "status.onFailure"
+	case len(stored.StageStatuses) == len(want.StageStatuses):
+		for i := range want.StageStatuses {
+			if want.StageStatuses[i].Approval != nil && stored.StageStatuses[i].Approval == nil {
+				dropped = fmt.Sprintf("status.stageStatuses[%d].approval", i)
+				break
+			}
+		}
+	}
+	if dropped == "" {
+		return nil
+	}
+	return fmt.Errorf("the API server dropped %s: the DRPlanExecution CRD is older than this drctl, and the run would not hold where the plan says; run `drctl install` first", dropped)
+}
+
 // endControls settles the controls of a run that ended: nothing waits any more, and a pause no
 // longer holds anything.
 func endControls(st *v1alpha1.DRPlanExecutionStatus, why string) {

@@ -204,8 +204,12 @@ var errStartUncertain = errors.New("the start's write got no answer")
 // back, and a start stamped with this runner's fence counts as written — the run goes on, as the
 // record says it does.
 func (e *Engine) recordStart(ctx context.Context, exec *v1alpha1.DRPlanExecution, f fence) error {
+	want := exec.Status.DeepCopy()
 	err := e.cfg.Client.Status().Update(ctx, exec)
-	if err == nil || !transient(err) || ctx.Err() != nil {
+	if err == nil {
+		return droppedControls(want, &exec.Status)
+	}
+	if !transient(err) || ctx.Err() != nil {
 		return err
 	}
 	deadline := time.Now().Add(min(e.cfg.PartitionTimeout, 30*time.Second))
@@ -254,13 +258,20 @@ func (e *Engine) abandonStart(ctx context.Context, exec *v1alpha1.DRPlanExecutio
 // they cannot be stored, the execution is deleted again before anything ran.
 func (e *Engine) create(ctx context.Context, exec *v1alpha1.DRPlanExecution) error {
 	sealed := sealSensitiveParams(exec)
+	onFailure := exec.Spec.OnFailure
 	if err := e.cfg.Client.Create(ctx, exec); err != nil {
 		return fmt.Errorf("create DRPlanExecution %s/%s: %w", exec.Namespace, exec.Name, err)
 	}
-	if len(sealed) == 0 {
+	var err error
+	if exec.Spec.OnFailure != onFailure {
+		err = errors.New("the API server dropped spec.onFailure: the DRPlanExecution CRD is older than this drctl; run `drctl install` first")
+	}
+	if err == nil && len(sealed) == 0 {
 		return nil
 	}
-	err := outdatedCRD(exec, sealed)
+	if err == nil {
+		err = outdatedCRD(exec, sealed)
+	}
 	if err == nil {
 		err = e.storeSealedParams(ctx, exec, sealed)
 	}
