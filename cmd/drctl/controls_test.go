@@ -118,6 +118,28 @@ func TestOperatorControlsFromOtherProcesses(t *testing.T) {
 	code, out = drctl("continue", "run-ctl")
 	require.Equal(t, 0, code, out)
 
+	// A watch closed with q stops at once, and says the run goes on.
+	quitter := exec.Command(drctlBinary(t), append([]string{"watch", "run-ctl"}, flags...)...)
+	quitter.Env = append(os.Environ(), "TERM=xterm-256color", "CI=", "NO_COLOR=1", "DRCTL_CONFIG=/nonexistent")
+	qtty, err := pty.StartWithSize(quitter, &pty.Winsize{Rows: 30, Cols: 120})
+	require.NoError(t, err)
+	defer qtty.Close()
+	qscr := &screen{}
+	go func() { _, _ = io.Copy(qscr, qtty) }()
+	qscr.waitFor(t, `WAITING traffic`)
+	_, err = qtty.Write([]byte("q"))
+	require.NoError(t, err)
+	quitErr := make(chan error, 1)
+	go func() { quitErr <- quitter.Wait() }()
+	select {
+	case err = <-quitErr:
+		require.NoError(t, err, qscr.text())
+	case <-time.After(10 * time.Second):
+		_ = quitter.Process.Kill()
+		t.Fatalf("drctl watch did not stop after q:\n%s", qscr.text())
+	}
+	qscr.waitFor(t, `stopped watching run-ctl; it goes on wherever it runs`)
+
 	// The approval comes from the live view of drctl watch, in another terminal.
 	watch := exec.Command(drctlBinary(t), append([]string{"watch", "run-ctl"}, flags...)...)
 	watch.Env = append(os.Environ(), "TERM=xterm-256color", "CI=", "NO_COLOR=1", "DRCTL_CONFIG=/nonexistent")
@@ -166,5 +188,5 @@ func TestOperatorControlsFromOtherProcesses(t *testing.T) {
 
 	code, out = drctl("continue", "run-ctl")
 	assert.Equal(t, 2, code, out)
-	assert.Contains(t, out, "run-ctl is Succeeded; a continue applies only to a running execution")
+	assert.Contains(t, out, "run-ctl is Succeeded; continue applies only to a running execution")
 }

@@ -16,7 +16,7 @@ type OnFailureFlag struct {
 // AddOnFailureFlag defines --on-failure on cmd.
 func (f *OnFailureFlag) AddOnFailureFlag(cmd *cobra.Command, what string) {
 	cmd.Flags().StringVar(&f.value, "on-failure", "",
-		"when "+what+" fails for good: ask (hold it until `drctl retry`, `drctl skip` or `drctl reject`) or fail (end as the failure policies say); default: the plan's onFailure, else fail")
+		"when "+what+" fails for good: ask (hold it until drctl retry, skip or reject) or fail (end as the failure policies say); default: the plan's onFailure, else fail")
 }
 
 // OnFailure is the policy the flag names ("" when it is not given), or a usage error.

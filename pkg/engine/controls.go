@@ -361,11 +361,11 @@ func firstChoice(kind v1alpha1.DecisionKind) string {
 
 // waitAnswer waits for w's answer, its deadline, the run stopping, or abandon.
 func (r *runner) waitAnswer(ctx context.Context, w *decisionWait, abandon func() bool) decision {
-	var deadline <-chan time.Time
+	// A pause stops the deadline's clock: time paused does not count against an approval, and
+	// on the continue the record's deadline moves on by as much.
+	var clock *pausableDeadline
 	if w.pending.Deadline != nil {
-		t := time.NewTimer(time.Until(w.pending.Deadline.Time))
-		defer t.Stop()
-		deadline = t.C
+		clock = &pausableDeadline{left: time.Until(w.pending.Deadline.Time), last: time.Now()}
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -373,16 +373,6 @@ func (r *runner) waitAnswer(ctx context.Context, w *decisionWait, abandon func()
 		select {
 		case s := <-w.answer:
 			return decision{signal: &s}
-		case <-deadline:
-			r.ctl.mu.Lock()
-			answered := w.answered
-			w.answered = true // no answer counts any more
-			r.ctl.mu.Unlock()
-			if answered { // at the last moment
-				s := <-w.answer
-				return decision{signal: &s}
-			}
-			return decision{timedOut: true}
 		case <-ctx.Done():
 			return r.stoppedWaiting(w)
 		case <-tick.C:
@@ -395,8 +385,58 @@ func (r *runner) waitAnswer(ctx context.Context, w *decisionWait, abandon func()
 				}
 				return decision{abandoned: true}
 			}
+			if clock == nil {
+				continue
+			}
+			if continued := clock.advance(time.Now(), r.ctl.isPaused()); continued {
+				r.moveDeadline(w.pending.Step, clock.left)
+			}
+			if clock.left > 0 {
+				continue
+			}
+			if d := r.stoppedWaiting(w); d.signal != nil {
+				return d // answered at the last moment
+			}
+			return decision{timedOut: true}
 		}
 	}
+}
+
+// pausableDeadline is the time left before a deadline, which runs only while the run is not
+// paused.
+type pausableDeadline struct {
+	left   time.Duration
+	last   time.Time
+	paused bool
+}
+
+// advance counts the time since the last call, unless the run was paused; it reports a continue
+// (the run was paused and is no more).
+func (d *pausableDeadline) advance(now time.Time, paused bool) (continued bool) {
+	if !d.paused && !paused {
+		d.left -= now.Sub(d.last)
+	}
+	continued = d.paused && !paused
+	d.paused, d.last = paused, now
+	return continued
+}
+
+func (c *controls) isPaused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paused
+}
+
+// moveDeadline records a wait's deadline anew, left from now.
+func (r *runner) moveDeadline(step string, left time.Duration) {
+	deadline := metav1.NewTime(r.e.cfg.Now().Add(left))
+	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
+		for i := range st.Waiting {
+			if st.Waiting[i].Step == step {
+				st.Waiting[i].Deadline = &deadline
+			}
+		}
+	})
 }
 
 // stoppedWaiting ends a wait the run stopped: an answer applied meanwhile is honoured (it is

@@ -2,10 +2,10 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -142,7 +142,7 @@ func admitSignal(exec *v1alpha1.DRPlanExecution, sent []Signal, req SignalReques
 		return sig, invalidf("%s is run by another implementation (annotation %s); drctl sends it no signal", name, AnnotationManagedBy)
 	}
 	if phase != v1alpha1.PhaseRunning {
-		return sig, invalidf("%s is %s; a %s applies only to a running execution", name, orPending(exec.Status.Phase), strings.ToLower(string(req.Verb)))
+		return sig, invalidf("%s is %s; %s applies only to a running execution", name, orPending(exec.Status.Phase), strings.ToLower(string(req.Verb)))
 	}
 	if exec.Annotations[AnnotationCancel] == "true" {
 		return sig, invalidf("%s is being canceled; it takes no other signal", name)
@@ -174,7 +174,7 @@ func admitSignal(exec *v1alpha1.DRPlanExecution, sent []Signal, req SignalReques
 		return sig, invalidf("unknown signal %q", req.Verb)
 	}
 	if (req.Verb == v1alpha1.SignalSkip || req.Verb == v1alpha1.SignalReject) && sig.Reason == "" {
-		return sig, invalidf("a %s needs a reason (--reason): it is kept in the execution's record", strings.ToLower(string(req.Verb)))
+		return sig, invalidf("%s needs a reason (--reason): it is kept in the execution's record", strings.ToLower(string(req.Verb)))
 	}
 	step, err := resolveStep(exec, req)
 	if err != nil {
@@ -252,6 +252,10 @@ func decisionChoices(kind v1alpha1.DecisionKind) string {
 }
 
 func signalSentMessage(exec *v1alpha1.DRPlanExecution, s Signal) string {
+	held := ""
+	if s.Verb != v1alpha1.SignalPause && s.Verb != v1alpha1.SignalContinue && Paused(exec) {
+		held = " once the run is continued (it is paused: drctl continue " + exec.Name + ")"
+	}
 	what := map[v1alpha1.SignalVerb]string{
 		v1alpha1.SignalPause:    "the run starts no new action; running ones finish",
 		v1alpha1.SignalContinue: "the run starts actions again",
@@ -264,8 +268,8 @@ func signalSentMessage(exec *v1alpha1.DRPlanExecution, s Signal) string {
 	if s.Step != "" {
 		target = s.Step + " of " + exec.Name
 	}
-	return fmt.Sprintf("%s sent to %s as %s: %s. Its runner applies it and records it (`drctl describe execution %s`)",
-		s.Verb, target, s.By, what, exec.Name)
+	return fmt.Sprintf("%s sent to %s as %s: %s%s. Its runner applies it and records it (`drctl describe execution %s`)",
+		s.Verb, target, s.By, what, held, exec.Name)
 }
 
 // SignalsOf returns the signals sent to exec, oldest first (an unreadable annotation holds none).
@@ -288,6 +292,12 @@ func ParseSignals(raw string) ([]Signal, error) {
 		return nil, fmt.Errorf("not a JSON list of signals: %w", err)
 	}
 	return out, nil
+}
+
+// UnreceivedSignals are the signals sent to exec that its record does not show received yet (no
+// runner has seen them: it is between two reads, or none is alive).
+func UnreceivedSignals(exec *v1alpha1.DRPlanExecution) []Signal {
+	return unappliedSignals(exec, SignalsOf(exec))
 }
 
 // unappliedSignals are the signals sent that the record does not show as received yet.

@@ -137,7 +137,7 @@ func TestPauseHoldsNewActionsUntilContinueAndKeepsTheLease(t *testing.T) {
 	assert.Equal(t, f.sender(), exec.Status.Signals[1].By)
 
 	_, err = operator.signal(name, v1alpha1.SignalPause, "", "")
-	requireRefused(t, err, "is Succeeded; a pause applies only to a running execution")
+	requireRefused(t, err, "is Succeeded; pause applies only to a running execution")
 	assert.Contains(t, f.kubeEventReasons(name), "PauseSignal")
 }
 
@@ -215,7 +215,7 @@ func TestApprovalGateWaitsForAnotherProcess(t *testing.T) {
 		name, done := f.run(f.ctx, "gated")
 		f.waitFor(name, "the approval wait", waitingOn("s2"))
 		_, err := operator.signal(name, v1alpha1.SignalReject, "s2", "")
-		requireRefused(t, err, "a reject needs a reason")
+		requireRefused(t, err, "reject needs a reason")
 		_, err = operator.signal(name, v1alpha1.SignalReject, "s2", "replica is 10 min behind")
 		require.NoError(t, err)
 		final := <-done
@@ -231,6 +231,27 @@ func TestApprovalGateWaitsForAnotherProcess(t *testing.T) {
 		res := f.execute("gated-briefly")
 		require.Equal(t, v1alpha1.PhaseFailed, res.Phase)
 		assert.Contains(t, res.Message, "stage s2: approval not given within 1s")
+	})
+
+	t.Run("a pause stops the timeout's clock", func(t *testing.T) {
+		f.apply(fmt.Sprintf(gatedPlan, "gated-paused", "2s"))
+		name, done := f.run(f.ctx, "gated-paused")
+		before := f.waitFor(name, "the approval wait", waitingOn("s2")).Status.Waiting[0].Deadline
+		_, err := operator.signal(name, v1alpha1.SignalPause, "", "investigating")
+		require.NoError(t, err)
+		f.waitFor(name, "the pause", Paused)
+		time.Sleep(3 * time.Second)
+		exec := f.durable(name)
+		require.Equal(t, v1alpha1.PhaseRunning, exec.Status.Phase, "the deadline passed while paused: it does not count")
+		_, err = operator.signal(name, v1alpha1.SignalContinue, "", "")
+		require.NoError(t, err)
+		f.waitFor(name, "the deadline moved on by the time paused", func(e *v1alpha1.DRPlanExecution) bool {
+			return len(e.Status.Waiting) == 1 && e.Status.Waiting[0].Deadline.After(before.Add(2*time.Second))
+		})
+		_, err = operator.signal(name, v1alpha1.SignalApprove, "", "")
+		require.NoError(t, err)
+		res := <-done
+		require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
 	})
 }
 
@@ -281,7 +302,7 @@ func TestAFailedActionWaitsForRetryOrSkip(t *testing.T) {
 		name, done := f.run(f.ctx, "flaky", askOnFailure)
 		f.waitFor(name, "the failure decision", waitingOn("s1/w1/flaky"))
 		_, err := operator.signal(name, v1alpha1.SignalSkip, "w1/flaky", "")
-		requireRefused(t, err, "a skip needs a reason")
+		requireRefused(t, err, "skip needs a reason")
 		_, err = operator.signal(name, v1alpha1.SignalSkip, "w1/flaky", "cache warm-up is optional today")
 		require.NoError(t, err)
 		final := <-done

@@ -267,9 +267,9 @@ func (s *state) unstartAttempt(a at, before v1alpha1.ActionStatus) {
 		Message: "handed over before this attempt began"})
 }
 
-// retrying records a failed attempt that will be retried.
-func (s *state) retrying(a at, n, limit int, err error, outputs *v1alpha1.ActionOutputs) {
-	msg := fmt.Sprintf("attempt %d failed, retrying (%d/%d): %v", n, n, limit, err)
+// retrying records a failed attempt n that will be retried: the retry'th of limit.
+func (s *state) retrying(a at, n, retry, limit int, err error, outputs *v1alpha1.ActionOutputs) {
+	msg := fmt.Sprintf("attempt %d failed, retrying (%d/%d): %v", n, retry, limit, err)
 	s.update(func(st *v1alpha1.DRPlanExecutionStatus) {
 		as := &st.StageStatuses[a.stage].WorkflowExecutions[a.workflow].ActionStatuses[a.action]
 		as.Message = msg

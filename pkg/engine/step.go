@@ -147,8 +147,9 @@ func (r *runner) runStep(ctx context.Context, a at, s *step, vars Vars, recorded
 			budgetFrom = n + 1
 			continue
 		}
-		r.st.retrying(a, n, policy.limit, err, lastOutputs)
-		r.events.warning("ActionRetrying", "Action %s retrying (%d/%d): %v", s.name, n, policy.limit, err)
+		// Counted from the operator's last retry, whose policy starts afresh.
+		r.st.retrying(a, n, retries+1, policy.limit, err, lastOutputs)
+		r.events.warning("ActionRetrying", "Action %s retrying (%d/%d): %v", s.name, retries+1, policy.limit, err)
 		delay := policy.delay(retries)
 		if d, ok := actions.RetryDelay(err); ok && d > delay {
 			delay = min(d, policy.max)

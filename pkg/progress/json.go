@@ -42,10 +42,15 @@ type Record struct {
 	// Signal's phase is Applied or Refused.
 	Step string `json:"step,omitempty"`
 	// Decision is what a Waiting record waits for: Approval or Failure.
-	Decision v1alpha1.DecisionKind   `json:"decision,omitempty"`
-	Phase    v1alpha1.ExecutionPhase `json:"phase"`
-	Attempt  int                     `json:"attempt"`
-	Message  string                  `json:"message"`
+	Decision v1alpha1.DecisionKind `json:"decision,omitempty"`
+	// Verb, By and Reason are a Signal record's: what was asked (Pause, Continue, Approve, Reject,
+	// Retry, Skip), by whom, and why.
+	Verb    v1alpha1.SignalVerb     `json:"verb,omitempty"`
+	By      string                  `json:"by,omitempty"`
+	Reason  string                  `json:"reason,omitempty"`
+	Phase   v1alpha1.ExecutionPhase `json:"phase"`
+	Attempt int                     `json:"attempt"`
+	Message string                  `json:"message"`
 	// Snapshot marks the node states a watch reports when it joins a run midway: where each
 	// node stands, not a transition that just happened.
 	Snapshot bool `json:"snapshot,omitempty"`
@@ -108,11 +113,25 @@ func (j *jsonLines) Snapshot(exec *v1alpha1.DRPlanExecution) {
 		r.Stage, r.Workflow, r.Action = n.Path()
 		j.write(r)
 	}
+	// What holds the run as the watch joins it: the pause (its Signal), and what waits.
+	if tree.Paused != "" {
+		j.write(Record{Type: string(engine.EventSignal), Execution: exec.Name, Verb: v1alpha1.SignalPause, Phase: v1alpha1.SignalApplied,
+			Message: tree.Paused, Snapshot: true})
+	}
+	for _, n := range tree.Waiting() {
+		r := Record{Type: string(engine.EventWaiting), Execution: exec.Name, Step: n.Step(), Decision: n.Waiting, Phase: n.Phase, Message: n.WaitMessage, Snapshot: true}
+		r.Stage, r.Workflow, r.Action = n.Path()
+		j.write(r)
+	}
 }
 
 func (j *jsonLines) Observe(e engine.Event) {
-	j.write(Record{Type: string(e.Type), Time: e.Time.UTC().Format(time.RFC3339Nano), Execution: e.Execution,
-		Stage: e.Stage, Workflow: e.Workflow, Action: e.Action, Step: e.Step, Decision: e.Decision, Phase: e.Phase, Attempt: e.Attempt, Message: e.Message})
+	r := Record{Type: string(e.Type), Time: e.Time.UTC().Format(time.RFC3339Nano), Execution: e.Execution,
+		Stage: e.Stage, Workflow: e.Workflow, Action: e.Action, Step: e.Step, Decision: e.Decision, Phase: e.Phase, Attempt: e.Attempt, Message: e.Message}
+	if s := e.Signal; s != nil {
+		r.Verb, r.By, r.Reason = s.Verb, s.By, s.Reason
+	}
+	j.write(r)
 }
 
 func (j *jsonLines) Finish(res *engine.Result) {

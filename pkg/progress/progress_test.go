@@ -51,6 +51,11 @@ func play(r Renderer) {
 		{Time: at(10 * time.Millisecond), Type: engine.EventAction, Execution: exec.Name, Stage: "db", Workflow: "mysql", Action: "fence", Phase: v1alpha1.PhaseSucceeded, Attempt: 1, Message: "POST https://fence/: 200"},
 		{Time: at(500 * time.Millisecond), Type: engine.EventRetry, Execution: exec.Name, Stage: "db", Workflow: "mysql", Action: "promote", Phase: v1alpha1.PhaseRunning, Attempt: 2, Message: "exit 1\nretrying"},
 		{Time: at(1500 * time.Millisecond), Type: engine.EventAction, Execution: exec.Name, Stage: "db", Workflow: "mysql", Action: "promote", Phase: v1alpha1.PhaseFailed, Attempt: 2, Message: "exit 1"},
+		{Time: at(1500 * time.Millisecond), Type: engine.EventWaiting, Execution: exec.Name, Stage: "db", Workflow: "mysql", Action: "promote", Step: "db/mysql/promote",
+			Phase: v1alpha1.PhaseFailed, Decision: v1alpha1.DecisionFailure, Message: "exit 1"},
+		{Time: at(1500 * time.Millisecond), Type: engine.EventSignal, Execution: exec.Name, Step: "db/mysql/promote", Phase: v1alpha1.SignalApplied,
+			Message: "Reject db/mysql/promote by alice (\"replica gone\"): rejected: the step fails",
+			Signal:  &v1alpha1.SignalRecord{ID: "1", Verb: v1alpha1.SignalReject, Step: "db/mysql/promote", By: "alice", Reason: "replica gone", Result: v1alpha1.SignalApplied}},
 	} {
 		r.Observe(e)
 	}
@@ -80,6 +85,11 @@ func TestJSONGolden(t *testing.T) {
 	r.now = func() time.Time { return clock }
 	play(r)
 	r.Snapshot(aRun())
+	held := aRun() // as a watch finds a run that waits, paused
+	held.Status.Phase = v1alpha1.PhaseRunning
+	held.Status.Conditions = []metav1.Condition{{Type: "Paused", Status: metav1.ConditionTrue, Message: "paused by bob: bridge call"}}
+	held.Status.Waiting = []v1alpha1.PendingDecision{{Step: "db/mysql/promote", Kind: v1alpha1.DecisionFailure, Message: "exit 1"}}
+	r.Snapshot(held)
 	golden(t, "json.golden", out.Bytes())
 }
 

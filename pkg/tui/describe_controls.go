@@ -23,6 +23,12 @@ func (d *describer) describeControlState(exec *v1alpha1.DRPlanExecution) {
 	if c := meta.FindStatusCondition(st.Conditions, engine.ConditionPaused); c != nil && c.Status == metav1.ConditionTrue {
 		d.line(0, "Paused:\t%s, %s ago (drctl continue %s)", c.Message, duration.HumanDuration(d.now.Sub(c.LastTransitionTime.Time)), exec.Name)
 	}
+	if sent := engine.UnreceivedSignals(exec); len(sent) > 0 && !v1alpha1.IsFinished(st.Phase) {
+		d.line(0, "Sent, not yet received:")
+		for _, s := range sent {
+			d.line(1, "%s %s\tby %s, %s ago%s", s.Verb, s.Step, s.By, duration.HumanDuration(d.now.Sub(s.At.Time)), quoted(s.Reason))
+		}
+	}
 	if len(st.Waiting) == 0 {
 		return
 	}
@@ -51,6 +57,13 @@ func PhaseLabel(exec *v1alpha1.DRPlanExecution) string {
 		label += ",Waiting"
 	}
 	return label
+}
+
+func quoted(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return fmt.Sprintf(": %q", reason)
 }
 
 func waitingWhat(kind v1alpha1.DecisionKind) string {

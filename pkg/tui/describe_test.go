@@ -68,8 +68,10 @@ func TestDescribeExecutionShowsPauseWaitsAndSignals(t *testing.T) {
 	ago := func(d time.Duration) metav1.Time { return metav1.NewTime(now.Add(-d)) }
 	deadline := metav1.NewTime(now.Add(20 * time.Minute))
 	exec := &v1alpha1.DRPlanExecution{
-		ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: "dr"},
-		Spec:       v1alpha1.DRPlanExecutionSpec{PlanRef: "p", OperationType: v1alpha1.OperationExecute},
+		ObjectMeta: metav1.ObjectMeta{Name: "run-1", Namespace: "dr", Annotations: map[string]string{"dr.bkbcs.tencent.com/signals": `[
+			{"id":"1","verb":"Pause","by":"alice","at":"2026-11-30T09:58:00Z"},
+			{"id":"3","verb":"Retry","step":"db/mysql/promote","by":"carol","at":"2026-11-30T09:59:30Z","reason":"fixed"}]`}},
+		Spec: v1alpha1.DRPlanExecutionSpec{PlanRef: "p", OperationType: v1alpha1.OperationExecute},
 		Status: v1alpha1.DRPlanExecutionStatus{Phase: v1alpha1.PhaseRunning, OnFailure: v1alpha1.OnFailureAsk,
 			Conditions: []metav1.Condition{{Type: "Paused", Status: metav1.ConditionTrue, Reason: "PausedByOperator",
 				Message: "paused by alice: replica lag", LastTransitionTime: ago(2 * time.Minute)}},
@@ -89,6 +91,7 @@ func TestDescribeExecutionShowsPauseWaitsAndSignals(t *testing.T) {
 	assert.Contains(t, got, "Paused:      paused by alice: replica lag, 2m ago (drctl continue run-1)")
 	assert.Regexp(t, `switch\s+waits for approval for 5m, rejected unless decided by 2026-11-30T10:20:00Z: check the replica`, got)
 	assert.Contains(t, got, "drctl approve run-1 switch | drctl reject run-1 switch --reason ...")
+	assert.Regexp(t, `Sent, not yet received:\n\s+Retry db/mysql/promote\s+by carol, 30s ago: "fixed"\n`, got)
 	assert.Regexp(t, `db/mysql/promote\s+failed; waits for a decision for 60s: POST http://db/promote: 500`, got)
 	assert.Contains(t, got, "drctl retry run-1 db/mysql/promote | drctl skip run-1 db/mysql/promote --reason ...")
 	assert.Regexp(t, `(?s)Signals:.*2m ago\s+alice\s+Pause\s+-\s+Applied\s+replica lag\s+paused.*60s ago\s+bob\s+Retry\s+db/mysql/other\s+Refused\s+-\s+db/mysql/other is not waiting`, got)

@@ -7,12 +7,23 @@ import (
 	"github.com/drctl/drctl/pkg/engine"
 )
 
-// Diff returns the events that move before to after: one per node whose phase or attempt
-// changed, in display order, then the operator signals received and the decisions newly waited
+// Diff returns the events that move before to after: the operator signals received, then one
+// per node whose phase or attempt changed, in display order, then the decisions newly waited
 // for, then the execution's own change. It lets a view of a run in another
 // process (drctl watch) be fed the same event stream as a run in this one.
 func Diff(before, after *Tree, now time.Time) []engine.Event {
 	var out, waits []engine.Event
+	// The signals received since, each once, first: they come before what they cause.
+	seen := map[string]bool{}
+	for _, s := range before.Signals {
+		seen[s.ID] = true
+	}
+	for _, s := range after.Signals {
+		if !seen[s.ID] {
+			out = append(out, engine.Event{Time: now, Type: engine.EventSignal, Execution: after.Execution, Step: s.Step,
+				Phase: v1alpha1.ExecutionPhase(s.Result), Message: engine.SignalLine(s), Signal: &s})
+		}
+	}
 	old := map[string]*Node{}
 	for k, n := range before.index {
 		old[k] = n
@@ -45,18 +56,7 @@ func Diff(before, after *Tree, now time.Time) []engine.Event {
 		}
 		out = append(out, e)
 	}
-	// The signals received since, each once, then what waits now (after the phases that led to it).
-	seen := map[string]bool{}
-	for _, s := range before.Signals {
-		seen[s.ID] = true
-	}
-	for _, s := range after.Signals {
-		if !seen[s.ID] {
-			out = append(out, engine.Event{Time: now, Type: engine.EventSignal, Execution: after.Execution, Step: s.Step,
-				Phase: v1alpha1.ExecutionPhase(s.Result), Message: engine.SignalLine(s), Signal: &s})
-		}
-	}
-	out = append(out, waits...)
+	out = append(out, waits...) // after the phases that led to them
 	if before.Phase != after.Phase {
 		out = append(out, engine.Event{Time: now, Type: engine.EventExecution, Execution: after.Execution, Phase: after.Phase, Message: after.Message})
 	}

@@ -212,7 +212,20 @@ func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, tea.Quit
 		}
 		m.requestCancel()
-	case "q", "esc":
+	case "esc":
+		// Esc closes what is open over the view first; only then the view.
+		switch {
+		case m.help:
+			m.help = false
+		case m.detail:
+			m.detail = false
+		case m.notice != "":
+			m.notice = ""
+		default:
+			m.Detached = true
+			return m, tea.Quit
+		}
+	case "q":
 		m.Detached = true
 		return m, tea.Quit
 	default:
@@ -245,7 +258,7 @@ func (m *Model) View() string {
 		detail = m.detailPane(nodes[m.selected], width)
 	}
 	if m.help {
-		detail = helpLines()
+		detail = helpLines(m.opts.Cancel == nil)
 	}
 	room := m.height - len(header) - len(footer) - len(detail)
 	room = max(room, 1)
@@ -315,9 +328,13 @@ func (m *Model) footer(width int) []string {
 	case m.done:
 		return []string{""}
 	}
-	keys := "↑/↓ select · enter details · c cancel · p pause · q detach · ? help"
+	pause := "p pause"
+	if m.tree.Paused != "" {
+		pause = "p continue"
+	}
+	keys := "↑/↓ select · enter details · c cancel · " + pause + " · q detach · ? help"
 	if m.opts.Style.ASCII {
-		keys = "up/down select · enter details · c cancel · p pause · q detach · ? help"
+		keys = "up/down select · enter details · c cancel · " + pause + " · q detach · ? help"
 	}
 	lines := []string{""}
 	if m.notice != "" {
@@ -349,16 +366,24 @@ func (m *Model) detailPane(n *Node, width int) []string {
 	return lines
 }
 
-func helpLines() []string {
+// helpLines are the keys; watching is the view of a run in another process (drctl watch).
+func helpLines(watching bool) []string {
+	cancel := "c             cancel the run (asks first); ctrl+c cancels at once, twice stops"
+	closing := "q             close the view; the run goes on in this process until it ends"
+	if watching {
+		cancel = "c             (drctl cancel EXECUTION cancels the run; this view does not)"
+		closing = "q, ctrl+c     stop watching; the run goes on wherever it runs"
+	}
 	return []string{"",
 		"up/down, j/k  select a stage, workflow or action",
 		"enter         show or hide the selected node's details",
-		"c             cancel the run (asks first); ctrl+c cancels at once, twice stops",
+		cancel,
 		"p             pause the run (no new action starts), or continue it",
 		"a / x         approve or reject the stage that waits for approval",
 		"r / s / x     retry, skip or reject the failed action that waits for a decision",
 		"              (each asks for a reason first; skip and reject require one)",
-		"q             close the view; the run goes on in this process until it ends",
+		closing,
+		"esc           close this help, the details or a notice; else the view",
 		"?             this help",
 	}
 }

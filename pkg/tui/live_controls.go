@@ -172,6 +172,9 @@ func (m *Model) controlLines(width int) []string {
 		if s.Result == v1alpha1.SignalRefused {
 			line += " (" + s.Message + ")"
 		}
+		if s.Reason != "" {
+			line += fmt.Sprintf(" %q", s.Reason)
+		}
 		lines = append(lines, truncate(strings.Replace(line, "  ", " ", 1), width))
 	}
 	return lines

@@ -149,3 +149,19 @@ func TestControlsGolden(t *testing.T) {
 	require.Contains(t, m.View(), "Skip infra/redis/failover?")
 	golden(t, "controls", m.View())
 }
+
+// Esc closes what is open over the view before it closes the view.
+func TestEscClosesHelpBeforeTheView(t *testing.T) {
+	m := NewModel(NewTree(layout()), &Buffer{}, ViewOptions{Style: Style{ASCII: true}})
+	press(m, "?")
+	require.Contains(t, m.View(), "stop watching; the run goes on wherever it runs", "a watch's help says what q does there")
+	press(m, "esc")
+	assert.NotContains(t, m.View(), "this help")
+	assert.False(t, m.Detached)
+	press(m, "r") // a notice
+	press(m, "esc")
+	assert.False(t, m.Detached)
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	require.NotNil(t, cmd)
+	assert.True(t, m.Detached)
+}

@@ -115,6 +115,7 @@ func Run(ctx context.Context, o *Options) error {
 	case err != nil: // in JSON still a last Finished record, without a phase
 		return cmdutil.FinishRun(render, nil, err)
 	case final == nil: // the view was closed
+		fmt.Fprintf(o.IO.ErrOut, "stopped watching %s; it goes on wherever it runs (drctl watch %s follows it again)\n", o.Execution, o.Execution)
 		return nil
 	}
 	return cmdutil.FinishRun(render, result(final), nil)
