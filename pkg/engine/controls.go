@@ -364,8 +364,12 @@ func (r *runner) waitAnswer(ctx context.Context, w *decisionWait, abandon func()
 	// A pause stops the deadline's clock: time paused does not count against an approval, and
 	// on the continue the record's deadline moves on by as much.
 	var clock *pausableDeadline
-	if w.pending.Deadline != nil {
+	switch {
+	case w.pending.Deadline != nil:
 		clock = &pausableDeadline{left: time.Until(w.pending.Deadline.Time), last: time.Now()}
+	case w.pending.TimeLeft != "": // a resume of a wait whose run was paused
+		left, _ := time.ParseDuration(w.pending.TimeLeft)
+		clock = &pausableDeadline{left: left, last: time.Now(), paused: true}
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -388,8 +392,11 @@ func (r *runner) waitAnswer(ctx context.Context, w *decisionWait, abandon func()
 			if clock == nil {
 				continue
 			}
-			if continued := clock.advance(time.Now(), r.ctl.isPaused()); continued {
-				r.moveDeadline(w.pending.Step, clock.left)
+			switch clock.advance(time.Now(), r.ctl.isPaused()) {
+			case clockStopped:
+				r.recordDeadline(w.pending.Step, clock.left, true)
+			case clockRestarted:
+				r.recordDeadline(w.pending.Step, clock.left, false)
 			}
 			if clock.left > 0 {
 				continue
@@ -410,15 +417,30 @@ type pausableDeadline struct {
 	paused bool
 }
 
-// advance counts the time since the last call, unless the run was paused; it reports a continue
-// (the run was paused and is no more).
-func (d *pausableDeadline) advance(now time.Time, paused bool) (continued bool) {
-	if !d.paused && !paused {
+// clockChange is what a pause or a continue did to a deadline's clock.
+type clockChange int
+
+const (
+	clockSame clockChange = iota
+	clockStopped
+	clockRestarted
+)
+
+// advance counts the time since the last call, unless the run was paused, and says whether the
+// clock stopped (a pause) or restarted (a continue).
+func (d *pausableDeadline) advance(now time.Time, paused bool) clockChange {
+	if !d.paused {
 		d.left -= now.Sub(d.last)
 	}
-	continued = d.paused && !paused
+	change := clockSame
+	switch {
+	case !d.paused && paused:
+		change = clockStopped
+	case d.paused && !paused:
+		change = clockRestarted
+	}
 	d.paused, d.last = paused, now
-	return continued
+	return change
 }
 
 func (c *controls) isPaused() bool {
@@ -427,13 +449,20 @@ func (c *controls) isPaused() bool {
 	return c.paused
 }
 
-// moveDeadline records a wait's deadline anew, left from now.
-func (r *runner) moveDeadline(step string, left time.Duration) {
+// recordDeadline records a wait's clock: stopped with the time left (a pause, which a resume
+// keeps), or running again with its deadline that much from now (a continue).
+func (r *runner) recordDeadline(step string, left time.Duration, stopped bool) {
+	left = max(left, 0).Round(time.Second)
 	deadline := metav1.NewTime(r.e.cfg.Now().Add(left))
 	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) {
 		for i := range st.Waiting {
-			if st.Waiting[i].Step == step {
-				st.Waiting[i].Deadline = &deadline
+			if st.Waiting[i].Step != step {
+				continue
+			}
+			if stopped {
+				st.Waiting[i].Deadline, st.Waiting[i].TimeLeft = nil, left.String()
+			} else {
+				st.Waiting[i].Deadline, st.Waiting[i].TimeLeft = &deadline, ""
 			}
 		}
 	})

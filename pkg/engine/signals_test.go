@@ -240,13 +240,17 @@ func TestApprovalGateWaitsForAnotherProcess(t *testing.T) {
 		_, err := operator.signal(name, v1alpha1.SignalPause, "", "investigating")
 		require.NoError(t, err)
 		f.waitFor(name, "the pause", Paused)
+		f.waitFor(name, "the stopped clock", func(e *v1alpha1.DRPlanExecution) bool {
+			return len(e.Status.Waiting) == 1 && e.Status.Waiting[0].Deadline == nil && e.Status.Waiting[0].TimeLeft != ""
+		})
 		time.Sleep(3 * time.Second)
 		exec := f.durable(name)
 		require.Equal(t, v1alpha1.PhaseRunning, exec.Status.Phase, "the deadline passed while paused: it does not count")
 		_, err = operator.signal(name, v1alpha1.SignalContinue, "", "")
 		require.NoError(t, err)
 		f.waitFor(name, "the deadline moved on by the time paused", func(e *v1alpha1.DRPlanExecution) bool {
-			return len(e.Status.Waiting) == 1 && e.Status.Waiting[0].Deadline.After(before.Add(2*time.Second))
+			return len(e.Status.Waiting) == 1 && e.Status.Waiting[0].Deadline != nil && e.Status.Waiting[0].Deadline.After(before.Add(2*time.Second)) &&
+				e.Status.Waiting[0].TimeLeft == ""
 		})
 		_, err = operator.signal(name, v1alpha1.SignalApprove, "", "")
 		require.NoError(t, err)
@@ -547,4 +551,47 @@ func TestAMalformedSignalIsIgnored(t *testing.T) {
 	res := <-done
 	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
 	assert.Equal(t, []string{"Retry=Applied"}, signalResults(f.execution(name)))
+}
+
+// A gate whose run was paused when its runner died keeps the time it had left: the resume
+// neither times it out at once nor waits forever.
+func TestAPausedGatesTimeLeftSurvivesACrash(t *testing.T) {
+	f := newFixture(t, shortLease)
+	srv, h, _ := flakyServer(t)
+	f.apply(httpWorkflow("w1", srv.URL, "first") + "---\n" + httpWorkflow("w2", srv.URL, "last") + "---\n" + fmt.Sprintf(gatedPlan, "p", "4s"))
+	ctx, kill := context.WithCancel(context.Background())
+	name, done := f.run(ctx, "p")
+	f.waitFor(name, "the approval wait", waitingOn("s2"))
+	operator := f.another(shortLease)
+	_, err := operator.signal(name, v1alpha1.SignalPause, "", "")
+	require.NoError(t, err)
+	exec := f.waitFor(name, "the stopped clock", func(e *v1alpha1.DRPlanExecution) bool {
+		return len(e.Status.Waiting) == 1 && e.Status.Waiting[0].TimeLeft != ""
+	})
+	left, err := time.ParseDuration(exec.Status.Waiting[0].TimeLeft)
+	require.NoError(t, err)
+	assert.InDelta(t, 4, left.Seconds(), 1)
+	kill()
+	<-done
+	time.Sleep(5 * time.Second) // longer than the gate's timeout: paused, it does not count
+
+	resumed := make(chan *Result, 1)
+	go func() {
+		res, err := operator.engine.Resume(context.Background(), ResumeOptions{Namespace: f.namespace, Execution: name})
+		require.NoError(t, err)
+		resumed <- res
+	}()
+	f.waitFor(name, "the resumed wait", func(e *v1alpha1.DRPlanExecution) bool {
+		return e.Status.Runner != nil && e.Status.Runner.Epoch > exec.Status.Runner.Epoch
+	})
+	_, err = operator.signal(name, v1alpha1.SignalContinue, "", "")
+	require.NoError(t, err)
+	f.waitFor(name, "the clock running again", func(e *v1alpha1.DRPlanExecution) bool {
+		return len(e.Status.Waiting) == 1 && e.Status.Waiting[0].Deadline != nil
+	})
+	_, err = operator.signal(name, v1alpha1.SignalApprove, "", "")
+	require.NoError(t, err)
+	res := <-resumed
+	require.Equal(t, v1alpha1.PhaseSucceeded, res.Phase, res.Message)
+	assert.Equal(t, 1, h.count("/w2/last"))
 }

@@ -35,8 +35,11 @@ func (d *describer) describeControlState(exec *v1alpha1.DRPlanExecution) {
 	d.line(0, "Waiting:")
 	for _, w := range st.Waiting {
 		deadline := ""
-		if w.Deadline != nil {
+		switch {
+		case w.Deadline != nil:
 			deadline = fmt.Sprintf(", rejected unless decided by %s", w.Deadline.UTC().Format(time.RFC3339))
+		case w.TimeLeft != "":
+			deadline = fmt.Sprintf(", its timeout stopped by the pause with %s left", w.TimeLeft)
 		}
 		d.line(1, "%s\t%s for %s%s: %s", w.Step, waitingWhat(w.Kind), duration.HumanDuration(d.now.Sub(w.Since.Time)), deadline, oneLine(w.Message, 100))
 		d.line(1, "\t%s", decisionCommands(exec.Name, w))

@@ -54,6 +54,10 @@ type PendingDecision struct {
 	// Deadline is when an approval not given is taken as rejected
 	// +optional
 	Deadline *metav1.Time `json:"deadline,omitempty"`
+	// TimeLeft is the time an approval had left when the run was paused (a Go duration): its
+	// clock stops while paused, and Deadline is set again from it on the continue
+	// +optional
+	TimeLeft string `json:"timeLeft,omitempty"`
 }
 
 // SignalVerb is what an operator asks of a run.
