@@ -2,16 +2,12 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -119,51 +115,19 @@ func TestOperatorControlsFromOtherProcesses(t *testing.T) {
 	require.Equal(t, 0, code, out)
 
 	// A watch closed with q stops at once, and says the run goes on.
-	quitter := exec.Command(drctlBinary(t), append([]string{"watch", "run-ctl"}, flags...)...)
-	quitter.Env = append(os.Environ(), "TERM=xterm-256color", "CI=", "NO_COLOR=1", "DRCTL_CONFIG=/nonexistent")
-	qtty, err := pty.StartWithSize(quitter, &pty.Winsize{Rows: 30, Cols: 120})
-	require.NoError(t, err)
-	defer qtty.Close()
-	qscr := &screen{}
-	go func() { _, _ = io.Copy(qscr, qtty) }()
-	qscr.waitFor(t, `WAITING traffic`)
-	_, err = qtty.Write([]byte("q"))
-	require.NoError(t, err)
-	quitErr := make(chan error, 1)
-	go func() { quitErr <- quitter.Wait() }()
-	select {
-	case err = <-quitErr:
-		require.NoError(t, err, qscr.text())
-	case <-time.After(10 * time.Second):
-		_ = quitter.Process.Kill()
-		t.Fatalf("drctl watch did not stop after q:\n%s", qscr.text())
-	}
-	qscr.waitFor(t, `stopped watching run-ctl; it goes on wherever it runs`)
+	quitter := inTerminal(t, 120, append([]string{"watch", "run-ctl"}, flags...)...)
+	quitter.scr.waitFor(t, `WAITING traffic`)
+	quitter.press(t, "q")
+	require.NoError(t, quitter.exit(t, 10*time.Second), quitter.scr.text())
+	quitter.scr.waitFor(t, `stopped watching run-ctl; it goes on wherever it runs`)
 
 	// The approval comes from the live view of drctl watch, in another terminal.
-	watch := exec.Command(drctlBinary(t), append([]string{"watch", "run-ctl"}, flags...)...)
-	watch.Env = append(os.Environ(), "TERM=xterm-256color", "CI=", "NO_COLOR=1", "DRCTL_CONFIG=/nonexistent")
-	tty, err := pty.StartWithSize(watch, &pty.Winsize{Rows: 30, Cols: 120})
-	require.NoError(t, err)
-	defer tty.Close()
-	scr := &screen{}
-	go func() { _, _ = io.Copy(scr, tty) }()
-	scr.waitFor(t, `WAITING traffic \(a approve · x reject\): check the replica caught up`)
-	_, err = tty.Write([]byte("a"))
-	require.NoError(t, err)
-	scr.waitFor(t, `Approve traffic\? Reason \(optional\), enter sends, esc cancels:`)
-	_, err = tty.Write([]byte("replica lag 0s\r"))
-	require.NoError(t, err)
-
-	watchErr := make(chan error, 1)
-	go func() { watchErr <- watch.Wait() }()
-	select {
-	case err = <-watchErr:
-	case <-time.After(30 * time.Second):
-		_ = watch.Process.Kill()
-		t.Fatalf("drctl watch did not exit:\n%s", scr.text())
-	}
-	require.NoError(t, err, "watch exits 0 when the run succeeds:\n%s", scr.text())
+	watch := inTerminal(t, 120, append([]string{"watch", "run-ctl"}, flags...)...)
+	watch.scr.waitFor(t, `WAITING traffic \(a approve · x reject\): check the replica caught up`)
+	watch.press(t, "a")
+	watch.scr.waitFor(t, `Approve traffic\? Reason \(optional\), enter sends, esc cancels:`)
+	watch.press(t, "replica lag 0s\r")
+	require.NoError(t, watch.exit(t, 30*time.Second), "watch exits 0 when the run succeeds:\n%s", watch.scr.text())
 	require.Equal(t, 0, run.wait(t), run.output())
 	assert.Equal(t, 1, hits.snapshot()["/traffic/switch"])
 	assert.Contains(t, run.output(), "Waiting   step database/db/promote: waits for retry, skip or reject: POST "+srv.URL+"/db/promote: unexpected status 500: replica still read-only")

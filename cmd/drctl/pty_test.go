@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,11 +49,52 @@ func (s *screen) waitFor(t *testing.T, re string) {
 		"the screen never showed %q:\n%s", re, s.text())
 }
 
+// terminal is drctl running in a pseudo-terminal of cols columns, and what it draws there.
+type terminal struct {
+	cmd *exec.Cmd
+	tty *os.File
+	scr *screen
+}
+
+// inTerminal starts the real binary with args in a pseudo-terminal, as a person's shell would.
+func inTerminal(t *testing.T, cols uint16, args ...string) *terminal {
+	t.Helper()
+	cmd := exec.Command(drctlBinary(t), args...)
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "CI=", "NO_COLOR=1", "DRCTL_CONFIG=/nonexistent")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: cols})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tty.Close() })
+	term := &terminal{cmd: cmd, tty: tty, scr: &screen{}}
+	go func() { _, _ = io.Copy(term.scr, tty) }()
+	return term
+}
+
+// press types keys into the terminal.
+func (term *terminal) press(t *testing.T, keys string) {
+	t.Helper()
+	_, err := term.tty.Write([]byte(keys))
+	require.NoError(t, err)
+}
+
+// exit waits at most within for the program to end and returns how it did.
+func (term *terminal) exit(t *testing.T, within time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- term.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(within):
+		_ = term.cmd.Process.Kill()
+		t.Fatalf("%s did not exit:\n%s", strings.Join(term.cmd.Args, " "), term.scr.text())
+		return nil
+	}
+}
+
 // TestLiveViewInAPseudoTerminal drives the real binary in a terminal: the live view draws the
 // tree, 'c' then 'y' cancels the run from the view, and the exit code says Canceled.
 func TestLiveViewInAPseudoTerminal(t *testing.T) {
 	kubeconfig, ns, c := cluster(t)
-	bin := drctlBinary(t)
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/switch/cluster-b" {
@@ -69,42 +111,27 @@ func TestLiveViewInAPseudoTerminal(t *testing.T) {
 	}()
 	create(t, c, ns, planYAMLs(srv.URL))
 
-	cmd := exec.Command(bin, "execute", "web-failover", "--name", "run-tty", "--kubeconfig", kubeconfig, "-n", ns)
-	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "CI=", "NO_COLOR=1", "DRCTL_CONFIG=/nonexistent")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
-	require.NoError(t, err)
-	defer tty.Close()
-	scr := &screen{}
-	go func() { _, _ = io.Copy(scr, tty) }()
+	term := inTerminal(t, 100, "execute", "web-failover", "--name", "run-tty", "--kubeconfig", kubeconfig, "-n", ns)
+	scr := term.scr
 
 	// On a terminal, execute first shows what the run touches and asks.
 	scr.waitFor(t, `About to execute plan `+ns+`/web-failover: 1 stages, 2 actions\.`)
 	scr.waitFor(t, `Touches: HTTP 127\.0\.0\.1:\d+`)
 	scr.waitFor(t, `A revert cannot undo \(1\):\s+web/web/wait: HTTP actions have no automatic rollback`)
 	scr.waitFor(t, `Continue\? \[y/N\] `)
-	_, err = tty.Write([]byte("y\n"))
-	require.NoError(t, err)
+	term.press(t, "y\n")
 	scr.waitFor(t, `execution `+ns+`/run-tty started \(plan web-failover\)`)
 	scr.waitFor(t, `Execute run-tty · plan web-failover`)
 	scr.waitFor(t, `switch`)
 	scr.waitFor(t, `↑/↓ select · enter details · c cancel · p pause · q detach · \? help`)
 
-	_, err = tty.Write([]byte("c"))
-	require.NoError(t, err)
+	term.press(t, "c")
 	scr.waitFor(t, `Cancel this run\? Running actions finish, the rest are skipped\. \[y/N\]`)
-	_, err = tty.Write([]byte("y"))
-	require.NoError(t, err)
+	term.press(t, "y")
 	scr.waitFor(t, `cancel requested`)
 	close(release) // the running action finishes; the next is skipped
 
-	waitErr := make(chan error, 1)
-	go func() { waitErr <- cmd.Wait() }()
-	select {
-	case err = <-waitErr:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("drctl did not exit:\n%s", scr.text())
-	}
+	err := term.exit(t, 30*time.Second)
 	var exit *exec.ExitError
 	require.True(t, errors.As(err, &exit), "%v\n%s", err, scr.text())
 	assert.Equal(t, 4, exit.ExitCode(), scr.text())

@@ -3,6 +3,7 @@ package actions
 import (
 	"slices"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
@@ -81,20 +82,12 @@ func operationVerbs(op v1alpha1.ResourceOperation) (verbs []string, mustExist bo
 
 // manifestAccess is the object of a KubernetesResource action's manifest.
 func manifestAccess(a *v1alpha1.Action) []Access {
-	var m struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
-		} `json:"metadata"`
-	}
+	var m metav1.PartialObjectMetadata
 	if yaml.Unmarshal([]byte(a.Resource.Manifest), &m) != nil || m.Kind == "" {
 		return nil // validation reports the manifest
 	}
 	verbs, mustExist := operationVerbs(operation(a.Resource.Operation))
-	return []Access{{GVK: schema.FromAPIVersionAndKind(m.APIVersion, m.Kind), Namespace: m.Metadata.Namespace, Name: m.Metadata.Name,
-		Verbs: verbs, MustExist: mustExist}}
+	return []Access{{GVK: m.GroupVersionKind(), Namespace: m.Namespace, Name: m.Name, Verbs: verbs, MustExist: mustExist}}
 }
 
 // jobAccess is a Job action's Job: created, then watched until it ends (its name is per run).

@@ -126,7 +126,7 @@ func (r *runner) applySignal(s Signal) (result, msg string) {
 	case w == nil:
 		return v1alpha1.SignalRefused, fmt.Sprintf("%s is not waiting for a decision", orDefault(s.Step, "no step named"))
 	case !Answers(s.Verb, w.pending.Kind):
-		return v1alpha1.SignalRefused, fmt.Sprintf("%s waits for %s, not %s", s.Step, decisionChoices(w.pending.Kind), strings.ToLower(string(s.Verb)))
+		return v1alpha1.SignalRefused, fmt.Sprintf("%s waits for %s, not %s", s.Step, DecisionChoices(w.pending.Kind), strings.ToLower(string(s.Verb)))
 	}
 	w.answered = true
 	w.answer <- s
@@ -293,14 +293,13 @@ func (r *runner) awaitDecision(ctx context.Context, a at, kind v1alpha1.Decision
 	stage, workflow, action := r.st.names(a)
 	r.st.emit(Event{Type: EventWaiting, Stage: stage, Workflow: workflow, Action: action, Step: step, Phase: v1alpha1.PhasePending,
 		Message: message, Decision: kind})
-	r.events.normal("WaitingFor"+string(kind), "%s waits for %s (`drctl %s %s %s`): %s", step, decisionChoices(kind),
+	r.events.normal("WaitingFor"+string(kind), "%s waits for %s (`drctl %s %s %s`): %s", step, DecisionChoices(kind),
 		firstChoice(kind), r.st.name(), step, message)
 	d := r.waitAnswer(ctx, w, abandon)
 	if d.stopped && r.stopping() != stopCanceled {
 		return d // interrupted: the record keeps the wait, for the resume
 	}
-	r.ctl.forget(step)
-	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Waiting = withoutStep(st.Waiting, step) })
+	r.endWait(step)
 	return d
 }
 
@@ -335,11 +334,12 @@ func endControls(st *v1alpha1.DRPlanExecutionStatus, why string) {
 	}
 }
 
-// forget drops the wait of a step.
-func (c *controls) forget(step string) {
-	c.mu.Lock()
-	delete(c.waits, step)
-	c.mu.Unlock()
+// endWait forgets a step's wait, and the record's.
+func (r *runner) endWait(step string) {
+	r.ctl.mu.Lock()
+	delete(r.ctl.waits, step)
+	r.ctl.mu.Unlock()
+	r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Waiting = withoutStep(st.Waiting, step) })
 }
 
 func withoutStep(waiting []v1alpha1.PendingDecision, step string) []v1alpha1.PendingDecision {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/user"
 	"time"
@@ -25,13 +26,24 @@ const (
 func DiscoverRunner(ctx context.Context, c client.Client, mode string) v1alpha1.RunnerInfo {
 	r := v1alpha1.RunnerInfo{PID: int64(os.Getpid()), Version: version.Get().Version, Mode: mode}
 	r.Host, _ = os.Hostname()
-	review := &authenticationv1.SelfSubjectReview{}
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := c.Create(rctx, review); err == nil && review.Status.UserInfo.Username != "" {
-		r.User = review.Status.UserInfo.Username
+	if name, err := ReviewedUser(ctx, c); err == nil {
+		r.User = name
 	} else if u, err := user.Current(); err == nil {
 		r.User = u.Username
 	}
 	return r
+}
+
+// ReviewedUser is the Kubernetes user the API server authenticates c as (a SelfSubjectReview).
+func ReviewedUser(ctx context.Context, c client.Client) (string, error) {
+	review := &authenticationv1.SelfSubjectReview{}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Create(rctx, review); err != nil {
+		return "", err
+	}
+	if review.Status.UserInfo.Username == "" {
+		return "", errors.New("the API server names no user for this client")
+	}
+	return review.Status.UserInfo.Username, nil
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -235,16 +234,13 @@ func waitingSummary(exec *v1alpha1.DRPlanExecution) string {
 	}
 	var out []string
 	for _, w := range exec.Status.Waiting {
-		out = append(out, fmt.Sprintf("%s waits for %s", w.Step, decisionChoices(w.Kind)))
+		out = append(out, fmt.Sprintf("%s waits for %s", w.Step, DecisionChoices(w.Kind)))
 	}
 	return strings.Join(out, "; ")
 }
 
 // DecisionChoices names the signals that answer a kind of decision, for people.
-func DecisionChoices(kind v1alpha1.DecisionKind) string { return decisionChoices(kind) }
-
-// decisionChoices names the commands that answer a kind of decision.
-func decisionChoices(kind v1alpha1.DecisionKind) string {
+func DecisionChoices(kind v1alpha1.DecisionKind) string {
 	if kind == v1alpha1.DecisionApproval {
 		return "approve or reject"
 	}
@@ -333,17 +329,12 @@ func newSignalID() string {
 	return fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000"), hex.EncodeToString(b))
 }
 
-// whoAmI is the sender's Kubernetes user as the API server names it (a SelfSubjectReview). A
-// signal is recorded with its sender: without the API server's answer none is sent.
+// whoAmI is the sender's Kubernetes user as the API server names it. A signal is recorded with
+// its sender: without the API server's answer none is sent.
 func (e *Engine) whoAmI(ctx context.Context) (string, error) {
-	review := &authenticationv1.SelfSubjectReview{}
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := e.cfg.Client.Create(rctx, review); err != nil {
+	name, err := ReviewedUser(ctx, e.cfg.Client)
+	if err != nil {
 		return "", fmt.Errorf("ask the API server who sends the signal (a SelfSubjectReview), which the record keeps: %w", err)
 	}
-	if review.Status.UserInfo.Username == "" {
-		return "", errors.New("the API server names no user for this client; a signal is recorded with its sender")
-	}
-	return review.Status.UserInfo.Username, nil
+	return name, nil
 }

@@ -102,9 +102,7 @@ func addOutputs(into map[string]map[string]string, action string, o *v1alpha1.Ac
 // that waited for a decision stays Failed, and it says so (true).
 func (r *runner) cancelUnstarted(a at, as v1alpha1.ActionStatus) (failed bool) {
 	if as.Phase == v1alpha1.PhaseFailed {
-		step := r.stepName(a)
-		r.ctl.forget(step)
-		r.st.update(func(st *v1alpha1.DRPlanExecutionStatus) { st.Waiting = withoutStep(st.Waiting, step) })
+		r.endWait(r.stepName(a))
 		return true
 	}
 	if as.Phase == v1alpha1.PhaseRunning || as.Attempts > 0 {
